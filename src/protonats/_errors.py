@@ -1,0 +1,178 @@
+"""Every error protonats raises, in one hierarchy, so a caller can catch as broadly as it likes.
+
+::
+
+    ProtonatsError                      base of everything below
+    ├── EventDeclarationError (ValueError)   an Event, Limits or Events is declared wrong
+    │   ├── InvalidEventNameError            name breaks the kebab-case rule
+    │   └── InvalidLimitsError               a limit is negative, too small, or inconsistent
+    ├── UnsupportedSchemaError (TypeError)   no serializer knows the schema
+    ├── EmitError                            a message was not stored
+    │   ├── UnknownEventError (KeyError)     event not in the registry
+    │   ├── MessageTypeError (TypeError)     message is not the event's schema
+    │   ├── MessageTooLargeError (ValueError) payload over limits.message_size
+    │   ├── NoStreamError                    no stream listens on the subject: register first
+    │   └── BatchEmitError                   some messages of emit_many failed
+    ├── DecodeError (ValueError)             a payload does not decode with the event's schema
+    └── JetStreamError                       the server refused a JetStream API call
+        ├── StreamConfigError                register would change what JetStream cannot change
+        │   └── NewerRegistryError           the stream was written by a newer registry version
+        └── StreamExistsError                the stream or its subjects belong to something else
+
+``JetStreamError`` keeps the server's ``code``, ``err_code`` and ``description``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "BatchEmitError",
+    "DecodeError",
+    "EmitError",
+    "EventDeclarationError",
+    "InvalidEventNameError",
+    "InvalidLimitsError",
+    "JetStreamError",
+    "MessageTooLargeError",
+    "MessageTypeError",
+    "NewerRegistryError",
+    "NoStreamError",
+    "ProtonatsError",
+    "StreamConfigError",
+    "StreamExistsError",
+    "UnknownEventError",
+    "UnsupportedSchemaError",
+]
+
+
+class ProtonatsError(Exception):
+    """Base class of every protonats error."""
+
+
+class EventDeclarationError(ProtonatsError, ValueError):
+    """An ``Event``, ``Limits`` or ``Events`` is declared wrong; raised at construction."""
+
+
+class InvalidEventNameError(EventDeclarationError):
+    """The event name is empty, too long, or not lower-case kebab-case (``user-registered``)."""
+
+
+class InvalidLimitsError(EventDeclarationError):
+    """A limit is negative, looks like nanoseconds, or contradicts another limit."""
+
+
+class UnsupportedSchemaError(ProtonatsError, TypeError):
+    """No built-in serializer handles the schema: pass ``serializer=`` to ``Event``."""
+
+
+class EmitError(ProtonatsError):
+    """A message was not stored; nothing is reported as sent unless the server acked it."""
+
+
+class UnknownEventError(EmitError, KeyError):
+    """The event is not in this ``Events`` registry: add it, or use the registry it belongs to."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class MessageTypeError(EmitError, TypeError):
+    """The message is not an instance of the event's schema (wrong event or wrong object)."""
+
+
+class MessageTooLargeError(EmitError, ValueError):
+    """The encoded payload is larger than the event's ``limits.message_size``."""
+
+
+class NoStreamError(EmitError):
+    """No stream stores the event's subject: call ``register()`` first, or check the server."""
+
+
+class BatchEmitError(EmitError):
+    """Some messages of ``emit_many`` were not stored.
+
+    ``failures`` maps each failed message's index to its exception; ``acks`` holds the ack
+    of every message, ``None`` where it failed, in input order.
+    """
+
+    def __init__(
+        self, message: str, failures: dict[int, BaseException], acks: Sequence[Any]
+    ) -> None:
+        super().__init__(message)
+        self.failures = failures
+        self.acks = list(acks)
+
+
+class DecodeError(ProtonatsError, ValueError):
+    """A payload does not decode with the event's schema: a producer sent another shape.
+
+    ``raw`` holds the undecoded message; it is not acked, so nothing is lost.
+    """
+
+    def __init__(self, message: str, *, event: str, raw: Any = None) -> None:
+        super().__init__(message)
+        self.event = event
+        self.raw = raw
+
+
+class JetStreamError(ProtonatsError):
+    """The JetStream API refused a request; ``code``/``err_code``/``description`` come from it.
+
+    Likely causes: JetStream disabled on the server, missing permissions, account limits.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        event: str | None = None,
+        stream: str | None = None,
+        code: int | None = None,
+        err_code: int | None = None,
+        description: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.event = event
+        self.stream = stream
+        self.code = code
+        self.err_code = err_code
+        self.description = description
+
+
+class StreamConfigError(JetStreamError):
+    """The stream exists with a config that ``register`` may not or cannot change.
+
+    Likely causes: storage or retention changed in the declaration (JetStream cannot edit
+    them), or a limit the server rejects. ``field``, ``old`` and ``new`` say what differs.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        old: Any = None,
+        new: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.field = field
+        self.old = old
+        self.new = new
+
+
+class NewerRegistryError(StreamConfigError):
+    """The stream was registered by a newer registry version; an older one must not revert it.
+
+    Likely cause: an old deployment restarted after a new one. Deploy the newer version.
+    """
+
+
+class StreamExistsError(JetStreamError):
+    """A stream with this name or subject exists and was not created by protonats for this event.
+
+    Likely causes: a stream made by hand or another tool, or another event's stream listening
+    on the same subject. protonats never takes such a stream over.
+    """

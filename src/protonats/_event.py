@@ -1,0 +1,127 @@
+"""``Event``: an event name bound to a schema, its serializer and its stream's limits."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, Generic, TypeVar
+
+from ._errors import DecodeError, InvalidEventNameError, MessageTypeError
+from ._limits import Discard, Limits, Retention, Storage
+from ._serializers import Serializer, instance_type, pick_serializer, schema_full_name
+
+__all__ = ["Event", "validate_event_name"]
+
+T = TypeVar("T")
+
+NAME_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+MAX_NAME_LENGTH = 64
+MAX_DESCRIPTION_LENGTH = 4096
+
+
+def validate_event_name(name: object) -> str:
+    """Return ``name`` if it is a valid event name, else raise ``InvalidEventNameError`` saying why.
+
+    The name is both the subject and the stream name, so it must be safe as either.
+    """
+    if not isinstance(name, str):
+        raise InvalidEventNameError(f"event name must be a str, got {type(name).__name__}")
+    if not name:
+        raise InvalidEventNameError("event name must not be empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidEventNameError(
+            f"event name {name!r} is {len(name)} characters; the limit is {MAX_NAME_LENGTH}"
+        )
+    if not NAME_PATTERN.fullmatch(name):
+        raise InvalidEventNameError(
+            f"event name {name!r} must be lower-case kebab-case: letters a-z, digits and single "
+            "dashes between them (no '.', '*', '>', '_', spaces or capitals), "
+            "e.g. 'user-registered'"
+        )
+    return name
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Event(Generic[T]):
+    """A named event and the schema of its messages; declare it once, as a module constant.
+
+    The name identifies the event across the system and is its subject and stream name: it
+    cannot be changed later without losing or splitting messages, so choose it carefully.
+    """
+
+    name: str
+    """Unique event name, lower-case kebab-case: ``"user-registered"``."""
+    schema: type[T]
+    """The message type: dataclass, pydantic model, protobuf message, bytes, primitive."""
+    _: dataclasses.KW_ONLY
+    serializer: Serializer[T] | None = None
+    """How messages become bytes; picked from ``schema`` when not given."""
+    description: str | None = None
+    """What happened, for humans and the event catalog. At most 4096 characters."""
+    limits: Limits = Limits()
+    """Stream limits: how much, and how long, the stream keeps."""
+    storage: Storage = Storage.FILE
+    """Stream storage (cannot change once the stream exists)."""
+    retention: Retention = Retention.LIMITS
+    """Stream retention (cannot change once the stream exists)."""
+    discard: Discard = Discard.OLD
+    """What a full stream does."""
+    _codec: Serializer[T] = dataclasses.field(init=False, repr=False, compare=False)
+    _check: Any = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        validate_event_name(self.name)
+        if self.description is not None and len(self.description) > MAX_DESCRIPTION_LENGTH:
+            raise InvalidEventNameError(
+                f"event {self.name!r}: description is {len(self.description)} characters; "
+                f"the limit is {MAX_DESCRIPTION_LENGTH}"
+            )
+        if not isinstance(self.limits, Limits):
+            raise TypeError(f"event {self.name!r}: limits must be a protonats.Limits")
+        object.__setattr__(self, "storage", Storage(self.storage))
+        object.__setattr__(self, "retention", Retention(self.retention))
+        object.__setattr__(self, "discard", Discard(self.discard))
+        codec = self.serializer if self.serializer is not None else pick_serializer(self.schema)
+        object.__setattr__(self, "serializer", codec)
+        object.__setattr__(self, "_codec", codec)
+        object.__setattr__(self, "_check", instance_type(self.schema))
+
+    @property
+    def subject_name(self) -> str:
+        """The NATS subject messages are published on: the event name."""
+        return self.name
+
+    @property
+    def stream_name(self) -> str:
+        """The JetStream stream that stores the event: the event name."""
+        return self.name
+
+    @property
+    def schema_name(self) -> str:
+        """The schema's full name (protobuf full name or ``module.QualName``)."""
+        return schema_full_name(self.schema)
+
+    @property
+    def content_type(self) -> str:
+        """MIME type of encoded messages."""
+        return self._codec.content_type
+
+    def encode(self, message: T) -> bytes:
+        """Serialize ``message``; raise ``MessageTypeError`` if it is not of the schema."""
+        if not isinstance(message, self._check):
+            raise MessageTypeError(
+                f"event {self.name!r} expects {self.schema_name}, "
+                f"got {type(message).__module__}.{type(message).__qualname__}"
+            )
+        return self._codec.encode(message)
+
+    def decode(self, data: bytes) -> T:
+        """Deserialize ``data``; raise ``DecodeError`` (with ``raw``) if it does not fit."""
+        try:
+            return self._codec.decode(data)
+        except Exception as exc:
+            raise DecodeError(
+                f"event {self.name!r}: payload does not decode as {self.schema_name}: {exc}",
+                event=self.name,
+                raw=data,
+            ) from exc
