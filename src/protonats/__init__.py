@@ -20,6 +20,7 @@ from ._errors import (
 )
 from ._event import Event
 from ._limits import Discard, Limits, Retention, Storage
+from ._registry import Events
 from ._serializers import Serializer
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "EmitError",
     "Event",
     "EventDeclarationError",
+    "Events",
     "InvalidEventNameError",
     "InvalidLimitsError",
     "JetStreamError",

@@ -17,6 +17,7 @@ T = TypeVar("T")
 NAME_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 MAX_NAME_LENGTH = 64
 MAX_DESCRIPTION_LENGTH = 4096
+_NO_LIMITS = Limits()
 
 
 def validate_event_name(name: object) -> str:
@@ -58,7 +59,7 @@ class Event(Generic[T]):
     """How messages become bytes; picked from ``schema`` when not given."""
     description: str | None = None
     """What happened, for humans and the event catalog. At most 4096 characters."""
-    limits: Limits = Limits()
+    limits: Limits = _NO_LIMITS
     """Stream limits: how much, and how long, the stream keeps."""
     storage: Storage = Storage.FILE
     """Stream storage (cannot change once the stream exists)."""

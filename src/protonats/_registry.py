@@ -1,0 +1,77 @@
+"""``Events``: the set of events a service declares, looked up by name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from ._errors import EventDeclarationError, UnknownEventError
+from ._event import Event
+
+if TYPE_CHECKING:
+    import nats.aio.client
+
+    from ._connected import ConnectContext
+
+__all__ = ["Events"]
+
+
+class Events:
+    """A registry of events with unique names; ``connect()`` to register and emit them.
+
+    ``version`` (e.g. the generated package's version) is stamped on every stream, so an
+    older deployment never reverts a stream registered by a newer one.
+    """
+
+    __slots__ = ("_by_name", "version")
+
+    def __init__(self, *events: Event[Any], version: str | None = None) -> None:
+        by_name: dict[str, Event[Any]] = {}
+        for event in events:
+            if not isinstance(event, Event):
+                raise EventDeclarationError(f"Events() takes Event objects, got {event!r}")
+            if event.name in by_name and by_name[event.name] != event:
+                raise EventDeclarationError(
+                    f"two different events are named {event.name!r} "
+                    f"({by_name[event.name].schema_name} and {event.schema_name}); "
+                    "event names must be unique in a registry"
+                )
+            by_name[event.name] = event
+        self._by_name = by_name
+        self.version = version
+
+    def get(self, name: str) -> Event[Any]:
+        """The event called ``name``; ``UnknownEventError`` listing the known names if none."""
+        try:
+            return self._by_name[name]
+        except KeyError:
+            known = ", ".join(sorted(self._by_name)) or "none"
+            raise UnknownEventError(f"no event named {name!r} (known: {known})") from None
+
+    def __contains__(self, event: object) -> bool:
+        if isinstance(event, Event):
+            return self._by_name.get(event.name) == event
+        return event in self._by_name
+
+    def __iter__(self) -> Iterator[Event[Any]]:
+        return iter(self._by_name.values())
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def __repr__(self) -> str:
+        names = ", ".join(self._by_name)
+        return f"Events({names}, version={self.version!r})"
+
+    def connect(
+        self, server: str | nats.aio.client.Client | None = None, **options: Any
+    ) -> ConnectContext:
+        """Connect to NATS; use as ``async with events.connect() as conn:``.
+
+        ``server`` is a URL (default: ``$NATS_URL``, else ``nats://localhost:4222``) or an
+        already connected ``nats`` client, which is then left open on exit. ``options`` go to
+        ``nats.connect`` (user/password, token, user_credentials, nkeys_seed, tls, ...).
+        """
+        from ._connected import ConnectContext
+
+        return ConnectContext(self, server, options)
