@@ -1,0 +1,25 @@
+"""Shared fixtures: one real JetStream nats-server for the whole test session."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+
+from protonats.testing import nats_server
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def nats_url() -> Iterator[str]:
+    """URL of a nats-server with JetStream on a free loopback port and a temp store."""
+    with nats_server() as url:
+        yield url
+
+
+@pytest.fixture
+def unique() -> str:
+    """A fresh kebab-case suffix, so every test's event and stream names are its own."""
+    return f"t{next(_counter)}"
