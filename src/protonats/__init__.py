@@ -1,7 +1,12 @@
 """protonats: typed event schemas for NATS JetStream, with a runtime that never loses silently."""
 
+from ._config import Action, FieldChange, StreamPlan, stream_config
+from ._connected import ConnectedEvents
+from ._consume import ConsumerOptions, Delivery
 from ._errors import (
+    AckTimeoutError,
     BatchEmitError,
+    ConnectError,
     DecodeError,
     EmitError,
     EventDeclarationError,
@@ -20,31 +25,52 @@ from ._errors import (
 )
 from ._event import Event
 from ._limits import Discard, Limits, Retention, Storage
+from ._publish import Ack
 from ._registry import Events
-from ._serializers import Serializer
+from ._serializers import (
+    BytesSerializer,
+    JSONSerializer,
+    ProtobufSerializer,
+    PydanticSerializer,
+    Serializer,
+)
 
 __all__ = [
+    "Ack",
+    "AckTimeoutError",
+    "Action",
     "BatchEmitError",
+    "BytesSerializer",
+    "ConnectError",
+    "ConnectedEvents",
+    "ConsumerOptions",
     "DecodeError",
+    "Delivery",
     "Discard",
     "EmitError",
     "Event",
     "EventDeclarationError",
     "Events",
+    "FieldChange",
     "InvalidEventNameError",
     "InvalidLimitsError",
+    "JSONSerializer",
     "JetStreamError",
     "Limits",
     "MessageTooLargeError",
     "MessageTypeError",
     "NewerRegistryError",
     "NoStreamError",
+    "ProtobufSerializer",
     "ProtonatsError",
+    "PydanticSerializer",
     "Retention",
     "Serializer",
     "Storage",
     "StreamConfigError",
     "StreamExistsError",
+    "StreamPlan",
     "UnknownEventError",
     "UnsupportedSchemaError",
+    "stream_config",
 ]

@@ -7,7 +7,9 @@
     │   ├── InvalidEventNameError            name breaks the kebab-case rule
     │   └── InvalidLimitsError               a limit is negative, too small, or inconsistent
     ├── UnsupportedSchemaError (TypeError)   no serializer knows the schema
+    ├── ConnectError                         the NATS server cannot be reached
     ├── EmitError                            a message was not stored
+    │   ├── AckTimeoutError (TimeoutError)   no ack in time: stored or not, unknown
     │   ├── UnknownEventError (KeyError)     event not in the registry
     │   ├── MessageTypeError (TypeError)     message is not the event's schema
     │   ├── MessageTooLargeError (ValueError) payload over limits.message_size
@@ -28,7 +30,9 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "AckTimeoutError",
     "BatchEmitError",
+    "ConnectError",
     "DecodeError",
     "EmitError",
     "EventDeclarationError",
@@ -67,8 +71,23 @@ class UnsupportedSchemaError(ProtonatsError, TypeError):
     """No built-in serializer handles the schema: pass ``serializer=`` to ``Event``."""
 
 
+class ConnectError(ProtonatsError, ConnectionError):
+    """The NATS server cannot be reached.
+
+    Likely causes: wrong URL or ``NATS_URL``, server down, TLS or credentials rejected.
+    """
+
+
 class EmitError(ProtonatsError):
     """A message was not stored; nothing is reported as sent unless the server acked it."""
+
+
+class AckTimeoutError(EmitError, TimeoutError):
+    """No acknowledgement arrived in time: the message may or may not be stored.
+
+    Likely causes: an overloaded or partitioned server. Retry with the same ``uid`` so the
+    stream stores it exactly once.
+    """
 
 
 class UnknownEventError(EmitError, KeyError):

@@ -64,14 +64,27 @@ class Events:
         return f"Events({names}, version={self.version!r})"
 
     def connect(
-        self, server: str | nats.aio.client.Client | None = None, **options: Any
+        self,
+        server: str | nats.aio.client.Client | None = None,
+        *,
+        ack_timeout: float = 5.0,
+        cloudevents_source: str | None = None,
+        **options: Any,
     ) -> ConnectContext:
         """Connect to NATS; use as ``async with events.connect() as conn:``.
 
         ``server`` is a URL (default: ``$NATS_URL``, else ``nats://localhost:4222``) or an
         already connected ``nats`` client, which is then left open on exit. ``options`` go to
         ``nats.connect`` (user/password, token, user_credentials, nkeys_seed, tls, ...).
+        ``ack_timeout`` bounds the wait for each emit's ack, in seconds; with
+        ``cloudevents_source`` every message also carries CloudEvents binary-mode headers.
         """
         from ._connected import ConnectContext
 
-        return ConnectContext(self, server, options)
+        return ConnectContext(
+            self,
+            server,
+            options,
+            ack_timeout=ack_timeout,
+            cloudevents_source=cloudevents_source,
+        )

@@ -1,0 +1,233 @@
+"""Pure mapping of an ``Event`` to its JetStream ``StreamConfig``, and the plan to get there.
+
+Nothing here talks to a server, so every rule of ``register`` is unit-tested without one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping
+from typing import Any
+
+from nats.js import api
+from packaging.version import InvalidVersion, Version
+
+from ._errors import NewerRegistryError, ProtonatsError, StreamConfigError, StreamExistsError
+from ._event import Event
+
+__all__ = [
+    "META_EVENT",
+    "META_SCHEMA",
+    "META_VERSION",
+    "Action",
+    "FieldChange",
+    "StreamPlan",
+    "plan_stream",
+    "stream_config",
+]
+
+META_EVENT = "protonats.event"
+META_SCHEMA = "protonats.schema"
+META_VERSION = "protonats.version"
+_META_PREFIX = "protonats."
+_DEFAULT_DUPLICATE_WINDOW = 120.0
+# Fields JetStream cannot change on an existing stream.
+_FROZEN_FIELDS = ("storage", "retention")
+
+
+class Action(enum.StrEnum):
+    """What ``register`` does (or would do) to one event's stream."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    REFUSED = "refused"
+    SKIPPED = "skipped"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One stream config field that differs between the server and the declaration."""
+
+    field: str
+    old: Any
+    new: Any
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old!r} -> {self.new!r}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StreamPlan:
+    """The outcome of comparing one event's declaration with its stream on the server."""
+
+    event: str
+    stream: str
+    action: Action
+    changes: tuple[FieldChange, ...] = ()
+    error: ProtonatsError | None = None
+
+
+def stream_config(event: Event[Any], *, version: str | None = None) -> api.StreamConfig:
+    """The ``StreamConfig`` that stores ``event``, with server defaults spelled out.
+
+    Unset limits become the server's own defaults (-1, 0, 1 replica, 2 min duplicate window
+    capped by the max age), so the result compares equal to what the server reports back.
+    """
+    limits = event.limits
+    metadata = {META_EVENT: event.name, META_SCHEMA: event.schema_name}
+    if version is not None:
+        metadata[META_VERSION] = version
+    age = float(limits.age) if limits.age is not None else 0.0
+    window = limits.duplicate_window
+    if window is None:
+        window = min(age, _DEFAULT_DUPLICATE_WINDOW) if age else _DEFAULT_DUPLICATE_WINDOW
+    return api.StreamConfig(
+        name=event.stream_name,
+        description=event.description or None,
+        subjects=[event.subject_name],
+        retention=api.RetentionPolicy(event.retention.value),
+        storage=api.StorageType(event.storage.value),
+        discard=api.DiscardPolicy(event.discard.value),
+        max_age=age,
+        max_msgs=_or_unlimited(limits.messages),
+        max_bytes=_or_unlimited(limits.bytes),
+        max_msg_size=_or_unlimited(limits.message_size),
+        max_consumers=_or_unlimited(limits.consumers),
+        num_replicas=limits.replicas or 1,
+        duplicate_window=float(window),
+        metadata=metadata,
+    )
+
+
+def comparable(config: api.StreamConfig) -> dict[str, Any]:
+    """The fields protonats manages, normalised so equal configs compare equal."""
+    return {
+        "description": config.description or None,
+        "subjects": sorted(config.subjects or ()),
+        "retention": _value(config.retention) or "limits",
+        "storage": _value(config.storage) or "file",
+        "discard": _value(config.discard) or "old",
+        "max_age": _ns(config.max_age),
+        "max_msgs": _unlimited(config.max_msgs),
+        "max_bytes": _unlimited(config.max_bytes),
+        "max_msg_size": _unlimited(config.max_msg_size),
+        "max_consumers": _unlimited(config.max_consumers),
+        "num_replicas": config.num_replicas or 1,
+        "duplicate_window": _ns(config.duplicate_window),
+        "metadata": _own_metadata(config.metadata),
+    }
+
+
+def plan_stream(
+    event: Event[Any],
+    desired: api.StreamConfig,
+    actual: api.StreamConfig | None,
+    *,
+    on_newer: str = "raise",
+) -> StreamPlan:
+    """Decide what ``register`` does for ``event``, given the stream the server has (or None).
+
+    Refuses a stream protonats did not create for this event, any change JetStream cannot
+    make (storage, retention), and reverting a stream registered by a newer registry version.
+    """
+    stream = event.stream_name
+    if actual is None:
+        return StreamPlan(event.name, stream, Action.CREATE)
+    owner = (actual.metadata or {}).get(META_EVENT)
+    if owner != event.name:
+        who = f"protonats event {owner!r}" if owner else "something other than protonats"
+        return StreamPlan(
+            event.name,
+            stream,
+            Action.REFUSED,
+            error=StreamExistsError(
+                f"event {event.name!r}: stream {stream!r} already exists and was created by "
+                f"{who}; protonats does not take over streams it does not own. Delete or "
+                "rename that stream, or give the event another name",
+                event=event.name,
+                stream=stream,
+            ),
+        )
+    old, new = comparable(actual), comparable(desired)
+    changes = tuple(FieldChange(k, old[k], new[k]) for k in new if old[k] != new[k])
+    if not changes:
+        return StreamPlan(event.name, stream, Action.UNCHANGED)
+    for change in changes:
+        if change.field in _FROZEN_FIELDS:
+            return StreamPlan(
+                event.name,
+                stream,
+                Action.REFUSED,
+                changes,
+                StreamConfigError(
+                    f"event {event.name!r}: stream {stream!r} has {change.field} "
+                    f"{change.old!r}, the declaration says {change.new!r}; JetStream cannot "
+                    f"change {change.field} of an existing stream. Keep {change.old!r}, or "
+                    "declare a new event and migrate consumers to it",
+                    event=event.name,
+                    stream=stream,
+                    field=change.field,
+                    old=change.old,
+                    new=change.new,
+                ),
+            )
+    server_version = old["metadata"].get(META_VERSION)
+    our_version = new["metadata"].get(META_VERSION)
+    if _is_newer(server_version, our_version):
+        if all(c.field == "metadata" for c in changes) and _same_but_version(old, new):
+            return StreamPlan(event.name, stream, Action.UNCHANGED)
+        error = NewerRegistryError(
+            f"event {event.name!r}: stream {stream!r} was registered by registry version "
+            f"{server_version}, newer than this one ({our_version or 'unversioned'}); "
+            "refusing to revert "
+            + ", ".join(str(c) for c in changes if c.field != "metadata")
+            + ". Deploy the newer version, or register with on_newer='skip'",
+            event=event.name,
+            stream=stream,
+            field="metadata." + META_VERSION,
+            old=server_version,
+            new=our_version,
+        )
+        action = Action.SKIPPED if on_newer == "skip" else Action.REFUSED
+        return StreamPlan(event.name, stream, action, changes, error)
+    return StreamPlan(event.name, stream, Action.UPDATE, changes)
+
+
+def _is_newer(server: str | None, ours: str | None) -> bool:
+    """Whether the server's registry version is newer than ours (unversioned is oldest)."""
+    if server is None:
+        return False
+    if ours is None:
+        return True
+    try:
+        return Version(server) > Version(ours)
+    except InvalidVersion:
+        return False
+
+
+def _same_but_version(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    strip = {k: v for k, v in old["metadata"].items() if k != META_VERSION}
+    return strip == {k: v for k, v in new["metadata"].items() if k != META_VERSION}
+
+
+def _own_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
+    return {k: v for k, v in (metadata or {}).items() if k.startswith(_META_PREFIX)}
+
+
+def _or_unlimited(value: int | None) -> int:
+    return -1 if value is None else value
+
+
+def _unlimited(value: int | None) -> int:
+    return -1 if value is None or value <= 0 else value
+
+
+def _ns(seconds: float | None) -> int:
+    return round((seconds or 0) * 1_000_000_000)
+
+
+def _value(enum_value: Any) -> str | None:
+    value = getattr(enum_value, "value", enum_value)
+    return None if value is None else str(value)

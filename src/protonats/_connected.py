@@ -1,0 +1,402 @@
+"""``ConnectedEvents``: a registry bound to a NATS connection — register, emit, consume."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+import os
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import nats
+import nats.errors
+from nats.aio.client import Client
+from nats.js import api
+
+from ._config import StreamPlan
+from ._consume import ConsumerOptions, Delivery, iterate_deliveries
+from ._errors import (
+    BatchEmitError,
+    ConnectError,
+    EmitError,
+    MessageTooLargeError,
+    UnknownEventError,
+)
+from ._event import Event
+from ._publish import Ack, AckInbox
+from ._register import OnNewer, plan_events, register_events
+
+if TYPE_CHECKING:
+    from ._registry import Events
+
+__all__ = ["ConnectContext", "ConnectedEvents"]
+
+T = TypeVar("T")
+log = logging.getLogger("protonats")
+
+DEFAULT_SERVER = "nats://localhost:4222"
+CONTENT_TYPE = "Content-Type"
+SCHEMA_HEADER = "Protonats-Schema"
+TRACE_HEADER = "Protonats-Trace-Id"
+MSG_ID_HEADER = "Nats-Msg-Id"
+_EXPECTED_STREAM = "Nats-Expected-Stream"
+_RESERVED = frozenset({CONTENT_TYPE, SCHEMA_HEADER, TRACE_HEADER, MSG_ID_HEADER, _EXPECTED_STREAM})
+_WINDOW = 1024
+
+
+class _Route:
+    """What emit needs per event, computed once per connection."""
+
+    __slots__ = ("event", "headers", "max_size")
+
+    def __init__(self, event: Event[Any], max_payload: int) -> None:
+        self.event = event
+        self.headers = {
+            CONTENT_TYPE: event.content_type,
+            SCHEMA_HEADER: event.schema_name,
+            _EXPECTED_STREAM: event.stream_name,
+        }
+        size = event.limits.message_size
+        self.max_size = min(size, max_payload) if size is not None else max_payload
+
+
+class ConnectedEvents:
+    """The registry's events on a live connection. Get one from ``Events.connect()``."""
+
+    def __init__(
+        self,
+        events: Events,
+        nc: Client,
+        *,
+        ack_timeout: float = 5.0,
+        cloudevents_source: str | None = None,
+    ) -> None:
+        self.events = events
+        self.nc = nc
+        self.js = nc.jetstream()
+        self.ack_timeout = ack_timeout
+        self.cloudevents_source = cloudevents_source
+        self._inbox = AckInbox(nc)
+        self._routes = {e.name: _Route(e, nc.max_payload) for e in events}
+
+    async def plan(self, *, on_newer: OnNewer = "raise") -> list[StreamPlan]:
+        """What ``register()`` would do to each event's stream; changes nothing."""
+        return await plan_events(
+            self.js, self.events, version=self.events.version, on_newer=on_newer
+        )
+
+    async def register(
+        self, *, create: bool = True, update: bool = True, on_newer: OnNewer = "raise"
+    ) -> list[StreamPlan]:
+        """Create missing streams and update changed ones; return what was done per event.
+
+        Unchanged streams are not touched. Refuses (``StreamExistsError``/``StreamConfigError``)
+        a stream protonats does not own, a storage or retention change, and reverting a stream
+        registered by a newer registry version (``on_newer="skip"`` skips those instead).
+        """
+        return await register_events(
+            self.js,
+            self.events,
+            version=self.events.version,
+            create=create,
+            update=update,
+            on_newer=on_newer,
+        )
+
+    def _route(self, event: Event[Any]) -> _Route:
+        route = self._routes.get(event.name)
+        if route is None or (route.event is not event and route.event != event):
+            raise UnknownEventError(
+                f"event {event.name!r} is not in this registry ({self.events!r}); "
+                "add it to Events(...) before emitting"
+            )
+        return route
+
+    def _headers(
+        self,
+        route: _Route,
+        uid: str | None,
+        headers: Mapping[str, str] | None,
+        trace_id: str | None,
+    ) -> dict[str, str]:
+        result = dict(route.headers)
+        if headers:
+            clash = _RESERVED.intersection(headers)
+            if clash:
+                raise EmitError(
+                    f"event {route.event.name!r}: headers {sorted(clash)} are set by protonats; "
+                    "use uid= for Nats-Msg-Id and trace_id= for the trace header"
+                )
+            result.update(headers)
+        if uid is not None:
+            result[MSG_ID_HEADER] = uid
+        if trace_id is not None:
+            result[TRACE_HEADER] = trace_id
+        if self.cloudevents_source is not None:
+            result["ce-specversion"] = "1.0"
+            result["ce-id"] = uid if uid is not None else uuid.uuid4().hex
+            result["ce-type"] = route.event.name
+            result["ce-source"] = self.cloudevents_source
+            result["ce-time"] = datetime.datetime.now(datetime.UTC).isoformat()
+        return result
+
+    def _encode(self, route: _Route, message: Any) -> bytes:
+        payload = route.event.encode(message)
+        if len(payload) > route.max_size:
+            raise MessageTooLargeError(
+                f"event {route.event.name!r}: payload is {len(payload)} bytes, over the limit "
+                f"of {route.max_size} (limits.message_size or the server's max_payload); "
+                "nothing was sent. Send less, or raise limits.message_size"
+            )
+        return payload
+
+    async def emit(
+        self,
+        event: Event[T],
+        message: T,
+        *,
+        uid: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        trace_id: str | None = None,
+        sync: bool = True,
+    ) -> Ack | None:
+        """Publish ``message`` and wait until the stream has stored it; return the ``Ack``.
+
+        Validates the event, the message type and size before sending. ``uid`` (sent as
+        ``Nats-Msg-Id``) makes a retried emit store once. ``sync=False`` does not wait for
+        the ack and returns None: the message is lost, silently, if the server drops it.
+        """
+        route = self._route(event)
+        payload = self._encode(route, message)
+        hdrs = (
+            route.headers
+            if uid is None
+            and headers is None
+            and trace_id is None
+            and self.cloudevents_source is None
+            else self._headers(route, uid, headers, trace_id)
+        )
+        if not sync:
+            await self._publish(route, payload, "", hdrs)
+            return None
+        reply, future = self._inbox.expect()
+        try:
+            await self._publish(route, payload, reply, hdrs)
+        except BaseException:
+            self._inbox.forget(reply)
+            raise
+        return await self._inbox.wait(reply, future, self.ack_timeout, event.name)
+
+    async def emit_many(
+        self,
+        event: Event[T],
+        messages: Iterable[T],
+        *,
+        uids: Sequence[str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        trace_id: str | None = None,
+    ) -> list[Ack]:
+        """Publish a batch with many acks in flight; return every ack in input order.
+
+        Every message is validated and encoded before the first is sent. If any is not
+        stored, raises ``BatchEmitError`` whose ``failures`` maps index -> error and whose
+        ``acks`` has the acks of the others.
+        """
+        route = self._route(event)
+        payloads = []
+        for index, message in enumerate(messages):
+            try:
+                payloads.append(self._encode(route, message))
+            except EmitError as exc:
+                exc.add_note(f"message #{index} of the batch; nothing was sent")
+                raise
+        if uids is not None and len(uids) != len(payloads):
+            raise EmitError(
+                f"event {event.name!r}: {len(uids)} uids for {len(payloads)} messages; "
+                "nothing was sent"
+            )
+        acks: list[Ack | None] = [None] * len(payloads)
+        failures: dict[int, BaseException] = {}
+        pending: deque[tuple[int, str, asyncio.Future[Any]]] = deque()
+
+        async def settle_oldest() -> None:
+            index, reply, future = pending.popleft()
+            try:
+                acks[index] = await self._inbox.wait(reply, future, self.ack_timeout, event.name)
+            except EmitError as exc:
+                failures[index] = exc
+
+        for index, payload in enumerate(payloads):
+            uid = uids[index] if uids is not None else None
+            hdrs = (
+                route.headers
+                if uid is None
+                and headers is None
+                and trace_id is None
+                and self.cloudevents_source is None
+                else self._headers(route, uid, headers, trace_id)
+            )
+            reply, future = self._inbox.expect()
+            try:
+                await self._publish(route, payload, reply, hdrs)
+            except EmitError as exc:
+                self._inbox.forget(reply)
+                failures[index] = exc
+                continue
+            pending.append((index, reply, future))
+            if len(pending) >= _WINDOW:
+                await settle_oldest()
+        while pending:
+            await settle_oldest()
+        if failures:
+            shown = ", ".join(f"#{i}: {failures[i]}" for i in sorted(failures)[:5])
+            more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+            raise BatchEmitError(
+                f"event {event.name!r}: {len(failures)} of {len(payloads)} messages were not "
+                f"stored: {shown}{more}",
+                failures,
+                acks,
+            )
+        return [ack for ack in acks if ack is not None]
+
+    async def _publish(
+        self, route: _Route, payload: bytes, reply: str, headers: dict[str, str]
+    ) -> None:
+        try:
+            await self.nc.publish(route.event.subject_name, payload, reply=reply, headers=headers)
+        except nats.errors.Error as exc:
+            raise EmitError(
+                f"event {route.event.name!r}: could not send: {exc or type(exc).__name__}"
+            ) from exc
+
+    def consume(
+        self,
+        event: Event[T],
+        consumer: str,
+        *,
+        batch: int = 100,
+        idle_timeout: float | None = None,
+        options: ConsumerOptions | None = None,
+        **option_kwargs: Any,
+    ) -> AsyncIterator[Delivery[T]]:
+        """Iterate over the event's messages through the durable pull consumer ``consumer``.
+
+        The consumer is created if missing (the same config again is a no-op) and resumes
+        where it left off. ``ack_wait``, ``max_deliver``, ``backoff`` and ``max_ack_pending``
+        go to ``ConsumerOptions``. The iterator ends after ``idle_timeout`` seconds without
+        a message, or never when it is None.
+        """
+        self._route(event)
+        opts = options if options is not None else ConsumerOptions(**option_kwargs)
+        return iterate_deliveries(
+            self.js, event, opts.config(event, consumer), batch=batch, idle_timeout=idle_timeout
+        )
+
+    async def tail(
+        self,
+        event: Event[T],
+        *,
+        last: int | None = None,
+        from_start: bool = False,
+        idle_timeout: float | None = None,
+    ) -> AsyncIterator[Delivery[T]]:
+        """Watch the event's stream through an ephemeral consumer that is deleted after.
+
+        New messages only by default; ``last=N`` starts N messages back, ``from_start`` at
+        the first one. Nothing is acked: tailing never takes a message from an actor.
+        """
+        self._route(event)
+        config = api.ConsumerConfig(
+            ack_policy=api.AckPolicy.NONE,
+            filter_subject=event.subject_name,
+            inactive_threshold=30.0,
+            deliver_policy=api.DeliverPolicy.ALL if from_start else api.DeliverPolicy.NEW,
+        )
+        if last is not None and not from_start:
+            info = await self.js.stream_info(event.stream_name)
+            first = max(info.state.first_seq, info.state.last_seq - last + 1)
+            config.deliver_policy = api.DeliverPolicy.BY_START_SEQUENCE
+            config.opt_start_seq = first
+        async for delivery in iterate_deliveries(
+            self.js, event, config, batch=100, idle_timeout=idle_timeout, ephemeral=True
+        ):
+            yield delivery
+
+
+class ConnectContext:
+    """``async with events.connect(...) as conn``: connects, and closes what it opened."""
+
+    def __init__(
+        self,
+        events: Events,
+        server: str | Client | None,
+        options: dict[str, Any],
+        *,
+        ack_timeout: float = 5.0,
+        cloudevents_source: str | None = None,
+    ) -> None:
+        self._events = events
+        self._server = server
+        self._options = options
+        self._ack_timeout = ack_timeout
+        self._cloudevents_source = cloudevents_source
+        self._owned: Client | None = None
+        self._conn: ConnectedEvents | None = None
+
+    async def __aenter__(self) -> ConnectedEvents:
+        if isinstance(self._server, Client):
+            nc = self._server
+        else:
+            url = self._server or os.environ.get("NATS_URL") or DEFAULT_SERVER
+            nc = await _connect(url, self._options)
+            self._owned = nc
+        conn = ConnectedEvents(
+            self._events,
+            nc,
+            ack_timeout=self._ack_timeout,
+            cloudevents_source=self._cloudevents_source,
+        )
+        try:
+            await conn._inbox.start()
+        except BaseException:
+            await self._close()
+            raise
+        self._conn = conn
+        return conn
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._conn is not None:
+            await self._conn._inbox.stop()
+            self._conn = None
+        await self._close()
+
+    async def _close(self) -> None:
+        if self._owned is not None:
+            nc, self._owned = self._owned, None
+            await nc.drain()
+
+
+async def _quiet_error(exc: Exception) -> None:
+    log.debug("nats: %s", exc)
+
+
+async def _connect(url: str, options: dict[str, Any]) -> Client:
+    options = {"connect_timeout": 2, "error_cb": _quiet_error, **options}
+    try:
+        return await nats.connect(url, **options)
+    except Exception as exc:
+        scheme, _, rest = url.rpartition("://")
+        shown = f"{scheme or 'nats'}://{rest.rpartition('@')[2]}"  # never print credentials
+        raise ConnectError(
+            f"cannot connect to NATS at {shown}: {exc or type(exc).__name__}; check the URL "
+            "(or NATS_URL), that the server runs with JetStream, and the credentials"
+        ) from exc

@@ -1,0 +1,188 @@
+"""Reading events back: durable pull consumers yielding typed, lazily decoded deliveries."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import re
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Generic, TypeVar
+
+import nats.errors
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext, api
+from nats.js import errors as js_errors
+
+from ._errors import EventDeclarationError, JetStreamError
+from ._event import Event
+
+__all__ = ["ConsumerOptions", "Delivery", "iterate_deliveries"]
+
+T = TypeVar("T")
+_UNDECODED: Any = object()
+_CONSUMER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
+
+
+class Delivery(Generic[T]):
+    """One message of an event as a consumer received it.
+
+    ``data`` is decoded on first access; a payload that does not decode raises ``DecodeError``
+    there (carrying the raw bytes) and the message stays unacked, so nothing is lost.
+    """
+
+    __slots__ = ("_data", "_event", "msg")
+
+    def __init__(self, event: Event[T], msg: Msg) -> None:
+        self._event = event
+        self._data: T = _UNDECODED
+        self.msg = msg
+
+    @property
+    def data(self) -> T:
+        """The decoded message, typed as the event's schema."""
+        if self._data is _UNDECODED:
+            self._data = self._event.decode(self.msg.data)
+        return self._data
+
+    @property
+    def event(self) -> Event[T]:
+        return self._event
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self.msg.headers or {}
+
+    @property
+    def seq(self) -> int:
+        """Sequence of the message in its stream."""
+        return int(self.msg.metadata.sequence.stream)
+
+    @property
+    def num_delivered(self) -> int:
+        """How many times this message has been delivered, this time included."""
+        return int(self.msg.metadata.num_delivered)
+
+    @property
+    def timestamp(self) -> datetime.datetime:
+        """When the stream stored the message (UTC)."""
+        stamp: datetime.datetime = self.msg.metadata.timestamp
+        return stamp
+
+    async def ack(self) -> None:
+        """Done with it: the consumer will not get it again."""
+        await self.msg.ack()
+
+    async def nak(self, delay: float | None = None) -> None:
+        """Not done: redeliver it, after ``delay`` seconds if given."""
+        await self.msg.nak(delay=delay)
+
+    async def term(self) -> None:
+        """Never redeliver it (e.g. it can never be handled); it stays in the stream."""
+        await self.msg.term()
+
+    async def in_progress(self) -> None:
+        """Still working on it: reset the ack timer."""
+        await self.msg.in_progress()
+
+    def __repr__(self) -> str:
+        return f"Delivery(event={self._event.name!r}, subject={self.msg.subject!r})"
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ConsumerOptions:
+    """How a durable consumer redelivers; validated before anything reaches the server."""
+
+    ack_wait: float = 30.0
+    """Seconds the server waits for an ack before it redelivers."""
+    max_deliver: int | None = None
+    """Deliveries of one message before the server gives up on it (None: no limit)."""
+    backoff: Sequence[float] | None = None
+    """Seconds between redeliveries; overrides ack_wait. Needs max_deliver > len(backoff)."""
+    max_ack_pending: int | None = None
+    """Messages delivered but not acked at once (None: server default, 1000)."""
+
+    def __post_init__(self) -> None:
+        if self.ack_wait <= 0:
+            raise EventDeclarationError(f"ack_wait must be positive seconds, got {self.ack_wait}")
+        if self.max_deliver is not None and self.max_deliver < 1:
+            raise EventDeclarationError(f"max_deliver must be at least 1, got {self.max_deliver}")
+        if self.backoff is not None:
+            if not self.backoff or any(b <= 0 for b in self.backoff):
+                raise EventDeclarationError(
+                    f"backoff must be positive seconds, got {list(self.backoff)}"
+                )
+            if self.max_deliver is None or self.max_deliver <= len(self.backoff):
+                raise EventDeclarationError(
+                    f"backoff has {len(self.backoff)} steps, so max_deliver must be greater "
+                    f"than {len(self.backoff)} (got {self.max_deliver})"
+                )
+        if self.max_ack_pending is not None and self.max_ack_pending < 1:
+            raise EventDeclarationError(
+                f"max_ack_pending must be at least 1, got {self.max_ack_pending}"
+            )
+
+    def config(self, event: Event[Any], name: str) -> api.ConsumerConfig:
+        if not _CONSUMER_NAME.fullmatch(name):
+            raise EventDeclarationError(
+                f"consumer name {name!r} for event {event.name!r} must be 1-255 letters, "
+                "digits, '-' or '_'"
+            )
+        return api.ConsumerConfig(
+            durable_name=name,
+            ack_policy=api.AckPolicy.EXPLICIT,
+            deliver_policy=api.DeliverPolicy.ALL,
+            filter_subject=event.subject_name,
+            ack_wait=self.ack_wait,
+            max_deliver=self.max_deliver,
+            backoff=list(self.backoff) if self.backoff is not None else None,
+            max_ack_pending=self.max_ack_pending,
+        )
+
+
+async def iterate_deliveries(
+    js: JetStreamContext,
+    event: Event[T],
+    config: api.ConsumerConfig,
+    *,
+    batch: int,
+    idle_timeout: float | None,
+    ephemeral: bool = False,
+) -> AsyncIterator[Delivery[T]]:
+    """Create (or reuse) the consumer and yield its deliveries; stop after ``idle_timeout``.
+
+    An ``ephemeral`` consumer is deleted when the iteration ends, leaving nothing behind.
+    """
+    name = config.durable_name or config.name
+    try:
+        info = await js.add_consumer(event.stream_name, config)
+        sub = await js.pull_subscribe_bind(consumer=info.name, stream=event.stream_name)
+    except js_errors.APIError as exc:
+        raise JetStreamError(
+            f"event {event.name!r}: could not create consumer {name!r} on stream "
+            f"{event.stream_name!r}: {exc.description} (JetStream error {exc.err_code})",
+            event=event.name,
+            stream=event.stream_name,
+            code=exc.code,
+            err_code=exc.err_code,
+            description=exc.description,
+        ) from exc
+    poll = min(idle_timeout, 5.0) if idle_timeout is not None else 5.0
+    idle_since = time.monotonic()
+    try:
+        while True:
+            try:
+                msgs = await sub.fetch(batch, timeout=poll)
+            except nats.errors.TimeoutError:
+                if idle_timeout is not None and time.monotonic() - idle_since >= idle_timeout:
+                    return
+                continue
+            for msg in msgs:
+                yield Delivery(event, msg)
+            idle_since = time.monotonic()
+    finally:
+        await sub.unsubscribe()
+        if ephemeral:
+            with contextlib.suppress(js_errors.Error, nats.errors.Error):
+                await js.delete_consumer(event.stream_name, info.name)

@@ -1,0 +1,475 @@
+"""Build buf images and read the events they declare, for ``protonats breaking``.
+
+Both sides of a comparison are built with ``buf build <input> -o -`` (a git ref, a directory or
+an image file are all buf inputs), parsed as a ``FileDescriptorSet`` (an image is a superset of
+one), and turned into plain, frozen ``EventDecl`` values that ``_breaking.compare`` can check
+without buf.
+
+The ``(protonats.v1.event)`` option is read from the serialized ``MessageOptions`` bytes under
+the extension number the image itself declares for ``protonats.v1.event``. So an image parsed
+without the extension registered (where it sits in unknown fields) reads the same as one parsed
+with it, and a baseline that used another number is still read correctly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+from google.protobuf import descriptor_pb2
+from google.protobuf.message import DecodeError
+
+from .v1 import options_pb2
+
+__all__ = [
+    "DEFAULT_EXTENSION_NUMBER",
+    "BuildError",
+    "EventDecl",
+    "FieldShape",
+    "ImageDecls",
+    "Limits",
+    "Location",
+    "build_image",
+    "find_buf",
+    "local_paths",
+    "read_image",
+]
+
+DEFAULT_EXTENSION_NUMBER = 50701
+"""The number of ``protonats.v1.event`` when the image does not declare it (no options.proto)."""
+EXTENSION_FULL_NAME = "protonats.v1.event"
+_EXTENDEE = ".google.protobuf.MessageOptions"
+_MAX_SCHEMA_DEPTH = 16
+
+# FileDescriptorProto / DescriptorProto field numbers used in SourceCodeInfo paths.
+_FILE_MESSAGE_TYPE = 4
+_FILE_EXTENSION = 7
+_MESSAGE_FIELD = 2
+_MESSAGE_NESTED_TYPE = 3
+_MESSAGE_EXTENSION = 6
+_MESSAGE_OPTIONS = 7
+
+_Path = tuple[int, ...]
+
+
+class BuildError(Exception):
+    """buf could not build an input (bad ref, not a git repository, compile error, no buf)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Location:
+    """Where something is declared: a path as the user sees it, 1-based line and column."""
+
+    file: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Limits:
+    """The stream limits of an event; ``None`` means unset (unlimited or the server default).
+
+    Durations are integer nanoseconds so that comparisons are exact. Zero or negative values
+    mean "no limit" to JetStream and are read as ``None``.
+    """
+
+    max_age: int | None = None
+    duplicate_window: int | None = None
+    max_bytes: int | None = None
+    max_messages: int | None = None
+    max_message_size: int | None = None
+    max_consumers: int | None = None
+    replicas: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldShape:
+    """One field reachable from an event's message, keyed by its field-number path.
+
+    ``path`` is the numbers from the event message down (``(3, 1)`` is field 1 of the message
+    in field 3); ``name`` the matching dotted field names. ``reserved_here`` is not a field: it
+    lists the numbers reserved by the message *at* ``path`` (see ``Schema.reserved``).
+    """
+
+    path: tuple[int, ...]
+    name: str
+    type: int
+    """``FieldDescriptorProto.Type``."""
+    label: int
+    """``FieldDescriptorProto.Label``."""
+    type_name: str = ""
+    """Message or enum full name, without the leading dot; empty for scalars."""
+    location: Location | None = dataclasses.field(default=None, compare=False)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Schema:
+    """The wire shape of an event's message: its fields, recursively, and reserved numbers."""
+
+    message: str
+    fields: tuple[FieldShape, ...] = ()
+    reserved: tuple[tuple[tuple[int, ...], int, int], ...] = ()
+    """``(message path, start, end)``: numbers ``start <= n < end`` are reserved in the
+    message reached by ``message path`` (``()`` is the event message itself)."""
+
+    def is_reserved(self, path: tuple[int, ...]) -> bool:
+        """Whether the number of the field at ``path`` is reserved in its parent message."""
+        parent, number = path[:-1], path[-1]
+        return any(p == parent and start <= number < end for p, start, end in self.reserved)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EventDecl:
+    """One ``(protonats.v1.event)`` declaration, with everything the rules compare."""
+
+    name: str
+    message: str
+    """Full name of the message carrying the option, e.g. ``shop.v1.UserRegistered``."""
+    location: Location
+    """Where the option is declared (the message, when the image has no source info)."""
+    description: str = ""
+    storage: int = options_pb2.STORAGE_FILE
+    """``protonats.v1.Storage``, with unspecified read as its default (file)."""
+    retention: int = options_pb2.RETENTION_LIMITS
+    """``protonats.v1.Retention``, with unspecified read as its default (limits)."""
+    discard: int = options_pb2.DISCARD_OLD
+    limits: Limits = Limits()
+    schema: Schema | None = None
+    message_location: Location | None = dataclasses.field(default=None, compare=False)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ImageDecls:
+    """What one side of the comparison declares."""
+
+    events: tuple[EventDecl, ...]
+    plain_messages: Mapping[str, Location]
+    """Messages without the option (full name to location): tells "option removed" apart
+    from "message removed"."""
+    extension_number: int | None
+    """The number ``protonats.v1.event`` is declared with; ``None`` if the image lacks it."""
+    extension_location: Location | None = None
+
+
+# --- building --------------------------------------------------------------------------------
+
+
+def find_buf() -> str:
+    """The buf executable: ``$PROTONATS_BUF``, the one next to this Python, or one on PATH."""
+    explicit = os.environ.get("PROTONATS_BUF")
+    if explicit:
+        return explicit
+    name = "buf.exe" if sys.platform == "win32" else "buf"
+    for scripts in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+        candidate = Path(scripts) / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which("buf")
+    if found is None:
+        raise BuildError("buf was not found: install it with `pip install buf-bin` (or set PATH)")
+    return found
+
+
+def _run_buf(args: Sequence[str], *, cwd: Path | None = None) -> bytes:
+    buf = find_buf()
+    try:
+        done = subprocess.run([buf, *args], cwd=cwd, capture_output=True, check=False)
+    except OSError as exc:
+        raise BuildError(f"could not run {buf}: {exc}") from exc
+    if done.returncode != 0:
+        raise BuildError(_one_line(done.stderr.decode("utf-8", "replace")) or "buf failed")
+    return done.stdout
+
+
+def _one_line(stderr: str) -> str:
+    """Fold buf's (possibly multi-line) error output into one readable line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    lines = [line.removeprefix("Failure: ") for line in lines]
+    if not lines:
+        return ""
+    text = "; ".join(lines[:2])
+    if len(lines) > 2:
+        text += f" (and {len(lines) - 2} more lines)"
+    if "did not match any file(s) known to git" in text or "unknown revision" in text:
+        text += (
+            "; if this is a shallow clone, fetch more history "
+            "(actions/checkout with fetch-depth: 0, or git fetch --unshallow)"
+        )
+    return text
+
+
+def build_image(source: str, *, cwd: Path | None = None) -> bytes:
+    """``buf build <source>``: the image bytes (binpb), with imports and source info."""
+    return _run_buf(["build", source, "-o", "-"], cwd=cwd)
+
+
+def local_paths(source: str, *, cwd: Path | None = None) -> dict[str, str]:
+    """Map import paths (``shop/v1/user.proto``) to paths as the user sees them
+    (``proto/shop/v1/user.proto``), for a directory input; empty for other inputs."""
+    base = Path(cwd or ".") / source
+    if not base.is_dir():
+        return {}
+    out = _run_buf(["ls-files", source, "--format", "json"], cwd=cwd)
+    mapping: dict[str, str] = {}
+    for line in out.decode("utf-8", "replace").splitlines():
+        if not line.strip():
+            continue
+        entry = json.loads(line)
+        import_path, path = entry.get("import_path"), entry.get("path")
+        if isinstance(import_path, str) and isinstance(path, str) and path:
+            mapping[import_path] = path
+    return mapping
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def read_image(data: bytes, paths: Mapping[str, str] | None = None) -> ImageDecls:
+    """Read the events of a built image; ``paths`` maps import paths to displayed paths."""
+    try:
+        fds = descriptor_pb2.FileDescriptorSet.FromString(data)
+    except DecodeError as exc:
+        raise BuildError(f"not a buf image or FileDescriptorSet: {exc}") from exc
+    reader = _Reader(fds, paths or {})
+    return reader.read()
+
+
+class _Reader:
+    def __init__(self, fds: descriptor_pb2.FileDescriptorSet, paths: Mapping[str, str]) -> None:
+        self.fds = fds
+        self.paths = paths
+        self.messages: dict[str, descriptor_pb2.DescriptorProto] = {}
+        self.spans: dict[str, dict[_Path, Sequence[int]]] = {}
+        self.message_sites: dict[str, tuple[str, _Path]] = {}
+        for file in fds.file:
+            self.spans[file.name] = {
+                tuple(loc.path): tuple(loc.span) for loc in file.source_code_info.location
+            }
+            for full_name, message, path in _walk_messages(file):
+                self.messages[full_name] = message
+                self.message_sites[full_name] = (file.name, path)
+
+    def location(self, file: str, path: _Path) -> Location:
+        shown = self.paths.get(file, file)
+        span = self.spans.get(file, {}).get(path)
+        if not span:
+            return Location(shown)
+        return Location(shown, span[0] + 1, span[1] + 1)
+
+    def read(self) -> ImageDecls:
+        number, ext_location = self._extension()
+        wanted = number if number is not None else DEFAULT_EXTENSION_NUMBER
+        events: list[EventDecl] = []
+        plain: dict[str, Location] = {}
+        for full_name, message in self.messages.items():
+            file, path = self.message_sites[full_name]
+            message_location = self.location(file, path)
+            payload = _extension_bytes(message.options.SerializeToString(), wanted)
+            if payload is None:
+                plain[full_name] = message_location
+                continue
+            try:
+                option = options_pb2.EventOptions.FromString(payload)
+            except DecodeError as exc:
+                raise BuildError(
+                    f"{message_location}: cannot read (protonats.v1.event) on {full_name}: {exc}"
+                ) from exc
+            option_path = (*path, _MESSAGE_OPTIONS, wanted)
+            if option_path in self.spans.get(file, {}):
+                location = self._statement_location(file, path, option_path)
+            else:
+                location = message_location
+            events.append(
+                EventDecl(
+                    name=option.name,
+                    message=full_name,
+                    location=location,
+                    description=option.description,
+                    storage=option.storage or options_pb2.STORAGE_FILE,
+                    retention=option.retention or options_pb2.RETENTION_LIMITS,
+                    discard=option.discard or options_pb2.DISCARD_OLD,
+                    limits=_limits(option),
+                    schema=self.schema(full_name),
+                    message_location=message_location,
+                )
+            )
+        events.sort(key=lambda e: (e.location.file, e.location.line, e.location.column, e.name))
+        return ImageDecls(tuple(events), plain, number, ext_location)
+
+    def _statement_location(self, file: str, message_path: _Path, option_path: _Path) -> Location:
+        """The ``option (...) = {...};`` statement holding the extension, else the name."""
+        spans = self.spans[file]
+        inner = spans[option_path]
+        statement = spans.get((*message_path, _MESSAGE_OPTIONS))
+        # Several option statements share the path (message, 7); the table keeps the last one,
+        # so only use it when it encloses the extension.
+        if (
+            statement
+            and statement[0] <= inner[0]
+            and (statement[0], statement[1])
+            <= (
+                inner[0],
+                inner[1],
+            )
+        ):
+            return self.location(file, (*message_path, _MESSAGE_OPTIONS))
+        return self.location(file, option_path)
+
+    def _extension(self) -> tuple[int | None, Location | None]:
+        for file in self.fds.file:
+            for index, ext in enumerate(file.extension):
+                full_name = f"{file.package}.{ext.name}" if file.package else ext.name
+                if full_name == EXTENSION_FULL_NAME and ext.extendee == _EXTENDEE:
+                    return ext.number, self.location(file.name, (_FILE_EXTENSION, index))
+        return None, None
+
+    def schema(self, full_name: str) -> Schema:
+        fields: list[FieldShape] = []
+        reserved: list[tuple[tuple[int, ...], int, int]] = []
+        self._shape(full_name, (), (), (full_name,), fields, reserved)
+        return Schema(full_name, tuple(fields), tuple(reserved))
+
+    def _shape(
+        self,
+        full_name: str,
+        path: tuple[int, ...],
+        names: tuple[str, ...],
+        seen: tuple[str, ...],
+        fields: list[FieldShape],
+        reserved: list[tuple[tuple[int, ...], int, int]],
+    ) -> None:
+        message = self.messages.get(full_name)
+        if message is None:
+            return
+        file, message_path = self.message_sites[full_name]
+        reserved.extend((path, r.start, r.end) for r in message.reserved_range)
+        for index, field in enumerate(message.field):
+            type_name = field.type_name.removeprefix(".")
+            field_path = (*path, field.number)
+            field_names = (*names, field.name)
+            fields.append(
+                FieldShape(
+                    path=field_path,
+                    name=".".join(field_names),
+                    type=field.type,
+                    label=field.label,
+                    type_name=type_name,
+                    location=self.location(file, (*message_path, _MESSAGE_FIELD, index)),
+                )
+            )
+            is_message = field.type in (field.TYPE_MESSAGE, field.TYPE_GROUP)
+            if is_message and type_name not in seen and len(field_path) < _MAX_SCHEMA_DEPTH:
+                self._shape(
+                    type_name, field_path, field_names, (*seen, type_name), fields, reserved
+                )
+
+
+def _walk_messages(
+    file: descriptor_pb2.FileDescriptorProto,
+) -> Iterator[tuple[str, descriptor_pb2.DescriptorProto, _Path]]:
+    prefix = f"{file.package}." if file.package else ""
+    stack: list[tuple[str, descriptor_pb2.DescriptorProto, _Path]] = [
+        (prefix + m.name, m, (_FILE_MESSAGE_TYPE, i)) for i, m in enumerate(file.message_type)
+    ]
+    while stack:
+        full_name, message, path = stack.pop(0)
+        yield full_name, message, path
+        stack.extend(
+            (f"{full_name}.{n.name}", n, (*path, _MESSAGE_NESTED_TYPE, i))
+            for i, n in enumerate(message.nested_type)
+        )
+
+
+def _limits(option: options_pb2.EventOptions) -> Limits:
+    limits = option.limits
+
+    def duration(name: str) -> int | None:
+        if not limits.HasField(name):  # type: ignore[arg-type]
+            return None
+        value = getattr(limits, name)
+        nanos = int(value.seconds) * 1_000_000_000 + int(value.nanos)
+        return nanos if nanos > 0 else None
+
+    def count(name: str) -> int | None:
+        if not limits.HasField(name):  # type: ignore[arg-type]
+            return None
+        value = int(getattr(limits, name))
+        return value if value > 0 else None
+
+    return Limits(
+        max_age=duration("max_age"),
+        duplicate_window=duration("duplicate_window"),
+        max_bytes=count("max_bytes"),
+        max_messages=count("max_messages"),
+        max_message_size=count("max_message_size"),
+        max_consumers=count("max_consumers"),
+        replicas=count("replicas"),
+    )
+
+
+# --- wire decoding of one extension ----------------------------------------------------------
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        if pos >= len(data):
+            raise BuildError("truncated varint in message options")
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return result, pos
+        shift += 7
+        if shift > 63:
+            raise BuildError("varint too long in message options")
+
+
+def _skip(data: bytes, pos: int, wire_type: int, number: int) -> int:
+    if wire_type == 0:
+        return _varint(data, pos)[1]
+    if wire_type == 1:
+        return pos + 8
+    if wire_type == 2:
+        size, pos = _varint(data, pos)
+        return pos + size
+    if wire_type == 5:
+        return pos + 4
+    if wire_type == 3:  # group: skip to the matching end-group tag
+        while True:
+            tag, pos = _varint(data, pos)
+            if tag >> 3 == number and tag & 7 == 4:
+                return pos
+            pos = _skip(data, pos, tag & 7, tag >> 3)
+    raise BuildError(f"unexpected wire type {wire_type} in message options")
+
+
+def _extension_bytes(options: bytes, number: int) -> bytes | None:
+    """The merged payload of length-delimited field ``number`` in serialized options, if any.
+
+    Several occurrences of a singular message field merge, which concatenation reproduces.
+    """
+    found: list[bytes] = []
+    pos = 0
+    while pos < len(options):
+        tag, pos = _varint(options, pos)
+        field, wire_type = tag >> 3, tag & 7
+        if field == number and wire_type == 2:
+            size, pos = _varint(options, pos)
+            found.append(options[pos : pos + size])
+            pos += size
+        else:
+            pos = _skip(options, pos, wire_type, field)
+    if pos > len(options):
+        raise BuildError("truncated message options")
+    return b"".join(found) if found else None

@@ -1,0 +1,179 @@
+"""Make each event's stream match its declaration: create, update, or refuse with reasons."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from nats.js import JetStreamContext, api
+from nats.js import errors as js_errors
+
+from ._config import Action, StreamPlan, plan_stream, stream_config
+from ._errors import JetStreamError, StreamConfigError, StreamExistsError
+from ._event import Event
+
+__all__ = ["OnNewer", "plan_events", "register_events"]
+
+OnNewer = Literal["raise", "skip"]
+
+# JetStream API error codes (nats-server errors.json).
+_STREAM_NOT_FOUND = 10059
+_STREAM_NAME_IN_USE = 10058
+_SUBJECTS_OVERLAP = 10065
+_PARALLEL = 16
+
+
+async def plan_events(
+    js: JetStreamContext,
+    events: Iterable[Event[Any]],
+    *,
+    version: str | None,
+    on_newer: OnNewer = "raise",
+) -> list[StreamPlan]:
+    """What ``register`` would do for each event, in order; changes nothing."""
+    limit = asyncio.Semaphore(_PARALLEL)
+
+    async def one(event: Event[Any]) -> StreamPlan:
+        async with limit:
+            desired = stream_config(event, version=version)
+            return plan_stream(event, desired, await _current(js, event), on_newer=on_newer)
+
+    return list(await asyncio.gather(*(one(e) for e in events)))
+
+
+async def register_events(
+    js: JetStreamContext,
+    events: Iterable[Event[Any]],
+    *,
+    version: str | None,
+    create: bool = True,
+    update: bool = True,
+    on_newer: OnNewer = "raise",
+) -> list[StreamPlan]:
+    """Apply the plan of every event; raise the first refusal after applying all the others.
+
+    Safe to run from many processes at once: a stream created by another process between our
+    look and our create is looked at again, and is then unchanged.
+    """
+    limit = asyncio.Semaphore(_PARALLEL)
+
+    async def one(event: Event[Any]) -> StreamPlan:
+        async with limit:
+            return await _register_one(js, event, version, create, update, on_newer)
+
+    plans = list(await asyncio.gather(*(one(e) for e in events)))
+    refused = [(p.event, p.error) for p in plans if p.action is Action.REFUSED and p.error]
+    if refused:
+        first = refused[0][1]
+        if len(refused) > 1:
+            first.add_note("also refused: " + ", ".join(repr(name) for name, _ in refused[1:]))
+        raise first
+    return plans
+
+
+async def _register_one(
+    js: JetStreamContext,
+    event: Event[Any],
+    version: str | None,
+    create: bool,
+    update: bool,
+    on_newer: OnNewer,
+) -> StreamPlan:
+    desired = stream_config(event, version=version)
+    for _attempt in range(3):
+        plan = plan_stream(event, desired, await _current(js, event), on_newer=on_newer)
+        if plan.action is Action.CREATE:
+            if not create:
+                return _skipped(plan)
+            try:
+                await js.add_stream(desired)
+            except js_errors.APIError as exc:
+                if exc.err_code == _STREAM_NAME_IN_USE:
+                    continue  # another process created it first: look again
+                raise await _create_error(js, event, exc) from exc
+        elif plan.action is Action.UPDATE:
+            if not update:
+                return _skipped(plan)
+            try:
+                await js.update_stream(desired)
+            except js_errors.APIError as exc:
+                raise _update_error(event, plan, exc) from exc
+        return plan
+    raise JetStreamError(
+        f"event {event.name!r}: stream {event.stream_name!r} kept changing while registering",
+        event=event.name,
+        stream=event.stream_name,
+    )
+
+
+async def _current(js: JetStreamContext, event: Event[Any]) -> api.StreamConfig | None:
+    try:
+        info = await js.stream_info(event.stream_name)
+    except js_errors.NotFoundError:
+        return None
+    except js_errors.APIError as exc:
+        raise jetstream_error(exc, event, "look up the stream") from exc
+    return info.config
+
+
+def _skipped(plan: StreamPlan) -> StreamPlan:
+    return StreamPlan(plan.event, plan.stream, Action.SKIPPED, plan.changes)
+
+
+async def _create_error(
+    js: JetStreamContext, event: Event[Any], exc: js_errors.APIError
+) -> JetStreamError:
+    if exc.err_code == _SUBJECTS_OVERLAP:
+        try:
+            owner = await js.find_stream_name_by_subject(event.subject_name)
+        except js_errors.Error:
+            owner = "another stream"
+        return StreamExistsError(
+            f"event {event.name!r}: subject {event.subject_name!r} is already stored by stream "
+            f"{owner!r}; protonats will not create a second stream on it (JetStream error "
+            f"{exc.err_code}: {exc.description}). Remove that subject from {owner!r} or "
+            "rename the event",
+            event=event.name,
+            stream=event.stream_name,
+            code=exc.code,
+            err_code=exc.err_code,
+            description=exc.description,
+        )
+    return jetstream_error(exc, event, "create the stream", cls=StreamConfigError)
+
+
+def _update_error(event: Event[Any], plan: StreamPlan, exc: js_errors.APIError) -> JetStreamError:
+    changes = "; ".join(str(c) for c in plan.changes)
+    first = plan.changes[0] if plan.changes else None
+    return StreamConfigError(
+        f"event {event.name!r}: the server refused to update stream {event.stream_name!r} "
+        f"({changes}): {exc.description} (JetStream error {exc.err_code})",
+        event=event.name,
+        stream=event.stream_name,
+        field=first.field if first else None,
+        old=first.old if first else None,
+        new=first.new if first else None,
+        code=exc.code,
+        err_code=exc.err_code,
+        description=exc.description,
+    )
+
+
+def jetstream_error(
+    exc: js_errors.APIError,
+    event: Event[Any],
+    doing: str,
+    *,
+    cls: type[JetStreamError] = JetStreamError,
+) -> JetStreamError:
+    """Convert a nats-py API error into ours, keeping the server's code and description."""
+    return cls(
+        f"event {event.name!r}: could not {doing} {event.stream_name!r}: {exc.description} "
+        f"(JetStream error {exc.err_code}, status {exc.code})",
+        event=event.name,
+        stream=event.stream_name,
+        code=exc.code,
+        err_code=exc.err_code,
+        description=exc.description,
+    )
