@@ -4,8 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The example registry: buf.gen.yaml names it (opt package=, version=) and generates it here.
+GEN := gen/python
+REGISTRY := shop_events
+REGISTRY_OPT := package=shop-events,version=1.4.0
 
-.PHONY: install generate dist lint-proto lint typecheck check test demo bench breaking clean
+.PHONY: install generate generate-protoc dist lint-proto lint typecheck check test demo bench breaking clean
 
 install: $(STAMP)
 
@@ -16,6 +20,30 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
+# Typed Event constants + _pb2 modules + pyproject.toml: $(GEN) is a complete distribution.
+generate: install
+	$(BIN)/buf generate
+
+# The same without buf, straight through grpcio-tools' protoc (one generator per build: the
+# _pb2 modules of buf and protoc differ and cannot be imported together).
+generate-protoc: install
+	rm -rf $(GEN) && mkdir -p $(GEN)
+	$(PY) -m grpc_tools.protoc -I proto \
+		--python_out=$(GEN) \
+		--plugin=protoc-gen-mypy=$(BIN)/protoc-gen-mypy --mypy_out=quiet:$(GEN) \
+		--plugin=protoc-gen-protonats=$(BIN)/protoc-gen-protonats \
+		--protonats_out=$(REGISTRY_OPT):$(GEN) \
+		$$(find proto -name '*.proto' -not -path 'proto/protonats/*' | sort)
+
+# A wheel of the generated registry, ready to pip install in a service.
+dist: generate
+	rm -f dist/$(REGISTRY)-*.whl
+	$(PY) -m build --wheel --no-isolation --outdir dist $(GEN)
+
+lint-proto: install
+	$(BIN)/buf lint
+	$(BIN)/buf format -d --exit-code
+
 lint: install
 	$(BIN)/ruff check src codegen tests bench
 	$(BIN)/ruff format --check src codegen tests bench
@@ -23,9 +51,9 @@ lint: install
 typecheck: install
 	$(BIN)/mypy src codegen tests
 
-check: lint typecheck
+check: lint lint-proto typecheck
 
-test: install check
+test: install generate check
 	$(BIN)/pytest -q
 
 demo: install

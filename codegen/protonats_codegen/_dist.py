@@ -1,0 +1,61 @@
+"""The files that make ``gen/python`` a complete, pip-installable distribution."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from . import __version__
+from ._params import Params
+from ._render import header
+
+__all__ = ["distribution_files"]
+
+
+def distribution_files(params: Params, modules: Iterable[str], registry: str) -> dict[str, str]:
+    """``pyproject.toml``, ``py.typed`` and the ``__init__.py`` of every generated package.
+
+    ``modules`` are the dotted names of every generated module (``_pb2`` ones included);
+    ``registry`` is the registry package, whose ``__init__.py`` is rendered elsewhere.
+    """
+    packages: set[str] = set()
+    for module in modules:
+        parts = module.split(".")[:-1]
+        packages.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
+    top_level = sorted({package.partition(".")[0] for package in packages} | {registry})
+    files = {f"{package.replace('.', '/')}/__init__.py": header() for package in sorted(packages)}
+    files.update({f"{package}/py.typed": "" for package in top_level})
+    files["pyproject.toml"] = _pyproject(params, top_level)
+    return files
+
+
+def _pyproject(params: Params, packages: list[str]) -> str:
+    """The distribution's metadata: it needs the protonats runtime and protobuf's."""
+    listed = ", ".join(f'"{package}"' for package in packages)
+    return f"""{header()}
+[build-system]
+requires = ["hatchling>=1.25"]
+build-backend = "hatchling.build"
+
+[project]
+name = "{params.package}"
+version = "{params.version}"
+description = "protonats event registry {params.package}, generated from protobuf."
+requires-python = ">=3.11"
+dependencies = [
+    "protonats>={_release(__version__)}",
+    "protobuf>={params.protobuf}",
+]
+
+[tool.hatch.build]
+# This directory is generated, and usually git-ignored: package it anyway.
+ignore-vcs = true
+exclude = ["__pycache__", "*.pyc"]
+
+[tool.hatch.build.targets.wheel]
+packages = [{listed}]
+"""
+
+
+def _release(version: str) -> str:
+    """The release part of a version (``0.1.0`` of ``0.1.0.dev3+g1234``)."""
+    return version.partition("+")[0]

@@ -1,0 +1,98 @@
+"""Plugin options (``opt:`` in buf.gen.yaml, ``--protonats_opt`` for protoc)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from importlib.metadata import PackageNotFoundError, requires
+
+from google.protobuf.compiler import plugin_pb2
+
+from ._source import CodegenError
+
+__all__ = ["Params", "parse_params"]
+
+_DIST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+_VERSION = re.compile(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")
+_MODULE = re.compile(r"[a-z_][a-z0-9_]*")
+_KNOWN = ("package", "version", "module", "protobuf")
+_USAGE = "e.g. opt: package=shop-events,version=1.4.0"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Params:
+    """What to call the generated distribution, and what it depends on."""
+
+    package: str
+    """Distribution name, as ``pip install`` knows it: ``shop-events``."""
+    version: str
+    """Distribution version, also stamped on every stream as the registry version."""
+    module: str
+    """Import name of the registry module exposing ``EVENTS``: ``shop_events``."""
+    protobuf: str
+    """Lowest protobuf runtime the generated ``_pb2`` modules run on (their gencode version)."""
+
+
+def parse_params(request: plugin_pb2.CodeGeneratorRequest) -> Params:
+    """Parse comma-separated ``key=value`` options; ``CodegenError`` says what is off."""
+    values: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in request.parameter.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or key not in _KNOWN:
+            raise CodegenError(
+                "protoc-gen-protonats",
+                f"unknown option {item!r}; known: {', '.join(_KNOWN)} ({_USAGE})",
+            )
+        values[key] = value
+    package = values.get("package", "")
+    version = values.get("version", "")
+    if not _DIST_NAME.fullmatch(package):
+        raise CodegenError(
+            "protoc-gen-protonats", f"option package= must name the distribution ({_USAGE})"
+        )
+    if not _VERSION.fullmatch(version):
+        raise CodegenError(
+            "protoc-gen-protonats",
+            f"option version= must be a release version like 1.4.0, got {version!r} ({_USAGE})",
+        )
+    module = values.get("module") or re.sub(r"[-_.]+", "_", package).lower()
+    if not _MODULE.fullmatch(module):
+        raise CodegenError(
+            "protoc-gen-protonats",
+            f"registry module name {module!r} is not a Python identifier; set option module=",
+        )
+    protobuf = values.get("protobuf") or gencode_version(request)
+    if not _VERSION.fullmatch(protobuf):
+        raise CodegenError(
+            "protoc-gen-protonats",
+            "cannot tell which protobuf version the _pb2 modules are generated for; "
+            "set option protobuf=X.Y.Z (the 'Protobuf Python Version' in a _pb2.py header)",
+        )
+    return Params(package=package, version=version, module=module, protobuf=protobuf)
+
+
+def gencode_version(request: plugin_pb2.CodeGeneratorRequest) -> str:
+    """The protobuf Python version of the gencode this pipeline makes, or ``""`` if unknown.
+
+    protoc says its version in the request; buf does not, so fall back to grpcio-tools (whose
+    protoc ``buf.gen.yaml`` runs), which requires the protobuf runtime matching its gencode.
+    """
+    if request.HasField("compiler_version"):
+        compiler = request.compiler_version
+        return f"{python_major(compiler.major)}.{compiler.major}.{compiler.minor}"
+    try:
+        for requirement in requires("grpcio-tools") or ():
+            found = re.fullmatch(r"protobuf\s*[^;]*?>=\s*([0-9.]+).*", requirement)
+            if found:
+                return found.group(1)
+    except PackageNotFoundError:
+        pass
+    return ""
+
+
+def python_major(protoc_major: int) -> int:
+    """protobuf Python's major version for a protoc major: 4 up to 25, then one per 4 protoc majors.
+
+    (protoc 26 made Python 5.26, 30 made 6.30, 34 made 7.34.)
+    """
+    return 4 if protoc_major < 26 else 5 + (protoc_major - 26) // 4

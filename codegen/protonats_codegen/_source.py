@@ -1,0 +1,59 @@
+"""Source positions and comments of declarations, from each file's ``source_code_info``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from google.protobuf import descriptor_pb2
+
+__all__ = ["CodegenError", "SourceInfo"]
+
+# Field numbers of the descriptor.proto paths used to point at declarations.
+MESSAGE_TYPE = 4  # FileDescriptorProto.message_type
+NESTED_TYPE = 3  # DescriptorProto.nested_type
+MESSAGE_OPTIONS = 7  # DescriptorProto.options
+
+
+class CodegenError(Exception):
+    """Problems in the input, one a line, each as ``file.proto:LINE:COL: message``.
+
+    The plugin sends them back in ``CodeGeneratorResponse.error``, which protoc and buf print.
+    """
+
+
+class SourceInfo:
+    """Finds where a declaration is written in one file, and the comment in front of it."""
+
+    __slots__ = ("_locations", "name")
+
+    def __init__(self, file: descriptor_pb2.FileDescriptorProto) -> None:
+        self.name = file.name
+        self._locations: dict[tuple[int, ...], descriptor_pb2.SourceCodeInfo.Location] = {}
+        for location in file.source_code_info.location:
+            # The first location of a path is the declaration; later ones are repeats.
+            self._locations.setdefault(tuple(location.path), location)
+
+    def where(self, path: Sequence[int]) -> str:
+        """``file.proto:LINE:COL`` (1-based) of ``path``, or of its nearest recorded parent.
+
+        Compilers record spans inside option values unevenly, so an error about a field of an
+        option falls back to the option, then to the message.
+        """
+        for end in range(len(path), 0, -1):
+            location = self._locations.get(tuple(path[:end]))
+            if location is not None:
+                return f"{self.name}:{location.span[0] + 1}:{location.span[1] + 1}"
+        return f"{self.name}:1:1"
+
+    def leading_comment(self, path: Sequence[int]) -> str | None:
+        """The comment just before the declaration at ``path``, cleaned up, or ``None``."""
+        location = self._locations.get(tuple(path))
+        if location is None or not location.leading_comments.strip():
+            return None
+        return clean_comment(location.leading_comments)
+
+
+def clean_comment(text: str) -> str:
+    """Strip the one space after ``//`` and surrounding blank lines, keep paragraphs."""
+    lines = [line[1:] if line.startswith(" ") else line for line in text.splitlines()]
+    return "\n".join(line.rstrip() for line in lines).strip()
