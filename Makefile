@@ -62,5 +62,16 @@ demo: install
 bench: install
 	$(PY) bench/emit.py
 
+# Breaking changes against a baseline (any buf input; CI passes '.git#ref=origin/main'):
+# buf's wire rules, then protonats' event rules (names, option, limits). Both always run.
+AGAINST ?= .git\#ref=HEAD~1
+breaking: install
+	@status=0; \
+	echo "buf breaking --against '$(AGAINST)'"; \
+	$(BIN)/buf breaking --against '$(AGAINST)' || status=$$?; \
+	echo "protonats breaking --against '$(AGAINST)'"; \
+	$(PY) -m protonats._breaking --against '$(AGAINST)' || status=$$?; \
+	exit $$status
+
 clean:
 	rm -rf $(VENV) gen dist build .mypy_cache .ruff_cache .pytest_cache
