@@ -40,33 +40,33 @@ def parse_params(request: plugin_pb2.CodeGeneratorRequest) -> Params:
         key, sep, value = item.partition("=")
         if not sep or key not in _KNOWN:
             raise CodegenError(
-                "protoc-gen-protonats",
-                f"unknown option {item!r}; known: {', '.join(_KNOWN)} ({_USAGE})",
+                f"protoc-gen-protonats: unknown option {item!r}; "
+                f"known: {', '.join(_KNOWN)} ({_USAGE})"
             )
         values[key] = value
     package = values.get("package", "")
     version = values.get("version", "")
     if not _DIST_NAME.fullmatch(package):
         raise CodegenError(
-            "protoc-gen-protonats", f"option package= must name the distribution ({_USAGE})"
+            f"protoc-gen-protonats: option package= must name the distribution ({_USAGE})"
         )
     if not _VERSION.fullmatch(version):
         raise CodegenError(
-            "protoc-gen-protonats",
-            f"option version= must be a release version like 1.4.0, got {version!r} ({_USAGE})",
+            "protoc-gen-protonats: option version= must be a release version like 1.4.0, "
+            f"got {version!r} ({_USAGE})"
         )
     module = values.get("module") or re.sub(r"[-_.]+", "_", package).lower()
     if not _MODULE.fullmatch(module):
         raise CodegenError(
-            "protoc-gen-protonats",
-            f"registry module name {module!r} is not a Python identifier; set option module=",
+            f"protoc-gen-protonats: registry module name {module!r} is not a Python "
+            "identifier; set option module="
         )
     protobuf = values.get("protobuf") or gencode_version(request)
     if not _VERSION.fullmatch(protobuf):
         raise CodegenError(
-            "protoc-gen-protonats",
-            "cannot tell which protobuf version the _pb2 modules are generated for; "
-            "set option protobuf=X.Y.Z (the 'Protobuf Python Version' in a _pb2.py header)",
+            "protoc-gen-protonats: cannot tell which protobuf version the _pb2 modules are "
+            "generated for; set option protobuf=X.Y.Z (the 'Protobuf Python Version' in a "
+            "_pb2.py header)"
         )
     return Params(package=package, version=version, module=module, protobuf=protobuf)
 
