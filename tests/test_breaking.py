@@ -88,7 +88,8 @@ def option_with(**changes: str) -> str:
 @dataclasses.dataclass(frozen=True)
 class Case:
     id: str
-    after: Mapping[str, str]
+    after: Mapping[str, str | None]
+    """Files written over the ``before`` ones; ``None`` deletes one."""
     rules: AbstractSet[str] = frozenset()
     """The failing rules expected; empty for a safe change."""
     before: Mapping[str, str] = dataclasses.field(default_factory=lambda: {USER: user_proto()})
@@ -107,6 +108,7 @@ message UserSignedUp {{
 
 BREAKING = [
     Case("removed", {USER: user_proto(option=None).split("// A user")[0]}, {"EVENT_REMOVED"}),
+    Case("file-removed", {USER: None}, {"EVENT_REMOVED"}, line=7),
     Case("option-removed", {USER: user_proto(option=None)}, {"EVENT_OPTION_REMOVED"}, line=6),
     Case(
         "renamed",
@@ -296,23 +298,26 @@ def git(repo: Path, *args: str) -> str:
     return done.stdout
 
 
-def write_tree(root: Path, files: Mapping[str, str]) -> None:
+def write_tree(root: Path, files: Mapping[str, str | None]) -> None:
     tree = {"buf.yaml": BUF_YAML, OPTIONS_PATH: OPTIONS, **files}
     for name, text in tree.items():
         path = root / name
+        if text is None:
+            path.unlink(missing_ok=True)
+            continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
 
 
-def make_repo(root: Path, before: Mapping[str, str], after: Mapping[str, str]) -> Path:
+def make_repo(
+    root: Path, before: Mapping[str, str | None], after: Mapping[str, str | None]
+) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     git(root, "init", "-q", "-b", "main")
     write_tree(root, before)
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "before")
-    for name in set(before) - set(after):
-        (root / name).unlink()
-    write_tree(root, {**before, **after})
+    write_tree(root, after)
     git(root, "add", "-A")
     git(root, "commit", "-q", "--allow-empty", "-m", "after")
     return root

@@ -222,9 +222,12 @@ def local_paths(source: str, *, cwd: Path | None = None) -> dict[str, str]:
     out = _run_buf(["ls-files", source, "--format", "json"], cwd=cwd)
     mapping: dict[str, str] = {}
     for line in out.decode("utf-8", "replace").splitlines():
-        if not line.strip():
+        try:
+            entry = json.loads(line)
+        except ValueError:
             continue
-        entry = json.loads(line)
+        if not isinstance(entry, dict):
+            continue
         import_path, path = entry.get("import_path"), entry.get("path")
         if isinstance(import_path, str) and isinstance(path, str) and path:
             mapping[import_path] = path
@@ -248,6 +251,10 @@ class _Reader:
     def __init__(self, fds: descriptor_pb2.FileDescriptorSet, paths: Mapping[str, str]) -> None:
         self.fds = fds
         self.paths = paths
+        # Files only the baseline has are shown under the module directory all the others
+        # share (``proto/``), when there is exactly one.
+        prefixes = {p.removesuffix(i) for i, p in paths.items() if p.endswith(i)}
+        self.prefix = prefixes.pop() if len(prefixes) == 1 else ""
         self.messages: dict[str, descriptor_pb2.DescriptorProto] = {}
         self.spans: dict[str, dict[_Path, Sequence[int]]] = {}
         self.message_sites: dict[str, tuple[str, _Path]] = {}
@@ -260,7 +267,7 @@ class _Reader:
                 self.message_sites[full_name] = (file.name, path)
 
     def location(self, file: str, path: _Path) -> Location:
-        shown = self.paths.get(file, file)
+        shown = self.paths.get(file, self.prefix + file)
         span = self.spans.get(file, {}).get(path)
         if not span:
             return Location(shown)
