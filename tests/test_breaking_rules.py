@@ -19,10 +19,12 @@ from protonats._breaking import (
     compare_images,
 )
 from protonats._images import (
+    DeclaredLimits as L,
+)
+from protonats._images import (
     EventDecl,
     FieldShape,
     ImageDecls,
-    Limits,
     Location,
     Schema,
     _extension_bytes,
@@ -109,8 +111,8 @@ def test_findings_are_sorted_and_deterministic() -> None:
     ],
 )
 def test_limit_rules(rule: str, field_name: str, old: int | None, new: int | None) -> None:
-    before = event(limits=Limits(**{field_name: old}))
-    after = event(limits=Limits(**{field_name: new}))
+    before = event(limits=L(**{field_name: old}))
+    after = event(limits=L(**{field_name: new}))
     assert rules(compare([before], [after])) == [rule]
     assert compare([after], [before]) == [] or rule == "EVENT_DUPLICATE_WINDOW_CHANGED"
 
@@ -118,23 +120,32 @@ def test_limit_rules(rule: str, field_name: str, old: int | None, new: int | Non
 @pytest.mark.parametrize(
     ("old", "new"),
     [
-        (Limits(), Limits(replicas=1)),  # unset replicas is the server default, 1
-        (Limits(replicas=1), Limits()),
-        (Limits(max_bytes=5), Limits()),  # unset is unlimited: raising
-        (Limits(duplicate_window=120 * SEC), Limits()),  # the server default window is 2 min
-        (Limits(max_age=60 * SEC), Limits(max_age=60 * SEC, duplicate_window=60 * SEC)),
-        (Limits(max_consumers=10), Limits(max_consumers=1)),  # not a rule: no data is lost
+        (L(), L(replicas=1)),  # unset replicas is the server default, 1
+        (L(replicas=1), L()),
+        (L(max_bytes=5), L()),  # unset is unlimited: raising
+        (
+            L(duplicate_window=120 * SEC),
+            L(),
+        ),  # the server default window is 2 min
+        (
+            L(max_age=60 * SEC),
+            L(max_age=60 * SEC, duplicate_window=60 * SEC),
+        ),
+        (
+            L(max_consumers=10),
+            L(max_consumers=1),
+        ),  # not a rule: no data is lost
     ],
 )
-def test_equivalent_or_safe_limits_pass(old: Limits, new: Limits) -> None:
+def test_equivalent_or_safe_limits_pass(old: L, new: L) -> None:
     assert compare([event(limits=old)], [event(limits=new)]) == []
 
 
 def test_limit_message_shows_values() -> None:
-    before = event(limits=Limits(max_age=7 * 86400 * SEC))
-    [finding] = compare([before], [event(limits=Limits(max_age=90 * 60 * SEC))])
+    before = event(limits=L(max_age=7 * 86400 * SEC))
+    [finding] = compare([before], [event(limits=L(max_age=90 * 60 * SEC))])
     assert "max_age lowered from 7d to 90m" in finding.message
-    [finding] = compare([event()], [event(limits=Limits(max_bytes=1024))])
+    [finding] = compare([event()], [event(limits=L(max_bytes=1024))])
     assert "max_bytes lowered from unlimited to 1024" in finding.message
 
 

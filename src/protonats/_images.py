@@ -31,10 +31,10 @@ from .v1 import options_pb2
 __all__ = [
     "DEFAULT_EXTENSION_NUMBER",
     "BuildError",
+    "DeclaredLimits",
     "EventDecl",
     "FieldShape",
     "ImageDecls",
-    "Limits",
     "Location",
     "build_image",
     "find_buf",
@@ -76,7 +76,7 @@ class Location:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Limits:
+class DeclaredLimits:
     """The stream limits of an event; ``None`` means unset (unlimited or the server default).
 
     Durations are integer nanoseconds so that comparisons are exact. Zero or negative values
@@ -143,7 +143,7 @@ class EventDecl:
     retention: int = options_pb2.RETENTION_LIMITS
     """``protonats.v1.Retention``, with unspecified read as its default (limits)."""
     discard: int = options_pb2.DISCARD_OLD
-    limits: Limits = Limits()
+    limits: DeclaredLimits = DeclaredLimits()
     schema: Schema | None = None
     message_location: Location | None = dataclasses.field(default=None, compare=False)
 
@@ -397,7 +397,7 @@ def _walk_messages(
         )
 
 
-def _limits(option: options_pb2.EventOptions) -> Limits:
+def _limits(option: options_pb2.EventOptions) -> DeclaredLimits:
     limits = option.limits
 
     def duration(name: str) -> int | None:
@@ -413,7 +413,7 @@ def _limits(option: options_pb2.EventOptions) -> Limits:
         value = int(getattr(limits, name))
         return value if value > 0 else None
 
-    return Limits(
+    return DeclaredLimits(
         max_age=duration("max_age"),
         duplicate_window=duration("duplicate_window"),
         max_bytes=count("max_bytes"),
