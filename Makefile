@@ -9,7 +9,7 @@ GEN := gen/python
 REGISTRY := shop_events
 REGISTRY_OPT := package=shop-events,version=1.4.0
 
-.PHONY: install generate generate-protoc dist lint-proto lint typecheck check test demo bench breaking clean
+.PHONY: install generate generate-protoc runtime-proto dist lint-proto lint typecheck check test demo bench breaking clean
 
 install: $(STAMP)
 
@@ -34,6 +34,13 @@ generate-protoc: install
 		--plugin=protoc-gen-protonats=$(BIN)/protoc-gen-protonats \
 		--protonats_out=$(REGISTRY_OPT):$(GEN) \
 		$$(find proto -name '*.proto' -not -path 'proto/protonats/*' | sort)
+
+# The runtime's own copy of the option's gencode (a test fails when it is stale).
+RUNTIME_PROTO_OUT := src
+runtime-proto: install
+	$(PY) -m grpc_tools.protoc -I proto --python_out=$(RUNTIME_PROTO_OUT) \
+		--plugin=protoc-gen-mypy=$(BIN)/protoc-gen-mypy --mypy_out=quiet:$(RUNTIME_PROTO_OUT) \
+		protonats/v1/options.proto
 
 # A wheel of the generated registry, ready to pip install in a service.
 dist: generate

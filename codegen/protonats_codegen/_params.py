@@ -74,12 +74,15 @@ def parse_params(request: plugin_pb2.CodeGeneratorRequest) -> Params:
 def gencode_version(request: plugin_pb2.CodeGeneratorRequest) -> str:
     """The protobuf Python version of the gencode this pipeline makes, or ``""`` if unknown.
 
-    protoc says its version in the request; buf does not, so fall back to grpcio-tools (whose
-    protoc ``buf.gen.yaml`` runs), which requires the protobuf runtime matching its gencode.
+    protoc sends its library version, which protobuf Python shares (7.35.1 for protoc 35.1).
+    buf sends none, so fall back to grpcio-tools (whose protoc ``buf.gen.yaml`` runs): it
+    requires the protobuf runtime matching its gencode.
     """
     if request.HasField("compiler_version"):
         compiler = request.compiler_version
-        return f"{python_major(compiler.major)}.{compiler.major}.{compiler.minor}"
+        # protoc 21-25 still said 3.21-3.25, when protobuf Python was already 4.21-4.25.
+        major = 4 if compiler.major == 3 and compiler.minor >= 21 else compiler.major
+        return f"{major}.{compiler.minor}.{compiler.patch}"
     try:
         for requirement in requires("grpcio-tools") or ():
             found = re.fullmatch(r"protobuf\s*[^;]*?>=\s*([0-9.]+).*", requirement)
@@ -88,11 +91,3 @@ def gencode_version(request: plugin_pb2.CodeGeneratorRequest) -> str:
     except PackageNotFoundError:
         pass
     return ""
-
-
-def python_major(protoc_major: int) -> int:
-    """protobuf Python's major version for a protoc major: 4 up to 25, then one per 4 protoc majors.
-
-    (protoc 26 made Python 5.26, 30 made 6.30, 34 made 7.34.)
-    """
-    return 4 if protoc_major < 26 else 5 + (protoc_major - 26) // 4

@@ -34,16 +34,24 @@ class SourceInfo:
             self._locations.setdefault(tuple(location.path), location)
 
     def where(self, path: Sequence[int]) -> str:
-        """``file.proto:LINE:COL`` (1-based) of ``path``, or of its nearest recorded parent.
+        """``file.proto:LINE:COL`` (1-based) of ``path``, as precisely as the compiler recorded it.
 
-        Compilers record spans inside option values unevenly, so an error about a field of an
-        option falls back to the option, then to the message.
+        Compilers record spans inside option values unevenly (buf down to each scalar, protoc
+        only the whole option), so this falls back to the first recorded part of ``path``,
+        then to its nearest recorded parent: the option, then the message.
         """
-        for end in range(len(path), 0, -1):
-            location = self._locations.get(tuple(path[:end]))
+        key = tuple(path)
+        location = self._locations.get(key)
+        if location is None:
+            parts = [loc for p, loc in self._locations.items() if p[: len(key)] == key]
+            location = min(parts, key=lambda loc: tuple(loc.span), default=None)
+        for end in range(len(key) - 1, 0, -1):
             if location is not None:
-                return f"{self.name}:{location.span[0] + 1}:{location.span[1] + 1}"
-        return f"{self.name}:1:1"
+                break
+            location = self._locations.get(key[:end])
+        if location is None:
+            return f"{self.name}:1:1"
+        return f"{self.name}:{location.span[0] + 1}:{location.span[1] + 1}"
 
     def leading_comment(self, path: Sequence[int]) -> str | None:
         """The comment just before the declaration at ``path``, cleaned up, or ``None``."""
