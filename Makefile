@@ -63,8 +63,12 @@ check: lint lint-proto typecheck
 test: install generate check
 	$(BIN)/pytest -q
 
-demo: install
-	$(PY) -m protonats._demo
+# The whole pipeline: buf generate the example registry -> build its wheel -> install it here
+# -> register, emit and consume every event on an embedded nats-server.
+demo: dist
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-index \
+		--force-reinstall dist/$(REGISTRY)-*.whl
+	$(PY) -m protonats._demo --registry $(REGISTRY):EVENTS
 
 bench: install
 	$(PY) bench/emit.py
