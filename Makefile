@@ -9,7 +9,7 @@ GEN := gen/python
 REGISTRY := shop_events
 REGISTRY_OPT := package=shop-events,version=1.4.0
 
-.PHONY: install generate generate-protoc runtime-proto dist lint-proto lint typecheck check test demo bench breaking clean
+.PHONY: install generate generate-protoc runtime-proto dist lint-proto lint typecheck check test demo bench bench-codegen breaking clean
 
 install: $(STAMP)
 
@@ -72,6 +72,10 @@ demo: dist
 
 bench: install
 	$(PY) bench/emit.py
+
+# make generate on registries of 100 and 1000 event protos.
+bench-codegen: install
+	$(PY) bench/codegen.py
 
 # Breaking changes against a baseline (any buf input; CI passes '.git#ref=origin/main'):
 # buf's wire rules, then protonats' event rules (names, option, limits). Both always run.
