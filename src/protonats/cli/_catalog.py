@@ -1,0 +1,226 @@
+"""The event catalog: a Markdown page per event, an index, and an AsyncAPI 3.0 document.
+
+Written for teams that do not use Python: each page says what the event means, where it is
+published, what its payload holds (with an example) and how long the stream keeps it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .._connected import MSG_ID_HEADER, SCHEMA_HEADER
+from .._event import Event
+from .._registry import Events
+from ._common import CliError
+from ._fields import field_sections
+from ._human import limit_items
+from ._json import is_protobuf
+from ._schema import Schemas, event_schemas, example
+
+__all__ = ["asyncapi_document", "event_page", "write_catalog"]
+
+ASYNCAPI_FILE = "asyncapi.json"
+_PROTOBUF_NOTE = (
+    "The payload is protobuf binary ({schema}); the schema and example show its proto3 JSON "
+    "mapping."
+)
+
+
+def write_catalog(
+    events: Events, out: Path, *, title: str | None = None, server: str | None = None
+) -> list[Path]:
+    """Write ``index.md``, ``events/<name>.md`` per event and ``asyncapi.json`` under ``out``."""
+    schemas = event_schemas(events)
+    title = title or _default_title(events)
+    files: dict[Path, str] = {out / "index.md": index_page(events, title)}
+    for event in events:
+        files[out / "events" / f"{event.name}.md"] = event_page(event, schemas)
+    document = asyncapi_document(events, title=title, server=server, schemas=schemas)
+    files[out / ASYNCAPI_FILE] = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    try:
+        (out / "events").mkdir(parents=True, exist_ok=True)
+        for path, text in files.items():
+            path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write the catalog to {str(out)!r}: {exc}") from exc
+    return list(files)
+
+
+def _default_title(events: Events) -> str:
+    return "Event catalog" + (f" {events.version}" if events.version else "")
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _summary(event: Event[Any]) -> str:
+    return (event.description or "").strip().split("\n")[0]
+
+
+def index_page(events: Events, title: str) -> str:
+    """The catalog's front page: every event with its summary, linking to its page."""
+    lines = [f"# {title}", ""]
+    if events.version:
+        lines += [f"Registry version `{events.version}`.", ""]
+    lines += [
+        f"{len(events)} events. Each is published on the NATS subject of its name and stored "
+        f"in the JetStream stream of the same name. [AsyncAPI 3.0 document]({ASYNCAPI_FILE}).",
+        "",
+        "| Event | Schema | Summary |",
+        "| --- | --- | --- |",
+    ]
+    for event in events:
+        lines.append(
+            f"| [{event.name}](events/{event.name}.md) | `{event.schema_name}` | "
+            f"{_cell(_summary(event))} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def event_page(event: Event[Any], schemas: Schemas) -> str:
+    """One event's page: description, subject, schema fields, limits and an example payload."""
+    lines = [f"# {event.name}", ""]
+    if event.description:
+        lines += [event.description.strip(), ""]
+    lines += [
+        "| | |",
+        "| --- | --- |",
+        f"| Subject | `{event.subject_name}` |",
+        f"| Stream | `{event.stream_name}` |",
+        f"| Schema | `{event.schema_name}` |",
+        f"| Content type | `{event.content_type}` |",
+        f"| Storage / retention / discard | {event.storage.value} / {event.retention.value} / "
+        f"{event.discard.value} |",
+        "",
+        "## Fields",
+        "",
+    ]
+    for section in field_sections(event, schemas):
+        if section.title is not None:
+            lines += [f"### {section.title}", ""]
+        if not section.rows:
+            lines += ["No fields.", ""]
+            continue
+        lines += ["| " + " | ".join(section.columns) + " |", "| --- | --- | --- |"]
+        lines += [f"| `{a}` | {_cell(b)} | {_cell(c)} |" for a, b, c in section.rows]
+        lines.append("")
+    lines.pop()
+    lines += ["", "## Limits", ""]
+    items = limit_items(event)
+    lines += [f"- {label}: {value}" for label, value in items] or ["No limits: kept forever."]
+    lines += [
+        "",
+        "## Producing",
+        "",
+        f"Publish to subject `{event.subject_name}` with JetStream (the stream acknowledges "
+        f"each stored message). Headers: `Content-Type: {event.content_type}`, "
+        f"`{SCHEMA_HEADER}: {event.schema_name}`, and `{MSG_ID_HEADER}` with a unique id so "
+        "that a retried publish is stored once.",
+        "",
+        "## Example payload",
+        "",
+    ]
+    if is_protobuf(event.schema):
+        lines += [_PROTOBUF_NOTE.format(schema=event.schema_name), ""]
+    payload = example(schemas.payloads[event.name], schemas.components)
+    lines += ["```json", json.dumps(payload, indent=2, ensure_ascii=False), "```"]
+    return "\n".join(lines) + "\n"
+
+
+def asyncapi_document(
+    events: Events,
+    *,
+    title: str | None = None,
+    server: str | None = None,
+    schemas: Schemas | None = None,
+) -> dict[str, Any]:
+    """An AsyncAPI 3.0.0 document: a channel, message and send operation per event."""
+    schemas = schemas if schemas is not None else event_schemas(events)
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    for event in events:
+        messages[event.name] = _message(event, schemas)
+        channel: dict[str, Any] = {
+            "address": event.subject_name,
+            "title": event.name,
+            "messages": {event.name: {"$ref": f"#/components/messages/{event.name}"}},
+        }
+        if event.description:
+            channel["description"] = event.description
+        channels[event.name] = channel
+        operations[f"emit-{event.name}"] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{event.name}"},
+            "summary": f"Emit {event.name} (a JetStream publish, acknowledged once stored).",
+            "messages": [{"$ref": f"#/channels/{event.name}/messages/{event.name}"}],
+        }
+    document: dict[str, Any] = {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": title or _default_title(events),
+            "version": events.version or "0.0.0",
+            "description": "Events of a protonats registry. Each event is published on the "
+            "NATS subject of its name and stored in the JetStream stream of the same name.",
+        },
+    }
+    if server:
+        document["servers"] = {"nats": _server(server)}
+    document["channels"] = channels
+    document["operations"] = operations
+    document["components"] = {"messages": messages, "schemas": schemas.components}
+    return document
+
+
+def _message(event: Event[Any], schemas: Schemas) -> dict[str, Any]:
+    headers = {
+        "type": "object",
+        "properties": {
+            "Content-Type": {"type": "string", "const": event.content_type},
+            SCHEMA_HEADER: {"type": "string", "const": event.schema_name},
+            MSG_ID_HEADER: {
+                "type": "string",
+                "description": "Unique message id: a repeat within the duplicate window is "
+                "stored once.",
+            },
+        },
+    }
+    message: dict[str, Any] = {
+        "name": event.name,
+        "title": event.name,
+        "contentType": event.content_type,
+        "headers": headers,
+        "payload": schemas.payloads[event.name],
+        "examples": [
+            {
+                "name": "example",
+                "payload": example(schemas.payloads[event.name], schemas.components),
+            }
+        ],
+        "x-protonats-schema": event.schema_name,
+    }
+    summary = _summary(event)
+    if summary:
+        message["summary"] = summary
+    description = event.description.strip() if event.description else ""
+    if is_protobuf(event.schema):
+        note = _PROTOBUF_NOTE.format(schema=event.schema_name)
+        description = f"{description}\n\n{note}" if description else note
+    if description:
+        message["description"] = description
+    return message
+
+
+def _server(url: str) -> dict[str, Any]:
+    parts = urlsplit(url if "://" in url else f"nats://{url}")
+    host = parts.hostname or "localhost"
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port or 4222
+    protocol = "tls" if parts.scheme == "tls" else "nats"
+    return {"host": f"{host}:{port}", "protocol": protocol, "description": "NATS with JetStream"}

@@ -1,0 +1,245 @@
+"""What the commands do, apart from parsing flags: async, testable, and printing via ``Table``."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import sys
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any, TextIO
+
+from .._config import Action, FieldChange, StreamPlan
+from .._connected import ConnectedEvents
+from .._errors import DecodeError, ProtonatsError
+from .._event import Event
+from .._publish import Ack
+from .._register import OnNewer
+from .._registry import Events
+from ._common import CliError, Connection, Table, one_line
+from ._human import change_text, limits_text
+from ._json import message_from_json, message_to_json
+
+__all__ = [
+    "PlanRow",
+    "ack_table",
+    "emit",
+    "ls_table",
+    "plan",
+    "plan_table",
+    "register",
+    "status",
+    "tail",
+]
+
+_CHANGING = frozenset({Action.CREATE.value, Action.UPDATE.value, Action.REFUSED.value})
+
+
+@contextlib.contextmanager
+def status(message: str, err: TextIO | None = None) -> Iterator[None]:
+    """A spinner with ``message`` on stderr while the block runs, only on a terminal."""
+    stream = err if err is not None else sys.stderr
+    if not stream.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(file=stream).status(message):
+        yield
+
+
+def ls_table(events: Events) -> Table:
+    """Every event of the registry: name, schema, limits and description."""
+    rows = [
+        [e.name, e.schema_name, limits_text(e), (e.description or "").strip().split("\n")[0]]
+        for e in events
+    ]
+    records = [
+        {
+            "name": e.name,
+            "schema": e.schema_name,
+            "content_type": e.content_type,
+            "description": e.description,
+            "limits": dataclasses.asdict(e.limits),
+            "storage": e.storage.value,
+            "retention": e.retention.value,
+            "discard": e.discard.value,
+        }
+        for e in events
+    ]
+    title = f"{len(rows)} events" + (
+        f", registry version {events.version}" if events.version else ""
+    )
+    return Table(title, ["EVENT", "SCHEMA", "LIMITS", "DESCRIPTION"], rows, records)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PlanRow:
+    """What register does (or did, or would do) to one event's stream, for printing."""
+
+    event: str
+    stream: str
+    action: str
+    changes: tuple[FieldChange, ...] = ()
+    error: str | None = None
+
+    @classmethod
+    def of(cls, plan: StreamPlan, action: str | None = None) -> PlanRow:
+        error = None if plan.error is None else one_line(plan.error)
+        return cls(plan.event, plan.stream, action or plan.action.value, plan.changes, error)
+
+    @property
+    def changing(self) -> bool:
+        """Whether register would create, update or refuse (``plan --check`` fails)."""
+        return self.action in _CHANGING
+
+
+def plan_table(rows: list[PlanRow], title: str) -> Table:
+    """The plan (or what register did) per event, with changes in human units."""
+    cells = []
+    for row in rows:
+        details = "; ".join(change_text(c) for c in row.changes if c.field != "metadata")
+        meta = [change_text(c) for c in row.changes if c.field == "metadata"]
+        details = "; ".join(part for part in (details, *meta) if part)
+        if row.error:
+            details = f"{row.error}" if not details else f"{row.error} [{details}]"
+        cells.append([row.event, row.action, details])
+    records = [
+        {
+            "event": r.event,
+            "stream": r.stream,
+            "action": r.action,
+            "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in r.changes],
+            "error": r.error,
+        }
+        for r in rows
+    ]
+    return Table(title, ["EVENT", "ACTION", "DETAILS"], cells, records)
+
+
+@contextlib.asynccontextmanager
+async def _connect(events: Events, connection: Connection) -> AsyncIterator[ConnectedEvents]:
+    async with events.connect(connection.server, **connection.options()) as conn:
+        yield conn
+
+
+async def plan(events: Events, connection: Connection, *, on_newer: OnNewer) -> list[PlanRow]:
+    """What ``register`` would do for every event; changes nothing on the server."""
+    async with _connect(events, connection) as conn:
+        return [PlanRow.of(p) for p in await conn.plan(on_newer=on_newer)]
+
+
+async def register(
+    events: Events, connection: Connection, *, on_newer: OnNewer
+) -> tuple[list[PlanRow], ProtonatsError | None]:
+    """Register every event; return what was done, and the refusal that failed it, if any.
+
+    When register refuses an event it still applies the others, so the rows are rebuilt from
+    a plan made before and one made after: created or updated streams, and the refusals.
+    """
+    async with _connect(events, connection) as conn:
+        before = {p.event: p for p in await conn.plan(on_newer=on_newer)}
+        try:
+            return [PlanRow.of(p) for p in await conn.register(on_newer=on_newer)], None
+        except ProtonatsError as exc:
+            failure = exc
+        after = await conn.plan(on_newer=on_newer)
+    rows = []
+    for now in after:
+        was = before[now.event]
+        if now.action is Action.REFUSED or was.action not in (Action.CREATE, Action.UPDATE):
+            rows.append(PlanRow.of(now))
+        elif now.action is Action.UNCHANGED:
+            rows.append(PlanRow.of(was))  # applied
+        else:
+            why = str(failure) if getattr(failure, "event", None) == now.event else None
+            rows.append(PlanRow(now.event, now.stream, "failed", now.changes, why or "not applied"))
+    return rows, failure
+
+
+def parse_headers(values: list[str]) -> dict[str, str]:
+    """``["K=V", ...]`` -> ``{"K": "V"}``; ``CliError`` for an entry without ``=``."""
+    headers = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"--header {item!r} must look like NAME=VALUE")
+        headers[key.strip()] = value
+    return headers
+
+
+async def emit(
+    events: Events,
+    connection: Connection,
+    name: str,
+    text: str,
+    *,
+    uid: str | None,
+    headers: Mapping[str, str],
+    ack_timeout: float,
+) -> tuple[Event[Any], Ack]:
+    """Build the message from JSON, validate it, emit it and return the server's ack."""
+    event = events.get(name)
+    message = message_from_json(event, text)
+    event.encode(message)  # validate before connecting
+    async with events.connect(
+        connection.server, ack_timeout=ack_timeout, **connection.options()
+    ) as conn:
+        ack = await conn.emit(event, message, uid=uid, headers=headers or None)
+    if ack is None:  # pragma: no cover - emit waits for the ack by default
+        raise CliError(f"event {name!r}: no ack")
+    return event, ack
+
+
+def ack_table(event: Event[Any], ack: Ack) -> Table:
+    """The ack of one emit."""
+    record = {"event": event.name, "stream": ack.stream, "seq": ack.seq, "duplicate": ack.duplicate}
+    row = [event.name, ack.stream, str(ack.seq), "yes" if ack.duplicate else "no"]
+    return Table("stored", ["EVENT", "STREAM", "SEQ", "DUPLICATE"], [row], record)
+
+
+async def tail(
+    events: Events,
+    connection: Connection,
+    name: str,
+    *,
+    last: int | None,
+    from_start: bool,
+    count: int | None,
+    idle_timeout: float | None,
+    with_headers: bool,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Print the event's messages as JSON lines until ``count`` or ``idle_timeout``.
+
+    The ephemeral consumer acks nothing and is deleted when tail ends. Returns how many
+    messages were printed; one that does not decode is reported on ``err`` and skipped.
+    """
+    event = events.get(name)
+    printed = 0
+    async with _connect(events, connection) as conn:
+        deliveries = conn.tail(event, last=last, from_start=from_start, idle_timeout=idle_timeout)
+        try:
+            async for delivery in deliveries:
+                line: dict[str, Any] = {
+                    "seq": delivery.seq,
+                    "time": delivery.timestamp.isoformat().replace("+00:00", "Z"),
+                }
+                try:
+                    line["data"] = message_to_json(event, delivery.data)
+                except DecodeError as exc:
+                    err.write(f"protonats: warning: seq {delivery.seq}: {one_line(exc)}\n")
+                    continue
+                if with_headers:
+                    line["headers"] = delivery.headers
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                out.flush()
+                printed += 1
+                if count is not None and printed >= count:
+                    break
+        finally:
+            close = getattr(deliveries, "aclose", None)  # delete the consumer now, not at GC
+            if close is not None:
+                await close()
+    return printed
