@@ -1,7 +1,8 @@
 """Registries for the CLI tests: ``--registry tests.cli_registry:events_<suffix>``.
 
 Every attribute ``events_<suffix>`` is a registry of the same events with ``-<suffix>`` on
-their names, so each test gets streams of its own on the shared session server.
+their names, so each test gets streams of its own on the shared session server;
+``changed_<suffix>`` declares them again with one update and one refused change.
 """
 
 from __future__ import annotations
@@ -45,20 +46,24 @@ class UserSignedUp(pydantic.BaseModel):
 
 
 @functools.cache
-def make_events(suffix: str) -> Events:
-    """The test registry with ``-suffix`` appended to every event name."""
+def make_events(suffix: str, *, changed: bool = False) -> Events:
+    """The test registry with ``-suffix`` appended to every event name.
+
+    ``changed`` is a later declaration of the same events: order-placed keeps messages for
+    one day instead of seven (an update), user-signed-up moves to file storage (refused).
+    """
     return Events(
         Event(
             f"order-placed-{suffix}",
             OrderPlaced,
             description="A customer placed an order.\n\nEmitted once payment is authorised.",
-            limits=Limits(age=7 * 86_400, bytes=1 << 30, message_size=64 << 10),
+            limits=Limits(age=(1 if changed else 7) * 86_400, bytes=1 << 30, message_size=64 << 10),
         ),
         Event(
             f"user-signed-up-{suffix}",
             UserSignedUp,
             description="A user created an account.",
-            storage=Storage.MEMORY,
+            storage=Storage.FILE if changed else Storage.MEMORY,
         ),
         Event(
             f"options-changed-{suffix}",
@@ -71,7 +76,7 @@ def make_events(suffix: str) -> Events:
 
 
 def __getattr__(name: str) -> Events:
-    prefix = "events_"
-    if name.startswith(prefix) and len(name) > len(prefix):
-        return make_events(name[len(prefix) :].replace("_", "-"))
+    for prefix, changed in (("events_", False), ("changed_", True)):
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return make_events(name[len(prefix) :].replace("_", "-"), changed=changed)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -224,6 +224,12 @@ def register_command(
         rows, failure = asyncio.run(_commands.register(events, conn, on_newer=on_newer))
     _commands.plan_table(rows, "register").print(fmt)
     if failure is not None:
+        refused = [row.event for row in rows if row.action in ("refused", "failed")]
+        if len(refused) > 1:
+            raise CliError(
+                f"{len(refused)} events were not registered ({', '.join(refused)}); "
+                f"the first: {one_line(failure)}"
+            )
         raise failure
 
 

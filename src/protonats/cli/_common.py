@@ -85,8 +85,8 @@ class Table:
             from rich.table import Table as RichTable
 
             table = RichTable(title=self.title, title_justify="left", show_lines=False)
-            for column in self.columns:
-                table.add_column(column, overflow="fold")
+            for index, column in enumerate(self.columns):
+                table.add_column(column, overflow="fold", no_wrap=index == 0)
             for row in self.rows:
                 table.add_row(*(_escape(cell) for cell in row))
             Console(file=stream).print(table)
@@ -113,8 +113,12 @@ class Connection:
     tls_hostname: str | None = None
 
     def options(self) -> dict[str, Any]:
-        """Keyword arguments for ``nats.connect``; ``CliError`` for an unusable combination."""
-        options: dict[str, Any] = {}
+        """Keyword arguments for ``nats.connect``; ``CliError`` for an unusable combination.
+
+        nats-py retries a first connection like a lost one (60 times, 2 s apart: two minutes
+        before an unreachable server is reported); a command gives up after about a second.
+        """
+        options: dict[str, Any] = {"max_reconnect_attempts": 2, "reconnect_time_wait": 0.5}
         if self.creds is not None:
             if not self.creds.is_file():
                 raise CliError(f"--creds {str(self.creds)!r}: no such file")

@@ -21,6 +21,7 @@ from ._common import CliError, one_line
 
 __all__ = ["is_protobuf", "is_pydantic", "message_from_json", "message_to_json"]
 
+_PROTOBUF_FIELD = re.compile(r"Failed to parse (?P<field>\S+) field: ")
 _MSGSPEC_AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 
 
@@ -45,7 +46,8 @@ def message_from_json(event: Event[Any], text: str) -> Any:
         raise CliError(f"event {event.name!r}: the message is not valid JSON: {exc}") from None
     schema = event.schema
     if is_protobuf(schema):
-        if not isinstance(value, dict):
+        well_known = event.schema_name.startswith("google.protobuf.")  # Timestamp: a string
+        if not isinstance(value, dict) and not well_known:
             raise CliError(
                 f"event {event.name!r}: {event.schema_name} is a protobuf message, so the JSON "
                 f"must be an object, got {type(value).__name__}"
@@ -53,7 +55,7 @@ def message_from_json(event: Event[Any], text: str) -> Any:
         try:
             return json_format.ParseDict(value, schema())
         except json_format.ParseError as exc:
-            raise CliError(f"event {event.name!r}: {one_line(exc)}") from None
+            raise CliError(f"event {event.name!r}: {_protobuf_error(exc)}") from None
     if is_pydantic(schema):
         return _pydantic(event, value)
     try:
@@ -64,6 +66,16 @@ def message_from_json(event: Event[Any], text: str) -> Any:
         raise CliError(
             f"event {event.name!r}: cannot build a {event.schema_name} from JSON: {one_line(exc)}"
         ) from None
+
+
+def _protobuf_error(exc: json_format.ParseError) -> str:
+    """``Failed to parse a field: Failed to parse b field: why`` -> ``field a.b: why``."""
+    text = one_line(exc)
+    path = []
+    while match := _PROTOBUF_FIELD.match(text):
+        path.append(match["field"])
+        text = text[match.end() :]
+    return f"field {'.'.join(path)}: {text.rstrip('.')}" if path else text
 
 
 def _pydantic(event: Event[Any], value: Any) -> Any:

@@ -100,8 +100,12 @@ def event_schemas(events: Iterable[Event[Any]]) -> Schemas:
         if isinstance(event.serializer, BytesSerializer):
             payloads[event.name] = {"type": "string", "format": "binary"}
         elif is_protobuf(event.schema):
-            _protobuf(event.schema.DESCRIPTOR, components)
-            payloads[event.name] = {"$ref": REF + event.schema.DESCRIPTOR.full_name}
+            full_name = event.schema.DESCRIPTOR.full_name
+            if full_name in _WELL_KNOWN:  # e.g. a Timestamp is a string in JSON
+                payloads[event.name] = dict(_WELL_KNOWN[full_name])
+            else:
+                _protobuf(event.schema.DESCRIPTOR, components)
+                payloads[event.name] = {"$ref": REF + full_name}
         elif is_pydantic(event.schema):
             schema = event.schema.model_json_schema(
                 ref_template=REF + "{model}", mode="serialization"
@@ -288,11 +292,13 @@ def _example(schema: dict[str, Any], components: dict[str, Any], seen: frozenset
     if kind == "object":
         props = schema.get("properties", {})
         if not props and isinstance(schema.get("additionalProperties"), dict):
-            return {"key": _example(schema["additionalProperties"], components, seen)}
+            value = _example(schema["additionalProperties"], components, seen)
+            return {} if value is None else {"key": value}
         return {k: _example(v, components, seen) for k, v in props.items()}
-    if kind == "array":
+    if kind == "array":  # an item that would recurse (None) makes an empty list
         items = schema.get("items")
-        return [_example(items, components, seen)] if isinstance(items, dict) else []
+        item = _example(items, components, seen) if isinstance(items, dict) else None
+        return [] if item is None else [item]
     if kind == "string":
         return _string_example(schema)
     return {"integer": 0, "number": 0.0, "boolean": False}.get(str(kind))
