@@ -15,7 +15,9 @@ Usage:
     string user_id = 1;
   }
 
-A message without the option is a plain message, not an event.
+A message without the option is a plain message, not an event. protoc-gen-protonats turns
+each event into a typed `protonats.Event` constant; every field below maps to one argument
+of it, named in brackets.
 """
 
 from google.protobuf import descriptor as _descriptor
@@ -121,7 +123,9 @@ Global___Discard: _TypeAlias = Discard  # noqa: Y015
 
 @_typing.final
 class Limits(_message.Message):
-    """Limits of the event's stream. An unset field means "no limit" (or the server default)."""
+    """Limits of the event's stream [Event.limits]. An unset field means "no limit" (or the server
+    default); a set one is validated when the registry is generated.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -133,23 +137,26 @@ class Limits(_message.Message):
     MAX_CONSUMERS_FIELD_NUMBER: _builtins.int
     REPLICAS_FIELD_NUMBER: _builtins.int
     max_bytes: _builtins.int
-    """Maximum total size of the stream, in bytes."""
+    """Maximum total size of the stream, in bytes; at least 1. [Limits.bytes]"""
     max_messages: _builtins.int
-    """Maximum number of messages in the stream."""
+    """Maximum number of messages in the stream; at least 1. [Limits.messages]"""
     max_message_size: _builtins.int
-    """Maximum size of one message payload, in bytes; emit refuses larger ones before sending."""
+    """Maximum size of one message payload, in bytes; at least 1. emit refuses larger ones
+    before sending. [Limits.message_size]
+    """
     max_consumers: _builtins.int
-    """Maximum number of consumers of the stream."""
+    """Maximum number of consumers of the stream; at least 1. [Limits.consumers]"""
     replicas: _builtins.int
-    """Number of copies of each message in a cluster, 1 to 5. Server default: 1."""
+    """Number of copies of each message in a cluster, 1 to 5. Server default: 1. [Limits.replicas]"""
     @_builtins.property
     def max_age(self) -> _duration_pb2.Duration:
-        """Maximum age of a stored message; older ones are dropped. At least 1 ms."""
+        """Maximum age of a stored message; older ones are dropped. At least 1 ms. [Limits.age, seconds]"""
 
     @_builtins.property
     def duplicate_window(self) -> _duration_pb2.Duration:
         """Window in which a repeated Nats-Msg-Id (emit uid) is stored once.
         100 ms or more, and not longer than max_age. Server default: 2 minutes.
+        [Limits.duplicate_window, seconds]
         """
 
     def __init__(
@@ -204,16 +211,18 @@ class EventOptions(_message.Message):
     DISCARD_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Event name, unique in the whole registry: lower-case kebab-case, at most 64 characters,
-    e.g. "user-registered". It is the subject and stream name: never rename it.
+    e.g. "user-registered". It is the subject and stream name: never rename it. [Event.name]
     """
     description: _builtins.str
-    """Human description, at most 4096 characters. When empty, the message's leading comment is used."""
+    """Human description, at most 4096 characters. When empty, the message's leading comment is
+    used. [Event.description]
+    """
     storage: Global___Storage.ValueType
-    """Stream storage. Unspecified means file."""
+    """Stream storage. Unspecified means file. [Event.storage]"""
     retention: Global___Retention.ValueType
-    """Stream retention policy. Unspecified means limits."""
+    """Stream retention policy. Unspecified means limits. [Event.retention]"""
     discard: Global___Discard.ValueType
-    """Stream discard policy. Unspecified means old."""
+    """Stream discard policy. Unspecified means old. [Event.discard]"""
     @_builtins.property
     def limits(self) -> Global___Limits:
         """Stream limits."""
