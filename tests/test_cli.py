@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nats
@@ -350,3 +352,42 @@ def test_without_typer_main_says_how_to_install(
     monkeypatch.setitem(sys.modules, "typer", None)
     assert cli_package.main(["ls"]) == 1
     assert "pip install 'protonats[cli]'" in error_line(capsys.readouterr().err)
+
+
+def test_ctrl_c_stops_tail_with_130_and_deletes_its_consumer(nats_url: str, unique: str) -> None:
+    reg = ("-r", registry(unique))
+    assert cli("register", *reg, url=nats_url)[0] == 0
+    order = f"order-placed-{unique}"
+    env = {"NATS_URL": nats_url, "PATH": str(Path(sys.executable).parent)}
+    proc = subprocess.Popen(
+        [SCRIPT, "tail", order, *reg],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while consumer_count(nats_url, order) == 0:  # wait until tail is listening
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "tail never created its consumer"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130
+    assert err.strip() == "protonats: interrupted"
+    assert consumer_count(nats_url, order) == 0
+
+
+def test_breaking_runs_the_checker() -> None:
+    proto = str(ROOT / "proto")
+    code, out, err = cli("breaking", "--against", proto, "--input", proto, "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["input"] == proto
+    code, _, err = cli("breaking", "--against", proto, "--format", "xml")
+    assert code == 1
+    assert "'text' or 'json'" in error_line(err)

@@ -23,6 +23,22 @@ from ._common import (
     OutputFormat,
     one_line,
 )
+from ._options import (
+    Creds,
+    Debug,
+    EventName,
+    Format,
+    Password,
+    Registry,
+    Server,
+    SkipNewer,
+    TlsCa,
+    TlsCert,
+    TlsHostname,
+    TlsKey,
+    Token,
+    User,
+)
 from ._registry_loading import ENTRY_POINT_GROUP, load_registry
 
 __all__ = ["app", "run"]
@@ -53,54 +69,6 @@ class State:
 
     registry: str | None = None
     debug: bool = False
-
-
-Registry = Annotated[
-    str | None,
-    typer.Option(
-        "--registry",
-        "-r",
-        envvar="PROTONATS_REGISTRY",
-        help="Registry as module:attr (e.g. shop_events:EVENTS) or an installed entry point name.",
-    ),
-]
-Debug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
-Format = Annotated[
-    OutputFormat,
-    typer.Option("--format", "-f", help="auto: a table on a terminal, plain text when piped."),
-]
-Server = Annotated[
-    str | None,
-    typer.Option("--server", "-s", envvar="NATS_URL", help="NATS server URL.", show_default=False),
-]
-Creds = Annotated[
-    Path | None, typer.Option("--creds", envvar="NATS_CREDS", help="NATS credentials file.")
-]
-User = Annotated[str | None, typer.Option("--user", envvar="NATS_USER", help="User name.")]
-Password = Annotated[
-    str | None, typer.Option("--password", envvar="NATS_PASSWORD", help="Password (--user).")
-]
-Token = Annotated[str | None, typer.Option("--token", envvar="NATS_TOKEN", help="Auth token.")]
-TlsCa = Annotated[
-    Path | None, typer.Option("--tls-ca", envvar="NATS_CA", help="CA certificate file (PEM).")
-]
-TlsCert = Annotated[
-    Path | None, typer.Option("--tls-cert", envvar="NATS_CERT", help="Client certificate (PEM).")
-]
-TlsKey = Annotated[
-    Path | None, typer.Option("--tls-key", envvar="NATS_KEY", help="Client certificate's key.")
-]
-TlsHostname = Annotated[
-    str | None, typer.Option("--tls-hostname", help="Server name to verify the certificate for.")
-]
-SkipNewer = Annotated[
-    bool,
-    typer.Option(
-        "--skip-newer",
-        help="Skip streams registered by a newer registry version instead of refusing them.",
-    ),
-]
-EventName = Annotated[str, typer.Argument(help="Event name, e.g. user-registered.")]
 
 
 @app.callback()
@@ -280,6 +248,13 @@ def emit_command(
     _commands.ack_table(found, ack).print(fmt)
 
 
+def _tty() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except ValueError:  # closed
+        return False
+
+
 def _read_json(value: str) -> str:
     if value == "-":
         return sys.stdin.read()
@@ -334,7 +309,9 @@ def tail_command(
         raise CliError("--from-start and --last cannot be used together")
     events = _registry(ctx, registry)
     conn = Connection(server, creds, user, password, token, tls_ca, tls_cert, tls_key, tls_hostname)
-    with _commands.status(f"tailing {event!r} (Ctrl-C to stop)..."):
+    # On a terminal the lines are the progress; when they go to a file, a count on stderr.
+    watching = _commands.status(f"tailing {event!r} (Ctrl-C to stop)...", show=not _tty())
+    with watching as progress:
         asyncio.run(
             _commands.tail(
                 events,
@@ -347,6 +324,7 @@ def tail_command(
                 with_headers=headers,
                 out=sys.stdout,
                 err=sys.stderr,
+                progress=progress,
             )
         )
 

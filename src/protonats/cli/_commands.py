@@ -6,7 +6,7 @@ import contextlib
 import dataclasses
 import json
 import sys
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, TextIO, cast
 
 from nats.js import api
@@ -26,6 +26,7 @@ from ._json import message_from_json, message_to_json
 
 __all__ = [
     "PlanRow",
+    "Progress",
     "ack_table",
     "emit",
     "ls_table",
@@ -39,17 +40,31 @@ __all__ = [
 _CHANGING = frozenset({Action.CREATE.value, Action.UPDATE.value, Action.REFUSED.value})
 
 
+Progress = Callable[[str], None]
+
+
+def _no_progress(text: str) -> None:
+    """Progress where nobody watches: nothing to show."""
+
+
 @contextlib.contextmanager
-def status(message: str, err: TextIO | None = None) -> Iterator[None]:
-    """A spinner with ``message`` on stderr while the block runs, only on a terminal."""
-    stream = err if err is not None else sys.stderr
-    if not stream.isatty():
-        yield
+def status(message: str, *, show: bool = True) -> Iterator[Progress]:
+    """A spinner with ``message`` on stderr while the block runs, when ``show`` and stderr is
+    a terminal; yields a function that replaces the message (e.g. with a count).
+
+    Nothing may be printed to stdout meanwhile when it is the same terminal.
+    """
+    if not show or not sys.stderr.isatty():
+        yield _no_progress
         return
     from rich.console import Console
+    from rich.live import Live
+    from rich.spinner import Spinner
 
-    with Console(file=stream).status(message):
-        yield
+    spinner = Spinner("dots", text=message)
+    console = Console(file=sys.stderr)
+    with Live(spinner, console=console, transient=True, redirect_stdout=False):
+        yield lambda text: spinner.update(text=text)
 
 
 def ls_table(events: Events) -> Table:
@@ -214,6 +229,7 @@ async def tail(
     with_headers: bool,
     out: TextIO,
     err: TextIO,
+    progress: Progress = _no_progress,
 ) -> int:
     """Print the event's messages as JSON lines until ``count`` or ``idle_timeout``.
 
@@ -240,6 +256,7 @@ async def tail(
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
                 out.flush()
                 printed += 1
+                progress(f"tailing {event.name!r}: {printed} messages (Ctrl-C to stop)")
                 if count is not None and printed >= count:
                     break
         finally:
