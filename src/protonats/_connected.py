@@ -390,9 +390,20 @@ async def _quiet_error(exc: Exception) -> None:
 
 
 async def _connect(url: str, options: dict[str, Any]) -> Client:
-    options = {"connect_timeout": 2, "error_cb": _quiet_error, **options}
+    # nats-py retries a failed first connection like a reconnect: 60 tries, 2 s apart. Try
+    # twice, then fail; restore the reconnect settings for later disconnects (nats-py reads
+    # them from ``options`` at reconnect time).
+    later = {
+        "max_reconnect_attempts": options.pop("max_reconnect_attempts", 60),
+        "reconnect_time_wait": options.pop("reconnect_time_wait", 2.0),
+    }
+    first = {"max_reconnect_attempts": 1, "reconnect_time_wait": 0.2}
     try:
-        return await nats.connect(url, **options)
+        nc = await nats.connect(
+            url, **{"connect_timeout": 2, "error_cb": _quiet_error, **options, **first}
+        )
+        nc.options.update(later)
+        return nc
     except Exception as exc:
         scheme, _, rest = url.rpartition("://")
         shown = f"{scheme or 'nats'}://{rest.rpartition('@')[2]}"  # never print credentials

@@ -94,9 +94,7 @@ class AckInbox:
         if future is not None and not future.done():
             future.set_result(msg)
 
-    async def wait(
-        self, reply: str, future: asyncio.Future[Msg], within: float, event: str
-    ) -> Ack:
+    async def wait(self, reply: str, future: asyncio.Future[Msg], within: float, event: str) -> Ack:
         """Wait for the ack of one message and check it; raise if it was not stored."""
         if not future.done():
             timer = self._loop.call_later(within, _expire, future)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import warnings
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -63,6 +64,9 @@ async def register_events(
             return await _register_one(js, event, version, create, update, on_newer)
 
     plans = list(await asyncio.gather(*(one(e) for e in events)))
+    for plan in plans:
+        if plan.action is Action.SKIPPED and plan.error is not None:
+            warnings.warn(str(plan.error), UserWarning, stacklevel=3)
     refused = [(p.event, p.error) for p in plans if p.action is Action.REFUSED and p.error]
     if refused:
         first = refused[0][1]
