@@ -37,7 +37,9 @@ async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
     await nc.close()
 
 
-async def test_register_creates_then_is_a_no_op(nats_url: str, unique: str, js: JetStreamContext):
+async def test_register_creates_then_is_a_no_op(
+    nats_url: str, unique: str, js: JetStreamContext
+) -> None:
     event = Event(f"created-{unique}", User, limits=Limits(messages=100, age=3600))
     events = Events(event, version="1.0.0")
     async with events.connect(nats_url) as conn:
@@ -57,7 +59,9 @@ async def test_register_creates_then_is_a_no_op(nats_url: str, unique: str, js: 
     assert after.created == before.created
 
 
-async def test_register_updates_editable_fields(nats_url: str, unique: str, js: JetStreamContext):
+async def test_register_updates_editable_fields(
+    nats_url: str, unique: str, js: JetStreamContext
+) -> None:
     name = f"updated-{unique}"
     async with Events(Event(name, User, limits=Limits(messages=10))).connect(nats_url) as conn:
         await conn.register()
@@ -80,7 +84,7 @@ async def test_register_updates_editable_fields(nats_url: str, unique: str, js: 
 
 async def test_register_with_update_false_leaves_the_stream(
     nats_url: str, unique: str, js: JetStreamContext
-):
+) -> None:
     name = f"frozen-{unique}"
     async with Events(Event(name, User, limits=Limits(messages=10))).connect(nats_url) as conn:
         await conn.register()
@@ -90,7 +94,9 @@ async def test_register_with_update_false_leaves_the_stream(
     assert (await js.stream_info(name)).config.max_msgs == 10
 
 
-async def test_storage_change_is_refused_naming_field_and_values(nats_url: str, unique: str):
+async def test_storage_change_is_refused_naming_field_and_values(
+    nats_url: str, unique: str
+) -> None:
     name = f"storage-{unique}"
     async with Events(Event(name, User)).connect(nats_url) as conn:
         await conn.register()
@@ -105,7 +111,7 @@ async def test_storage_change_is_refused_naming_field_and_values(nats_url: str, 
     assert "cannot change storage" in str(err)
 
 
-async def test_retention_change_is_refused(nats_url: str, unique: str):
+async def test_retention_change_is_refused(nats_url: str, unique: str) -> None:
     name = f"retention-{unique}"
     async with Events(Event(name, User)).connect(nats_url) as conn:
         await conn.register()
@@ -117,7 +123,7 @@ async def test_retention_change_is_refused(nats_url: str, unique: str):
 
 async def test_foreign_stream_with_the_same_name_is_not_hijacked(
     nats_url: str, unique: str, js: JetStreamContext
-):
+) -> None:
     name = f"foreign-{unique}"
     await js.add_stream(name=name, subjects=[name], max_msgs=7)
     async with Events(Event(name, User)).connect(nats_url) as conn:
@@ -128,7 +134,7 @@ async def test_foreign_stream_with_the_same_name_is_not_hijacked(
 
 async def test_foreign_stream_on_the_same_subject_is_not_hijacked(
     nats_url: str, unique: str, js: JetStreamContext
-):
+) -> None:
     name = f"overlap-{unique}"
     await js.add_stream(name=f"other-{unique}", subjects=[name])
     async with Events(Event(name, User)).connect(nats_url) as conn:
@@ -140,7 +146,7 @@ async def test_foreign_stream_on_the_same_subject_is_not_hijacked(
 
 async def test_older_registry_version_does_not_revert_a_newer_one(
     nats_url: str, unique: str, js: JetStreamContext
-):
+) -> None:
     name = f"versioned-{unique}"
     async with Events(Event(name, User, limits=Limits(age=120)), version="2.0.0").connect(
         nats_url
@@ -156,7 +162,7 @@ async def test_older_registry_version_does_not_revert_a_newer_one(
     assert (await js.stream_info(name)).config.max_age == 120
 
 
-async def test_server_errors_keep_code_and_description(nats_url: str, unique: str):
+async def test_server_errors_keep_code_and_description(nats_url: str, unique: str) -> None:
     # A single server cannot hold 3 replicas: the server refuses, we keep its words.
     event = Event(f"replicas-{unique}", User, limits=Limits(replicas=3))
     async with Events(event).connect(nats_url) as conn:
@@ -169,7 +175,7 @@ async def test_server_errors_keep_code_and_description(nats_url: str, unique: st
 
 async def test_concurrent_register_from_several_processes(
     nats_url: str, unique: str, js: JetStreamContext
-):
+) -> None:
     name = f"race-{unique}"
     script = (
         "import asyncio, sys\n"
@@ -203,18 +209,19 @@ async def test_concurrent_register_from_several_processes(
     assert (await js.stream_info(name)).config.max_msgs == 5
 
 
-async def test_unreachable_server_is_a_connect_error(unique: str):
+async def test_unreachable_server_is_a_connect_error(unique: str) -> None:
     from protonats.testing import free_port
 
     events = Events(Event(f"nowhere-{unique}", User))
-    with pytest.raises(ConnectError, match="cannot connect to NATS at nats://127.0.0.1"):
-        async with events.connect(
-            f"nats://user:secret@127.0.0.1:{free_port()}", max_reconnect_attempts=0
-        ):
+    with pytest.raises(
+        ConnectError, match=r"cannot connect to NATS at nats://127\.0\.0\.1"
+    ) as info:
+        async with events.connect(f"nats://user:secret@127.0.0.1:{free_port()}"):
             pass
+    assert "secret" not in str(info.value)
 
 
-async def test_existing_client_is_used_and_left_open(nats_url: str, unique: str):
+async def test_existing_client_is_used_and_left_open(nats_url: str, unique: str) -> None:
     nc = await nats.connect(nats_url)
     event = Event(f"borrowed-{unique}", User)
     async with Events(event).connect(nc) as conn:
