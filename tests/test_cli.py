@@ -287,6 +287,8 @@ def test_bad_flags_and_registries_are_one_line() -> None:
     checks = [
         (("plan", *reg, "--password", "x"), "--password needs --user"),
         (("plan", *reg, "--creds", "/nonexistent/x.creds"), "no such file"),
+        (("plan", *reg, "--tls-ca", "/nonexistent/ca.pem"), "cannot load the TLS files"),
+        (("plan", *reg, "--tls-key", "/nonexistent/k.pem"), "--tls-key needs --tls-cert"),
         (("tail", "order-placed-flags", "--last", "2", "--from-start", *reg), "cannot be used"),
         (("emit", "order-placed-flags", "--json", "@/nonexistent.json", *reg), "cannot read"),
         (("ls", "-r", "tests.cli_registry:nothing"), "has no attribute"),

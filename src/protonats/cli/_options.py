@@ -7,6 +7,8 @@ import typer
 
 from ._common import OutputFormat
 
+_PANEL = "Connection"
+
 __all__ = [
     "Creds",
     "Debug",
@@ -40,27 +42,58 @@ Format = Annotated[
 ]
 Server = Annotated[
     str | None,
-    typer.Option("--server", "-s", envvar="NATS_URL", help="NATS server URL.", show_default=False),
+    typer.Option(
+        "--server",
+        "-s",
+        envvar="NATS_URL",
+        rich_help_panel=_PANEL,
+        help="NATS server URL.",
+        show_default=False,
+    ),
 ]
 Creds = Annotated[
-    Path | None, typer.Option("--creds", envvar="NATS_CREDS", help="NATS credentials file.")
+    Path | None,
+    typer.Option(
+        "--creds", envvar="NATS_CREDS", rich_help_panel=_PANEL, help="NATS credentials file."
+    ),
 ]
-User = Annotated[str | None, typer.Option("--user", envvar="NATS_USER", help="User name.")]
+User = Annotated[
+    str | None,
+    typer.Option("--user", envvar="NATS_USER", rich_help_panel=_PANEL, help="User name."),
+]
 Password = Annotated[
-    str | None, typer.Option("--password", envvar="NATS_PASSWORD", help="Password (--user).")
+    str | None,
+    typer.Option(
+        "--password", envvar="NATS_PASSWORD", rich_help_panel=_PANEL, help="Password (--user)."
+    ),
 ]
-Token = Annotated[str | None, typer.Option("--token", envvar="NATS_TOKEN", help="Auth token.")]
+Token = Annotated[
+    str | None,
+    typer.Option("--token", envvar="NATS_TOKEN", rich_help_panel=_PANEL, help="Auth token."),
+]
 TlsCa = Annotated[
-    Path | None, typer.Option("--tls-ca", envvar="NATS_CA", help="CA certificate file (PEM).")
+    Path | None,
+    typer.Option(
+        "--tls-ca", envvar="NATS_CA", rich_help_panel=_PANEL, help="CA certificate file (PEM)."
+    ),
 ]
 TlsCert = Annotated[
-    Path | None, typer.Option("--tls-cert", envvar="NATS_CERT", help="Client certificate (PEM).")
+    Path | None,
+    typer.Option(
+        "--tls-cert", envvar="NATS_CERT", rich_help_panel=_PANEL, help="Client certificate (PEM)."
+    ),
 ]
 TlsKey = Annotated[
-    Path | None, typer.Option("--tls-key", envvar="NATS_KEY", help="Client certificate's key.")
+    Path | None,
+    typer.Option(
+        "--tls-key", envvar="NATS_KEY", rich_help_panel=_PANEL, help="Client certificate's key."
+    ),
 ]
 TlsHostname = Annotated[
-    str | None, typer.Option("--tls-hostname", help="Server name to verify the certificate for.")
+    str | None,
+    typer.Option(
+        "--tls-hostname", rich_help_panel=_PANEL, help="Server name to verify the certificate for."
+    ),
 ]
 SkipNewer = Annotated[
     bool,
