@@ -113,12 +113,8 @@ class Connection:
     tls_hostname: str | None = None
 
     def options(self) -> dict[str, Any]:
-        """Keyword arguments for ``nats.connect``; ``CliError`` for an unusable combination.
-
-        nats-py retries a first connection like a lost one (60 times, 2 s apart: two minutes
-        before an unreachable server is reported); a command gives up after about a second.
-        """
-        options: dict[str, Any] = {"max_reconnect_attempts": 2, "reconnect_time_wait": 0.5}
+        """Keyword arguments for ``nats.connect``; ``CliError`` for an unusable combination."""
+        options: dict[str, Any] = {}
         if self.creds is not None:
             if not self.creds.is_file():
                 raise CliError(f"--creds {str(self.creds)!r}: no such file")
