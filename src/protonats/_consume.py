@@ -174,7 +174,7 @@ async def iterate_deliveries(
         while True:
             try:
                 msgs = await sub.fetch(batch, timeout=poll)
-            except nats.errors.TimeoutError:
+            except (nats.errors.TimeoutError, TimeoutError):
                 if idle_timeout is not None and time.monotonic() - idle_since >= idle_timeout:
                     return
                 continue
