@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import logging
-import os
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import nats
@@ -21,7 +18,6 @@ from ._config import StreamPlan
 from ._consume import ConsumerOptions, Delivery, iterate_deliveries
 from ._errors import (
     BatchEmitError,
-    ConnectError,
     EmitError,
     MessageTooLargeError,
     UnknownEventError,
@@ -33,12 +29,10 @@ from ._register import OnNewer, plan_events, register_events
 if TYPE_CHECKING:
     from ._registry import Events
 
-__all__ = ["ConnectContext", "ConnectedEvents"]
+__all__ = ["ConnectedEvents"]
 
 T = TypeVar("T")
-log = logging.getLogger("protonats")
 
-DEFAULT_SERVER = "nats://localhost:4222"
 CONTENT_TYPE = "Content-Type"
 SCHEMA_HEADER = "Protonats-Schema"
 TRACE_HEADER = "Protonats-Trace-Id"
@@ -325,89 +319,3 @@ class ConnectedEvents:
             self.js, event, config, batch=100, idle_timeout=idle_timeout, ephemeral=True
         ):
             yield delivery
-
-
-class ConnectContext:
-    """``async with events.connect(...) as conn``: connects, and closes what it opened."""
-
-    def __init__(
-        self,
-        events: Events,
-        server: str | Client | None,
-        options: dict[str, Any],
-        *,
-        ack_timeout: float = 5.0,
-        cloudevents_source: str | None = None,
-    ) -> None:
-        self._events = events
-        self._server = server
-        self._options = options
-        self._ack_timeout = ack_timeout
-        self._cloudevents_source = cloudevents_source
-        self._owned: Client | None = None
-        self._conn: ConnectedEvents | None = None
-
-    async def __aenter__(self) -> ConnectedEvents:
-        if isinstance(self._server, Client):
-            nc = self._server
-        else:
-            url = self._server or os.environ.get("NATS_URL") or DEFAULT_SERVER
-            nc = await _connect(url, self._options)
-            self._owned = nc
-        conn = ConnectedEvents(
-            self._events,
-            nc,
-            ack_timeout=self._ack_timeout,
-            cloudevents_source=self._cloudevents_source,
-        )
-        try:
-            await conn._inbox.start()
-        except BaseException:
-            await self._close()
-            raise
-        self._conn = conn
-        return conn
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._conn is not None:
-            await self._conn._inbox.stop()
-            self._conn = None
-        await self._close()
-
-    async def _close(self) -> None:
-        if self._owned is not None:
-            nc, self._owned = self._owned, None
-            await nc.drain()
-
-
-async def _quiet_error(exc: Exception) -> None:
-    log.debug("nats: %s", exc)
-
-
-async def _connect(url: str, options: dict[str, Any]) -> Client:
-    # nats-py retries a failed first connection like a reconnect: 60 tries, 2 s apart. Try
-    # twice, then fail; restore the reconnect settings for later disconnects (nats-py reads
-    # them from ``options`` at reconnect time).
-    later = {
-        "max_reconnect_attempts": options.pop("max_reconnect_attempts", 60),
-        "reconnect_time_wait": options.pop("reconnect_time_wait", 2.0),
-    }
-    first = {"max_reconnect_attempts": 1, "reconnect_time_wait": 0.2}
-    try:
-        nc = await nats.connect(
-            url, **{"connect_timeout": 2, "error_cb": _quiet_error, **options, **first}
-        )
-        nc.options.update(later)
-        return nc
-    except Exception as exc:
-        scheme, _, rest = url.rpartition("://")
-        shown = f"{scheme or 'nats'}://{rest.rpartition('@')[2]}"  # never print credentials
-        raise ConnectError(
-            f"cannot connect to NATS at {shown}: {exc or type(exc).__name__}; check the URL "
-            "(or NATS_URL), that the server runs with JetStream, and the credentials"
-        ) from exc

@@ -11,7 +11,7 @@ from ._event import Event
 if TYPE_CHECKING:
     import nats.aio.client
 
-    from ._connected import ConnectContext
+    from ._connect import ConnectContext
 
 __all__ = ["Events"]
 
@@ -79,7 +79,7 @@ class Events:
         ``ack_timeout`` bounds the wait for each emit's ack, in seconds; with
         ``cloudevents_source`` every message also carries CloudEvents binary-mode headers.
         """
-        from ._connected import ConnectContext
+        from ._connect import ConnectContext
 
         return ConnectContext(
             self,
