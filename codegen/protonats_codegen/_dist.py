@@ -24,12 +24,15 @@ def distribution_files(params: Params, modules: Iterable[str], registry: str) ->
     top_level = sorted({package.partition(".")[0] for package in packages} | {registry})
     files = {f"{package.replace('.', '/')}/__init__.py": header() for package in sorted(packages)}
     files.update({f"{package}/py.typed": "" for package in top_level})
-    files["pyproject.toml"] = _pyproject(params, top_level)
+    files["pyproject.toml"] = _pyproject(params, top_level, registry)
     return files
 
 
-def _pyproject(params: Params, packages: list[str]) -> str:
-    """The distribution's metadata: it needs the protonats runtime and protobuf's."""
+def _pyproject(params: Params, packages: list[str], registry: str) -> str:
+    """The distribution's metadata: it needs the protonats runtime and protobuf's.
+
+    The ``protonats.registries`` entry point lets the ``protonats`` CLI find the registry.
+    """
     listed = ", ".join(f'"{package}"' for package in packages)
     return f"""{header()}
 [build-system]
@@ -45,6 +48,9 @@ dependencies = [
     "protonats>={_release(__version__)}",
     "protobuf>={params.protobuf}",
 ]
+
+[project.entry-points."protonats.registries"]
+{params.package} = "{registry}:EVENTS"
 
 [tool.hatch.build]
 # This directory is generated, and usually git-ignored: package it anyway.
