@@ -259,7 +259,7 @@ def test_emit_before_register_and_tail_of_missing_stream(nats_url: str, unique: 
         "tail", f"order-placed-{unique}", "--idle-timeout", "0.1", *reg, url=nats_url
     )
     assert code == 1
-    assert "run protonats register first" in error_line(err)
+    assert "does not exist; register the event first" in error_line(err)
 
 
 def test_ls_table_plain_and_json() -> None:

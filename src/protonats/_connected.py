@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import nats
 import nats.errors
 from nats.aio.client import Client
 from nats.js import api
+from nats.js import errors as js_errors
 
 from ._config import StreamPlan
 from ._consume import ConsumerOptions, Delivery, iterate_deliveries
@@ -20,6 +22,7 @@ from ._errors import (
     BatchEmitError,
     EmitError,
     MessageTooLargeError,
+    NoStreamError,
     UnknownEventError,
 )
 from ._event import Event
@@ -297,7 +300,7 @@ class ConnectedEvents:
         last: int | None = None,
         from_start: bool = False,
         idle_timeout: float | None = None,
-    ) -> AsyncIterator[Delivery[T]]:
+    ) -> AsyncGenerator[Delivery[T], None]:
         """Watch the event's stream through an ephemeral consumer that is deleted after.
 
         New messages only by default; ``last=N`` starts N messages back, ``from_start`` at
@@ -310,12 +313,20 @@ class ConnectedEvents:
             inactive_threshold=30.0,
             deliver_policy=api.DeliverPolicy.ALL if from_start else api.DeliverPolicy.NEW,
         )
-        if last is not None and not from_start:
+        try:
             info = await self.js.stream_info(event.stream_name)
+        except js_errors.NotFoundError:
+            raise NoStreamError(
+                f"event {event.name!r}: stream {event.stream_name!r} does not exist; "
+                "register the event first"
+            ) from None
+        if last is not None and not from_start:
             first = max(info.state.first_seq, info.state.last_seq - last + 1)
             config.deliver_policy = api.DeliverPolicy.BY_START_SEQUENCE
             config.opt_start_seq = first
-        async for delivery in iterate_deliveries(
+        deliveries = iterate_deliveries(
             self.js, event, config, batch=100, idle_timeout=idle_timeout, ephemeral=True
-        ):
-            yield delivery
+        )
+        async with contextlib.aclosing(deliveries):  # delete the consumer when we stop
+            async for delivery in deliveries:
+                yield delivery

@@ -7,7 +7,7 @@ import dataclasses
 import datetime
 import re
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any, Generic, TypeVar
 
 import nats.errors
@@ -149,7 +149,7 @@ async def iterate_deliveries(
     batch: int,
     idle_timeout: float | None,
     ephemeral: bool = False,
-) -> AsyncIterator[Delivery[T]]:
+) -> AsyncGenerator[Delivery[T], None]:
     """Create (or reuse) the consumer and yield its deliveries; stop after ``idle_timeout``.
 
     An ``ephemeral`` consumer is deleted when the iteration ends, leaving nothing behind.

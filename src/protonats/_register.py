@@ -71,7 +71,8 @@ async def register_events(
     if refused:
         first = refused[0][1]
         if len(refused) > 1:
-            first.add_note("also refused: " + ", ".join(repr(name) for name, _ in refused[1:]))
+            others = ", ".join(repr(name) for name, _ in refused[1:])
+            first.args = (f"{first} (also refused: {others}; see plan())",)
         raise first
     return plans
 

@@ -6,15 +6,11 @@ import contextlib
 import dataclasses
 import json
 import sys
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping
-from typing import Any, TextIO, cast
-
-from nats.js import api
-from nats.js import errors as js_errors
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import Any, TextIO
 
 from .._config import Action, FieldChange, StreamPlan
 from .._connected import ConnectedEvents
-from .._consume import Delivery, iterate_deliveries
 from .._errors import DecodeError, ProtonatsError
 from .._event import Event
 from .._publish import Ack
@@ -239,7 +235,7 @@ async def tail(
     event = events.get(name)
     printed = 0
     async with _connect(events, connection) as conn:
-        deliveries = await _tail(conn, event, last, from_start, idle_timeout)
+        deliveries = conn.tail(event, last=last, from_start=from_start, idle_timeout=idle_timeout)
         try:
             async for delivery in deliveries:
                 line: dict[str, Any] = {
@@ -262,37 +258,3 @@ async def tail(
         finally:
             await deliveries.aclose()  # deletes the consumer now, while still connected
     return printed
-
-
-async def _tail(
-    conn: ConnectedEvents,
-    event: Event[Any],
-    last: int | None,
-    from_start: bool,
-    idle_timeout: float | None,
-) -> AsyncGenerator[Delivery[Any], None]:
-    """``ConnectedEvents.tail``, returning the generator that owns the ephemeral consumer.
-
-    ``tail`` wraps that generator in another, whose ``aclose`` does not close the inner one,
-    so its consumer would be deleted at garbage collection, after the connection is gone.
-    """
-    config = api.ConsumerConfig(
-        ack_policy=api.AckPolicy.NONE,
-        filter_subject=event.subject_name,
-        inactive_threshold=30.0,
-        deliver_policy=api.DeliverPolicy.ALL if from_start else api.DeliverPolicy.NEW,
-    )
-    try:
-        info = await conn.js.stream_info(event.stream_name)
-    except js_errors.NotFoundError:
-        raise CliError(
-            f"event {event.name!r}: stream {event.stream_name!r} does not exist; "
-            "run protonats register first"
-        ) from None
-    if last is not None and not from_start:
-        config.deliver_policy = api.DeliverPolicy.BY_START_SEQUENCE
-        config.opt_start_seq = max(info.state.first_seq, info.state.last_seq - last + 1)
-    deliveries = iterate_deliveries(
-        conn.js, event, config, batch=100, idle_timeout=idle_timeout, ephemeral=True
-    )
-    return cast("AsyncGenerator[Delivery[Any], None]", deliveries)  # it is an async generator
