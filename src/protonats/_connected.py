@@ -23,6 +23,7 @@ from ._errors import (
     EmitError,
     MessageTooLargeError,
     NoStreamError,
+    ProtonatsError,
     UnknownEventError,
 )
 from ._event import Event
@@ -45,10 +46,15 @@ _RESERVED = frozenset({CONTENT_TYPE, SCHEMA_HEADER, TRACE_HEADER, MSG_ID_HEADER,
 _WINDOW = 1024
 
 
+def header_size(headers: Mapping[str, str]) -> int:
+    """Bytes the headers take on the wire; JetStream counts them in the max message size."""
+    return 12 + sum(len(k) + len(v) + 4 for k, v in headers.items())  # NATS/1.0 + CRLFs
+
+
 class _Route:
     """What emit needs per event, computed once per connection."""
 
-    __slots__ = ("event", "headers", "max_size")
+    __slots__ = ("event", "header_size", "headers", "max_size")
 
     def __init__(self, event: Event[Any], max_payload: int) -> None:
         self.event = event
@@ -57,6 +63,7 @@ class _Route:
             SCHEMA_HEADER: event.schema_name,
             _EXPECTED_STREAM: event.stream_name,
         }
+        self.header_size = header_size(self.headers)
         size = event.limits.message_size
         self.max_size = min(size, max_payload) if size is not None else max_payload
 
@@ -120,6 +127,9 @@ class ConnectedEvents:
         headers: Mapping[str, str] | None,
         trace_id: str | None,
     ) -> dict[str, str]:
+        """The message's headers; the event's shared dict when nothing is added (hot path)."""
+        if uid is None and headers is None and trace_id is None and self.cloudevents_source is None:
+            return route.headers
         result = dict(route.headers)
         if headers:
             clash = _RESERVED.intersection(headers)
@@ -141,13 +151,15 @@ class ConnectedEvents:
             result["ce-time"] = datetime.datetime.now(datetime.UTC).isoformat()
         return result
 
-    def _encode(self, route: _Route, message: Any) -> bytes:
+    def _encode(self, route: _Route, message: Any, headers: Mapping[str, str]) -> bytes:
         payload = route.event.encode(message)
-        if len(payload) > route.max_size:
+        hdr = route.header_size if headers is route.headers else header_size(headers)
+        if len(payload) + hdr > route.max_size:
             raise MessageTooLargeError(
-                f"event {route.event.name!r}: payload is {len(payload)} bytes, over the limit "
-                f"of {route.max_size} (limits.message_size or the server's max_payload); "
-                "nothing was sent. Send less, or raise limits.message_size"
+                f"event {route.event.name!r}: payload of {len(payload)} bytes plus "
+                f"{hdr} bytes of headers is over the limit of {route.max_size} "
+                "(limits.message_size or the server's max_payload); nothing was sent. "
+                "Send less, or raise limits.message_size"
             )
         return payload
 
@@ -168,15 +180,8 @@ class ConnectedEvents:
         the ack and returns None: the message is lost, silently, if the server drops it.
         """
         route = self._route(event)
-        payload = self._encode(route, message)
-        hdrs = (
-            route.headers
-            if uid is None
-            and headers is None
-            and trace_id is None
-            and self.cloudevents_source is None
-            else self._headers(route, uid, headers, trace_id)
-        )
+        hdrs = self._headers(route, uid, headers, trace_id)
+        payload = self._encode(route, message, hdrs)
         if not sync:
             await self._publish(route, payload, "", hdrs)
             return None
@@ -204,19 +209,21 @@ class ConnectedEvents:
         ``acks`` has the acks of the others.
         """
         route = self._route(event)
-        payloads = []
-        for index, message in enumerate(messages):
-            try:
-                payloads.append(self._encode(route, message))
-            except EmitError as exc:
-                exc.add_note(f"message #{index} of the batch; nothing was sent")
-                raise
-        if uids is not None and len(uids) != len(payloads):
+        messages = list(messages)
+        if uids is not None and len(uids) != len(messages):
             raise EmitError(
-                f"event {event.name!r}: {len(uids)} uids for {len(payloads)} messages; "
+                f"event {event.name!r}: {len(uids)} uids for {len(messages)} messages; "
                 "nothing was sent"
             )
-        acks: list[Ack | None] = [None] * len(payloads)
+        batch: list[tuple[bytes, dict[str, str]]] = []
+        for index, message in enumerate(messages):
+            try:
+                hdrs = self._headers(route, uids[index] if uids else None, headers, trace_id)
+                batch.append((self._encode(route, message, hdrs), hdrs))
+            except EmitError as exc:
+                exc.args = (f"{exc} (message #{index} of the batch; nothing was sent)",)
+                raise
+        acks: list[Ack | None] = [None] * len(batch)
         failures: dict[int, BaseException] = {}
         pending: deque[tuple[int, str, asyncio.Future[Any]]] = deque()
 
@@ -224,19 +231,10 @@ class ConnectedEvents:
             index, reply, future = pending.popleft()
             try:
                 acks[index] = await self._inbox.wait(reply, future, self.ack_timeout, event.name)
-            except EmitError as exc:
+            except ProtonatsError as exc:
                 failures[index] = exc
 
-        for index, payload in enumerate(payloads):
-            uid = uids[index] if uids is not None else None
-            hdrs = (
-                route.headers
-                if uid is None
-                and headers is None
-                and trace_id is None
-                and self.cloudevents_source is None
-                else self._headers(route, uid, headers, trace_id)
-            )
+        for index, (payload, hdrs) in enumerate(batch):
             reply, future = self._inbox.expect()
             try:
                 await self._publish(route, payload, reply, hdrs)
@@ -253,7 +251,7 @@ class ConnectedEvents:
             shown = ", ".join(f"#{i}: {failures[i]}" for i in sorted(failures)[:5])
             more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
             raise BatchEmitError(
-                f"event {event.name!r}: {len(failures)} of {len(payloads)} messages were not "
+                f"event {event.name!r}: {len(failures)} of {len(batch)} messages were not "
                 f"stored: {shown}{more}",
                 failures,
                 acks,

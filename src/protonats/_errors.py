@@ -14,6 +14,7 @@
     │   ├── MessageTypeError (TypeError)     message is not the event's schema
     │   ├── MessageTooLargeError (ValueError) payload over limits.message_size
     │   ├── NoStreamError                    no stream listens on the subject: register first
+    │   ├── MessageRejectedError (JetStreamError)  the stream refused to store it
     │   └── BatchEmitError                   some messages of emit_many failed
     ├── DecodeError (ValueError)             a payload does not decode with the event's schema
     └── JetStreamError                       the server refused a JetStream API call
@@ -39,6 +40,7 @@ __all__ = [
     "InvalidEventNameError",
     "InvalidLimitsError",
     "JetStreamError",
+    "MessageRejectedError",
     "MessageTooLargeError",
     "MessageTypeError",
     "NewerRegistryError",
@@ -194,4 +196,12 @@ class StreamExistsError(JetStreamError):
 
     Likely causes: a stream made by hand or another tool, or another event's stream listening
     on the same subject. protonats never takes such a stream over.
+    """
+
+
+class MessageRejectedError(EmitError, JetStreamError):
+    """The stream refused to store the message; ``err_code`` and ``description`` say why.
+
+    Likely causes: a full stream with ``Discard.NEW``, a message over the stream's max size
+    (set by another registry), or a wrong expected stream.
     """

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from ._errors import AckTimeoutError, EmitError, JetStreamError, NoStreamError
+from ._errors import AckTimeoutError, EmitError, MessageRejectedError, NoStreamError
 
 if TYPE_CHECKING:
     from nats.aio.client import Client
@@ -130,7 +130,7 @@ def parse_ack(msg: Msg, event: str) -> Ack:
         raise EmitError(f"event {event!r}: unreadable ack {data[:200]!r}") from exc
     if reply.error is not None:
         err = reply.error
-        raise JetStreamError(
+        raise MessageRejectedError(
             f"event {event!r}: the server did not store the message: {err.description} "
             f"(code {err.code}, err_code {err.err_code})",
             event=event,
