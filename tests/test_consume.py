@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import nats
 import pytest
 from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 
 from protonats import (
     ConsumerOptions,
@@ -135,3 +138,31 @@ async def test_tail_of_a_missing_stream_says_register(nats_url: str, unique: str
         with pytest.raises(NoStreamError, match="register"):
             async for _ in conn.tail(event, idle_timeout=0.1):
                 pass
+
+
+async def test_consume_picks_up_a_message_emitted_while_it_waits(
+    nats_url: str, unique: str, js: JetStreamContext
+) -> None:
+    event = Event(f"awaited-{unique}", User)
+    async with Events(event).connect(nats_url) as conn:
+        await conn.register()
+        deliveries = conn.consume(event, "waiter", idle_timeout=30)
+        first = asyncio.ensure_future(anext(deliveries))
+        # Wait until the consumer's long pull is parked on the server, then emit.
+        while not await _parked(js, event.stream_name, "waiter"):
+            assert not first.done()
+        started = time.monotonic()
+        await conn.emit(event, User("late", "x"))
+        delivery = await first
+        await delivery.ack()
+        await deliveries.aclose()
+    assert delivery.data == User("late", "x")
+    assert time.monotonic() - started < 5  # delivered on arrival, not at the pull's expiry
+
+
+async def _parked(js: JetStreamContext, stream: str, consumer: str) -> bool:
+    """Whether the consumer exists and has a pull request waiting for messages."""
+    try:
+        return bool((await js.consumer_info(stream, consumer)).num_waiting)
+    except NotFoundError:
+        return False

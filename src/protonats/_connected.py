@@ -7,7 +7,7 @@ import contextlib
 import datetime
 import uuid
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import nats
@@ -277,7 +277,7 @@ class ConnectedEvents:
         idle_timeout: float | None = None,
         options: ConsumerOptions | None = None,
         **option_kwargs: Any,
-    ) -> AsyncIterator[Delivery[T]]:
+    ) -> AsyncGenerator[Delivery[T], None]:
         """Iterate over the event's messages through the durable pull consumer ``consumer``.
 
         The consumer is created if missing (the same config again is a no-op) and resumes

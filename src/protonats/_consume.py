@@ -17,6 +17,7 @@ from nats.js import errors as js_errors
 
 from ._errors import EventDeclarationError, JetStreamError
 from ._event import Event
+from ._pull import Puller
 
 __all__ = ["ConsumerOptions", "Delivery", "iterate_deliveries"]
 
@@ -157,7 +158,6 @@ async def iterate_deliveries(
     name = config.durable_name or config.name
     try:
         info = await js.add_consumer(event.stream_name, config)
-        sub = await js.pull_subscribe_bind(consumer=info.name, stream=event.stream_name)
     except js_errors.APIError as exc:
         raise JetStreamError(
             f"event {event.name!r}: could not create consumer {name!r} on stream "
@@ -168,13 +168,15 @@ async def iterate_deliveries(
             err_code=exc.err_code,
             description=exc.description,
         ) from exc
-    poll = min(idle_timeout, 5.0) if idle_timeout is not None else 5.0
+    nc = js._nc  # the client this JetStream context talks through
+    puller = Puller(nc, getattr(js, "_prefix", "$JS.API"), event.stream_name, info.name)
+    wait = min(idle_timeout, 5.0) if idle_timeout is not None else 5.0
     idle_since = time.monotonic()
     try:
+        await puller.start()
         while True:
-            try:
-                msgs = await sub.fetch(batch, timeout=poll)
-            except (nats.errors.TimeoutError, TimeoutError):
+            msgs = await puller.fetch(batch, wait)
+            if not msgs:
                 if idle_timeout is not None and time.monotonic() - idle_since >= idle_timeout:
                     return
                 continue
@@ -182,7 +184,8 @@ async def iterate_deliveries(
                 yield Delivery(event, msg)
             idle_since = time.monotonic()
     finally:
-        await sub.unsubscribe()
+        with contextlib.suppress(nats.errors.Error):  # a closed connection has no subs
+            await puller.stop()
         if ephemeral:
-            with contextlib.suppress(js_errors.Error, nats.errors.Error):
+            with contextlib.suppress(nats.errors.Error):
                 await js.delete_consumer(event.stream_name, info.name)

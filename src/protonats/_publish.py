@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -68,7 +69,11 @@ class AckInbox:
 
     async def start(self) -> None:
         self._prefix = self._nc.new_inbox() + "."
-        self._sub = await self._nc.subscribe(self._prefix + "*", cb=self._on_reply)
+        sub = await self._nc.subscribe(self._prefix + "*", pending_bytes_limit=0)
+        # Resolve each ack right where the reader parses it, instead of queueing it for a
+        # subscription task: one event-loop wake-up less per emit (~10% of its cost).
+        sub._pending_queue = Resolver(self._on_reply)  # type: ignore[assignment]
+        self._sub = sub
 
     async def stop(self) -> None:
         if self._sub is not None:
@@ -89,7 +94,7 @@ class AckInbox:
         """Drop the future of ``reply`` (its publish failed or its waiter gave up)."""
         self._futures.pop(reply[len(self._prefix) :], None)
 
-    async def _on_reply(self, msg: Msg) -> None:
+    def _on_reply(self, msg: Msg) -> None:
         future = self._futures.pop(msg.subject[len(self._prefix) :], None)
         if future is not None and not future.done():
             future.set_result(msg)
@@ -111,6 +116,24 @@ class AckInbox:
         else:
             msg = future.result()
         return parse_ack(msg, event)
+
+
+class Resolver:
+    """Stands in for a subscription's pending queue; nats-py calls only these methods."""
+
+    __slots__ = ("put_nowait",)
+
+    def __init__(self, on_message: Callable[[Msg], None]) -> None:
+        self.put_nowait = on_message
+
+    def empty(self) -> bool:
+        return True
+
+    def qsize(self) -> int:
+        return 0
+
+    async def join(self) -> None:
+        return None
 
 
 def parse_ack(msg: Msg, event: str) -> Ack:
