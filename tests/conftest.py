@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+import nats
 import pytest
+from nats.js import JetStreamContext
 
 from protonats.testing import nats_server
 
@@ -17,6 +19,14 @@ def nats_url() -> Iterator[str]:
     """URL of a nats-server with JetStream on a free loopback port and a temp store."""
     with nats_server() as url:
         yield url
+
+
+@pytest.fixture
+async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
+    """A plain nats-py JetStream context, to look at what protonats did from outside."""
+    nc = await nats.connect(nats_url)
+    yield nc.jetstream()
+    await nc.close()
 
 
 @pytest.fixture

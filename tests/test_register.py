@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import nats
@@ -28,13 +27,6 @@ from protonats import (
 from .models import User
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
-    nc = await nats.connect(nats_url)
-    yield nc.jetstream()
-    await nc.close()
 
 
 async def test_register_creates_then_is_a_no_op(

@@ -15,9 +15,10 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 from nats.js import errors as js_errors
 
-from ._errors import EventDeclarationError, JetStreamError
+from ._errors import EventDeclarationError
 from ._event import Event
 from ._pull import Puller
+from ._register import jetstream_error
 
 __all__ = ["ConsumerOptions", "Delivery", "iterate_deliveries"]
 
@@ -159,15 +160,7 @@ async def iterate_deliveries(
     try:
         info = await js.add_consumer(event.stream_name, config)
     except js_errors.APIError as exc:
-        raise JetStreamError(
-            f"event {event.name!r}: could not create consumer {name!r} on stream "
-            f"{event.stream_name!r}: {exc.description} (JetStream error {exc.err_code})",
-            event=event.name,
-            stream=event.stream_name,
-            code=exc.code,
-            err_code=exc.err_code,
-            description=exc.description,
-        ) from exc
+        raise jetstream_error(exc, event, f"create consumer {name!r} on stream") from exc
     nc = js._nc  # the client this JetStream context talks through
     puller = Puller(nc, getattr(js, "_prefix", "$JS.API"), event.stream_name, info.name)
     wait = min(idle_timeout, 5.0) if idle_timeout is not None else 5.0
