@@ -48,3 +48,15 @@ class Parcel(pydantic.BaseModel):
 class Point(msgspec.Struct):
     x: int
     y: int
+
+
+def sample_order() -> Order:
+    """An order using every field type the JSON serializer must round-trip."""
+    return Order(
+        id=7,
+        created=datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
+        status=Status.SHIPPED,
+        address=Address("Oslo", "0150"),
+        items=["a", "b"],
+        totals={"eur": 9.5},
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from nats.js import JetStreamContext
@@ -21,8 +22,9 @@ from protonats import (
     NoStreamError,
     UnknownEventError,
 )
+from protonats.v1 import options_pb2
 
-from .models import Order, User
+from .models import Order, Parcel, Status, User, sample_order
 
 
 async def _stored(js: JetStreamContext, stream: str) -> int:
@@ -187,3 +189,29 @@ async def test_emit_many_uids_must_match_messages(nats_url: str, unique: str) ->
     async with Events(event).connect(nats_url) as conn:
         with pytest.raises(EmitError, match="2 uids for 1 messages"):
             await conn.emit_many(event, [User("1", "a")], uids=["a", "b"])
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        (Order, sample_order()),
+        (Parcel, Parcel(id="p1", status=Status.SHIPPED, weight_kg=2.5)),
+        (options_pb2.EventOptions, options_pb2.EventOptions(name="n", description="d")),
+        (bytes, b"\x00raw\xff"),
+    ],
+    ids=["dataclass", "pydantic", "protobuf", "bytes"],
+)
+async def test_every_serializer_round_trips_through_the_server(
+    nats_url: str, unique: str, schema: Any, message: Any
+) -> None:
+    event: Event[Any] = Event(f"trip-{unique}", schema)
+    async with Events(event).connect(nats_url) as conn:
+        await conn.register()
+        await conn.emit(event, message)
+        deliveries = conn.consume(event, "reader", idle_timeout=5)
+        delivery = await anext(deliveries)
+        await delivery.ack()
+        await deliveries.aclose()
+    assert delivery.data == message
+    assert type(delivery.data) is type(message)
+    assert delivery.headers["Content-Type"] == event.content_type

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ from protonats import (
 )
 from protonats.v1 import options_pb2
 
-from .models import Address, Order, Parcel, Point, Status, User
+from .models import Address, Order, Parcel, Point, Status, User, sample_order
 
 
 @pytest.mark.parametrize(
@@ -122,21 +121,10 @@ def test_default_stream_policy_keeps_events_before_the_first_consumer() -> None:
     assert Event("x", User, storage="memory").storage is Storage.MEMORY  # type: ignore[arg-type]
 
 
-def _order() -> Order:
-    return Order(
-        id=7,
-        created=datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
-        status=Status.SHIPPED,
-        address=Address("Oslo", "0150"),
-        items=["a", "b"],
-        totals={"eur": 9.5},
-    )
-
-
 @pytest.mark.parametrize(
     ("schema", "message", "content_type"),
     [
-        (Order, _order(), "application/json"),
+        (Order, sample_order(), "application/json"),
         (Parcel, Parcel(id="p1", status=Status.PENDING, weight_kg=2.5), "application/json"),
         (Point, Point(1, 2), "application/json"),
         (
@@ -183,7 +171,7 @@ def test_decode_error_carries_the_raw_payload() -> None:
 def test_encode_refuses_a_message_of_another_type() -> None:
     event = Event("user-registered", User)
     with pytest.raises(MessageTypeError, match=r"expects tests\.models\.User, got .*Order"):
-        event.encode(_order())  # type: ignore[arg-type]
+        event.encode(sample_order())  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         event.encode({"id": "1", "name": "x"})  # type: ignore[arg-type]
 

@@ -222,3 +222,12 @@ async def test_existing_client_is_used_and_left_open(nats_url: str, unique: str)
     info = await nc.jetstream().stream_info(event.stream_name)
     assert info.config.retention == api.RetentionPolicy.LIMITS
     await nc.close()
+
+
+async def test_server_without_jetstream_gets_a_clear_error(unique: str) -> None:
+    from protonats.testing import nats_server
+
+    with nats_server(jetstream=False) as url:
+        async with Events(Event(f"nojs-{unique}", User)).connect(url) as conn:
+            with pytest.raises(JetStreamError, match="JetStream is not available"):
+                await conn.register()

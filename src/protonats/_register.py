@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Iterable
 from typing import Any, Literal
 
+import nats.errors
 from nats.js import JetStreamContext, api
 from nats.js import errors as js_errors
 
@@ -97,6 +98,8 @@ async def _register_one(
                 if exc.err_code == _STREAM_NAME_IN_USE:
                     continue  # another process created it first: look again
                 raise await _create_error(js, event, exc) from exc
+            except nats.errors.Error as exc:  # timeouts, no responders: no API answer at all
+                raise jetstream_error(exc, event, "create the stream") from exc
         elif plan.action is Action.UPDATE:
             if not update:
                 return _skipped(plan)
@@ -104,6 +107,8 @@ async def _register_one(
                 await js.update_stream(desired)
             except js_errors.APIError as exc:
                 raise _update_error(event, plan, exc) from exc
+            except nats.errors.Error as exc:
+                raise jetstream_error(exc, event, "update the stream") from exc
         return plan
     raise JetStreamError(
         f"event {event.name!r}: stream {event.stream_name!r} kept changing while registering",
@@ -117,7 +122,7 @@ async def _current(js: JetStreamContext, event: Event[Any]) -> api.StreamConfig 
         info = await js.stream_info(event.stream_name)
     except js_errors.NotFoundError:
         return None
-    except js_errors.APIError as exc:
+    except nats.errors.Error as exc:
         raise jetstream_error(exc, event, "look up the stream") from exc
     return info.config
 
@@ -166,19 +171,27 @@ def _update_error(event: Event[Any], plan: StreamPlan, exc: js_errors.APIError) 
 
 
 def jetstream_error(
-    exc: js_errors.APIError,
+    exc: nats.errors.Error,
     event: Event[Any],
     doing: str,
     *,
     cls: type[JetStreamError] = JetStreamError,
 ) -> JetStreamError:
-    """Convert a nats-py API error into ours, keeping the server's code and description."""
+    """Convert a nats-py error into ours, keeping the server's code and description."""
+    code = getattr(exc, "code", None)
+    err_code = getattr(exc, "err_code", None)
+    description = getattr(exc, "description", None)
+    if description:
+        why = f"{description} (JetStream error {err_code}, status {code})"
+    elif isinstance(exc, js_errors.ServiceUnavailableError | nats.errors.NoRespondersError):
+        why = "JetStream is not available: start nats-server with -js, or enable it for the account"
+    else:
+        why = str(exc) or type(exc).__name__
     return cls(
-        f"event {event.name!r}: could not {doing} {event.stream_name!r}: {exc.description} "
-        f"(JetStream error {exc.err_code}, status {exc.code})",
+        f"event {event.name!r}: could not {doing} {event.stream_name!r}: {why}",
         event=event.name,
         stream=event.stream_name,
-        code=exc.code,
-        err_code=exc.err_code,
-        description=exc.description,
+        code=code,
+        err_code=err_code,
+        description=description,
     )
