@@ -20,7 +20,8 @@ from typing import Any, Literal
 
 import pytest
 
-from protonats._breaking import EXIT_BREAKING, RULES, run_breaking
+from protonats._breaking import EXIT_BREAKING, run_breaking
+from protonats._breaking_rules import RULES
 from protonats._images import find_buf
 
 ROOT = Path(__file__).resolve().parents[1]

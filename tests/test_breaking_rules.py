@@ -11,25 +11,19 @@ import dataclasses
 import pytest
 from google.protobuf import descriptor_pb2
 
-from protonats._breaking import (
-    AllowEntry,
-    Finding,
-    apply_allow_list,
-    compare,
-    compare_images,
-)
-from protonats._images import (
+from protonats._breaking_config import AllowEntry, apply_allow_list
+from protonats._breaking_rules import Finding, compare, compare_images
+from protonats._event_decls import (
     DeclaredLimits as L,
 )
-from protonats._images import (
+from protonats._event_decls import (
     EventDecl,
     FieldShape,
     ImageDecls,
     Location,
     Schema,
-    _extension_bytes,
-    read_image,
 )
+from protonats._image_events import _extension_bytes, read_image
 from protonats.v1 import options_pb2
 
 F = descriptor_pb2.FieldDescriptorProto

@@ -1,0 +1,308 @@
+"""The breaking-change rules of ``protonats breaking``: ``compare`` the events of two sides and
+return ``Finding`` values with stable rule ids. Pure: no buf, no files."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ._event_decls import EventDecl, ImageDecls, Location
+from ._schema_compat import schema_problems
+from .v1 import options_pb2
+
+__all__ = ["RULES", "Finding", "compare", "compare_images"]
+
+_DEFAULT_DUPLICATE_WINDOW = 120 * 1_000_000_000
+
+RULES: Mapping[str, str] = {
+    "EVENT_REMOVED": "an event was removed together with its message",
+    "EVENT_OPTION_REMOVED": "a message lost its (protonats.v1.event) option",
+    "EVENT_RENAMED": "a message declares its event under a new name",
+    "EVENT_NAME_MOVED": "an event name was moved to another message type",
+    "EVENT_SCHEMA_INCOMPATIBLE": "an event's message cannot read the messages already stored",
+    "EVENT_STORAGE_CHANGED": "an event's stream storage changed",
+    "EVENT_RETENTION_CHANGED": "an event's stream retention changed",
+    "EVENT_REPLICAS_LOWERED": "an event's stream replicas were lowered",
+    "EVENT_MAX_AGE_LOWERED": "an event's max_age was lowered or set",
+    "EVENT_MAX_BYTES_LOWERED": "an event's max_bytes was lowered or set",
+    "EVENT_MAX_MESSAGES_LOWERED": "an event's max_messages was lowered or set",
+    "EVENT_MAX_MESSAGE_SIZE_LOWERED": "an event's max_message_size was lowered or set",
+    "EVENT_DUPLICATE_WINDOW_CHANGED": "an event's effective duplicate window changed",
+    "EVENT_EXTENSION_NUMBER_CHANGED": "the (protonats.v1.event) extension number changed",
+}
+"""Every rule id, with a one-line summary. Ids are stable: never rename one."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Finding:
+    """One breaking change: where, which rule, what happened and what to do instead."""
+
+    rule: str
+    location: Location
+    message: str
+    hint: str
+    event: str | None = None
+    message_type: str | None = None
+    allowed: bool = False
+    reason: str = ""
+    """The allow-list reason, when ``allowed``."""
+
+    def text(self) -> str:
+        """``file:line:col:RULE: message; hint`` (buf's text format, plus the rule id)."""
+        line = f"{self.location}:{self.rule}: {self.message}; {self.hint}"
+        return f"allowed: {line} (allowed because: {self.reason})" if self.allowed else line
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "path": self.location.file,
+            "line": self.location.line,
+            "column": self.location.column,
+            "event": self.event,
+            "message_type": self.message_type,
+            "message": self.message,
+            "hint": self.hint,
+            "allowed": self.allowed,
+            "reason": self.reason or None,
+        }
+
+
+def compare(
+    before: Sequence[EventDecl],
+    after: Sequence[EventDecl],
+    *,
+    plain_after: Mapping[str, Location] | None = None,
+) -> list[Finding]:
+    """Every breaking change from the ``before`` events to the ``after`` events, sorted.
+
+    ``plain_after`` names the messages of the new side that exist without the option; an event
+    whose message is among them is reported as EVENT_OPTION_REMOVED, else as EVENT_REMOVED.
+    """
+    plain = plain_after or {}
+    old = _by_name(before)
+    new = _by_name(after)
+    new_by_message = {e.message: e for e in reversed(after)}
+    findings: list[Finding] = []
+    for name, was in old.items():
+        now = new.get(name)
+        if now is None:
+            findings.append(_gone(was, new_by_message.get(was.message), plain))
+            continue
+        if now.message != was.message:
+            findings.append(
+                Finding(
+                    "EVENT_NAME_MOVED",
+                    now.location,
+                    f'event "{name}" moved from {was.message} to {now.message}; the messages '
+                    f"already on its stream are {was.message} and consumers would decode them "
+                    f"as {now.message} (the schema name in headers and stream metadata changes)",
+                    f"keep {name!r} on {was.message} and give {now.message} a new event name",
+                    name,
+                    now.message,
+                )
+            )
+        findings.extend(_check_schema(was, now))
+        findings.extend(_check_stream(was, now))
+        findings.extend(_check_limits(was, now))
+    return sorted(findings, key=_order)
+
+
+def compare_images(before: ImageDecls, after: ImageDecls) -> list[Finding]:
+    """``compare`` on two read images, plus the extension-number rule."""
+    findings = compare(before.events, after.events, plain_after=after.plain_messages)
+    old, new = before.extension_number, after.extension_number
+    if old is not None and new is not None and old != new:
+        location = after.extension_location or Location("protonats/v1/options.proto")
+        findings.append(
+            Finding(
+                "EVENT_EXTENSION_NUMBER_CHANGED",
+                location,
+                f"the (protonats.v1.event) extension number changed from {old} to {new}; "
+                f"{len(before.events)} event(s) of the baseline are stored under {old}, and "
+                "every plugin, runtime or descriptor built with the other number sees none",
+                f"field number {old} is fixed forever: change it back to {old}",
+            )
+        )
+    return sorted(findings, key=_order)
+
+
+def _order(f: Finding) -> tuple[str, int, int, str, str]:
+    return (f.location.file, f.location.line, f.location.column, f.rule, f.event or "")
+
+
+def _by_name(events: Sequence[EventDecl]) -> dict[str, EventDecl]:
+    out: dict[str, EventDecl] = {}
+    for event in events:
+        out.setdefault(event.name, event)  # duplicates are the registry's error; keep the first
+    return out
+
+
+def _gone(was: EventDecl, same_message: EventDecl | None, plain: Mapping[str, Location]) -> Finding:
+    """EVENT_RENAMED if the message now declares another name, EVENT_OPTION_REMOVED if it is
+    there without the option, else EVENT_REMOVED (reported where the baseline declared it)."""
+    name = was.name
+    if same_message is not None:
+        return Finding(
+            "EVENT_RENAMED",
+            same_message.location,
+            f'event "{name}" on {was.message} was renamed to "{same_message.name}"; the name '
+            f'is the stream and subject, so "{same_message.name}" starts an empty stream while '
+            f'"{name}" keeps the history and its consumers wait forever',
+            f'keep the name "{name}"; declare a new message for a new event',
+            name,
+            was.message,
+        )
+    if was.message in plain:
+        return Finding(
+            "EVENT_OPTION_REMOVED",
+            plain[was.message],
+            f'{was.message} lost its (protonats.v1.event) option, so event "{name}" is no '
+            "longer declared; its stream is orphaned and its consumers starve",
+            f'restore option (protonats.v1.event) = {{ name: "{name}" }}',
+            name,
+            was.message,
+        )
+    return Finding(
+        "EVENT_REMOVED",
+        was.location,
+        f'event "{name}" ({was.message}, declared here in the baseline) was removed; its stream '
+        "is orphaned and consumers of it starve",
+        "keep the message and its option (deprecate it instead), or allow-list the removal "
+        "once the stream is retired",
+        name,
+        was.message,
+    )
+
+
+def _check_schema(was: EventDecl, now: EventDecl) -> list[Finding]:
+    """EVENT_SCHEMA_INCOMPATIBLE: can the new message read what the old one stored?
+    (See ``_schema_compat.schema_problems`` for exactly what counts.)"""
+    if was.schema is None or now.schema is None:
+        return []
+    problems = schema_problems(was.schema, now.schema, now.location)
+    return [
+        Finding(
+            "EVENT_SCHEMA_INCOMPATIBLE",
+            location,
+            f'event "{now.name}" schema {now.message}: {what}',
+            hint,
+            now.name,
+            now.message,
+        )
+        for location, what, hint in problems
+    ]
+
+
+def _check_stream(was: EventDecl, now: EventDecl) -> list[Finding]:
+    """EVENT_STORAGE_CHANGED / EVENT_RETENTION_CHANGED: unspecified reads as the default."""
+    out: list[Finding] = []
+    for rule, field, old, new, enum in (
+        ("EVENT_STORAGE_CHANGED", "storage", was.storage, now.storage, options_pb2.Storage),
+        (
+            "EVENT_RETENTION_CHANGED",
+            "retention",
+            was.retention,
+            now.retention,
+            options_pb2.Retention,
+        ),
+    ):
+        if old == new:
+            continue
+        out.append(
+            Finding(
+                rule,
+                now.location,
+                f'event "{now.name}": {field} changed from {_enum(enum, old)} to '
+                f"{_enum(enum, new)}; JetStream cannot change a stream's {field}, so register "
+                "fails, and recreating the stream loses its messages",
+                f"keep {field} {_enum(enum, old)}, or move to a new event name and migrate",
+                now.name,
+                now.message,
+            )
+        )
+    return out
+
+
+def _enum(enum: Any, value: int) -> str:
+    try:
+        return str(enum.Name(value)).split("_", 1)[1].lower()
+    except (ValueError, IndexError):
+        return str(value)
+
+
+_Lowered = tuple[str, str, int | None, int | None, Callable[[int | None], str], str]
+
+
+def _check_limits(was: EventDecl, now: EventDecl) -> list[Finding]:
+    """The limits rules. A limit is lowered when the new value is set and either the old one
+    was unset (unlimited) or larger; replicas count unset as 1; the duplicate window compares
+    effective values (unset = the server default, 2 minutes or max_age if shorter)."""
+    a, b = was.limits, now.limits
+    out: list[Finding] = []
+
+    def add(rule: str, what: str, hint: str) -> None:
+        out.append(
+            Finding(rule, now.location, f'event "{now.name}": {what}', hint, now.name, now.message)
+        )
+
+    lowered: tuple[_Lowered, ...] = (
+        ("EVENT_MAX_AGE_LOWERED", "max_age", a.max_age, b.max_age, _duration,
+         "register applies it at once and the server deletes stored messages older than that"),
+        ("EVENT_MAX_BYTES_LOWERED", "max_bytes", a.max_bytes, b.max_bytes, _count,
+         "register applies it at once and the server deletes the oldest messages over it"),
+        ("EVENT_MAX_MESSAGES_LOWERED", "max_messages", a.max_messages, b.max_messages, _count,
+         "register applies it at once and the server deletes the oldest messages over it"),
+        ("EVENT_MAX_MESSAGE_SIZE_LOWERED", "max_message_size", a.max_message_size,
+         b.max_message_size, _count,
+         "emit now refuses messages the old limit accepted"),
+    )  # fmt: skip
+    for rule, field, old, new, show, why in lowered:
+        if new is not None and (old is None or new < old):
+            add(
+                rule,
+                f"{field} lowered from {show(old)} to {show(new)}; {why}",
+                f"keep {field} at {show(old)} (raising a limit is safe)",
+            )
+    old_replicas, new_replicas = a.replicas or 1, b.replicas or 1
+    if new_replicas < old_replicas:
+        add(
+            "EVENT_REPLICAS_LOWERED",
+            f"replicas lowered from {old_replicas} to {new_replicas}; fewer copies lose "
+            "messages when a server fails",
+            f"keep replicas at {old_replicas}",
+        )
+    old_window, new_window = (
+        _window(a.duplicate_window, a.max_age),
+        _window(b.duplicate_window, b.max_age),
+    )
+    if old_window != new_window:
+        add(
+            "EVENT_DUPLICATE_WINDOW_CHANGED",
+            f"duplicate window changed from {_duration(old_window)} to {_duration(new_window)}"
+            f"{'' if b.duplicate_window else ' (server default)'}; emit retries "
+            "that producers rely on being stored once are deduplicated differently",
+            f"keep duplicate_window at {_duration(old_window)}",
+        )
+    return out
+
+
+def _window(window: int | None, max_age: int | None) -> int:
+    if window is not None:
+        return window
+    return min(_DEFAULT_DUPLICATE_WINDOW, max_age) if max_age else _DEFAULT_DUPLICATE_WINDOW
+
+
+def _duration(nanos: int | None) -> str:
+    if nanos is None:
+        return "unlimited"
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
+        if nanos % (size * 1_000_000_000) == 0:
+            return f"{nanos // (size * 1_000_000_000)}{unit}"
+    if nanos % 1_000_000 == 0:
+        return f"{nanos // 1_000_000}ms"
+    return f"{nanos}ns"
+
+
+def _count(value: int | None) -> str:
+    return "unlimited" if value is None else str(value)

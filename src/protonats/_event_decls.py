@@ -1,0 +1,109 @@
+"""The plain, frozen values one side of ``protonats breaking`` declares: events, their limits
+and message shapes. Kept apart so the rules compare them without buf or descriptors."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from .v1 import options_pb2
+
+__all__ = ["DeclaredLimits", "EventDecl", "FieldShape", "ImageDecls", "Location", "Schema"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Location:
+    """Where something is declared: a path as the user sees it, 1-based line and column."""
+
+    file: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DeclaredLimits:
+    """The stream limits of an event; ``None`` means unset (unlimited or the server default).
+
+    Durations are integer nanoseconds so that comparisons are exact. Zero or negative values
+    mean "no limit" to JetStream and are read as ``None``.
+    """
+
+    max_age: int | None = None
+    duplicate_window: int | None = None
+    max_bytes: int | None = None
+    max_messages: int | None = None
+    max_message_size: int | None = None
+    max_consumers: int | None = None
+    replicas: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FieldShape:
+    """One field reachable from an event's message, keyed by its field-number path.
+
+    ``path`` is the numbers from the event message down (``(3, 1)`` is field 1 of the message
+    in field 3); ``name`` the matching dotted field names. ``reserved_here`` is not a field: it
+    lists the numbers reserved by the message *at* ``path`` (see ``Schema.reserved``).
+    """
+
+    path: tuple[int, ...]
+    name: str
+    type: int
+    """``FieldDescriptorProto.Type``."""
+    label: int
+    """``FieldDescriptorProto.Label``."""
+    type_name: str = ""
+    """Message or enum full name, without the leading dot; empty for scalars."""
+    location: Location | None = dataclasses.field(default=None, compare=False)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Schema:
+    """The wire shape of an event's message: its fields, recursively, and reserved numbers."""
+
+    message: str
+    fields: tuple[FieldShape, ...] = ()
+    reserved: tuple[tuple[tuple[int, ...], int, int], ...] = ()
+    """``(message path, start, end)``: numbers ``start <= n < end`` are reserved in the
+    message reached by ``message path`` (``()`` is the event message itself)."""
+
+    def is_reserved(self, path: tuple[int, ...]) -> bool:
+        """Whether the number of the field at ``path`` is reserved in its parent message."""
+        parent, number = path[:-1], path[-1]
+        return any(p == parent and start <= number < end for p, start, end in self.reserved)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EventDecl:
+    """One ``(protonats.v1.event)`` declaration, with everything the rules compare."""
+
+    name: str
+    message: str
+    """Full name of the message carrying the option, e.g. ``shop.v1.UserRegistered``."""
+    location: Location
+    """Where the option is declared (the message, when the image has no source info)."""
+    description: str = ""
+    storage: int = options_pb2.STORAGE_FILE
+    """``protonats.v1.Storage``, with unspecified read as its default (file)."""
+    retention: int = options_pb2.RETENTION_LIMITS
+    """``protonats.v1.Retention``, with unspecified read as its default (limits)."""
+    discard: int = options_pb2.DISCARD_OLD
+    limits: DeclaredLimits = DeclaredLimits()
+    schema: Schema | None = None
+    message_location: Location | None = dataclasses.field(default=None, compare=False)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ImageDecls:
+    """What one side of the comparison declares."""
+
+    events: tuple[EventDecl, ...]
+    plain_messages: Mapping[str, Location]
+    """Messages without the option (full name to location): tells "option removed" apart
+    from "message removed"."""
+    extension_number: int | None
+    """The number ``protonats.v1.event`` is declared with; ``None`` if the image lacks it."""
+    extension_location: Location | None = None

@@ -1,0 +1,281 @@
+"""Read the ``(protonats.v1.event)`` declarations of a built image into ``EventDecl`` values,
+for ``protonats breaking``: the options, limits and message shapes the rules compare."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+
+from google.protobuf import descriptor_pb2
+from google.protobuf.message import DecodeError
+
+from ._event_decls import DeclaredLimits, EventDecl, FieldShape, ImageDecls, Location, Schema
+from ._images import BuildError
+from .v1 import options_pb2
+
+__all__ = ["DEFAULT_EXTENSION_NUMBER", "EXTENSION_FULL_NAME", "read_image"]
+
+# The option is read from the serialized ``MessageOptions`` bytes under the extension number
+# the image itself declares for ``protonats.v1.event``. So an image parsed without the extension
+# registered (where it sits in unknown fields) reads the same as one parsed with it, and a
+# baseline that used another number is still read correctly.
+
+DEFAULT_EXTENSION_NUMBER = 50701
+"""The number of ``protonats.v1.event`` when the image does not declare it (no options.proto)."""
+EXTENSION_FULL_NAME = "protonats.v1.event"
+_EXTENDEE = ".google.protobuf.MessageOptions"
+_MAX_SCHEMA_DEPTH = 16
+
+# FileDescriptorProto / DescriptorProto field numbers used in SourceCodeInfo paths.
+_FILE_MESSAGE_TYPE = 4
+_FILE_EXTENSION = 7
+_MESSAGE_FIELD = 2
+_MESSAGE_NESTED_TYPE = 3
+_MESSAGE_EXTENSION = 6
+_MESSAGE_OPTIONS = 7
+
+_Path = tuple[int, ...]
+
+
+def read_image(data: bytes, paths: Mapping[str, str] | None = None) -> ImageDecls:
+    """Read the events of a built image; ``paths`` maps import paths to displayed paths."""
+    try:
+        fds = descriptor_pb2.FileDescriptorSet.FromString(data)
+    except DecodeError as exc:
+        raise BuildError(f"not a buf image or FileDescriptorSet: {exc}") from exc
+    reader = _Reader(fds, paths or {})
+    return reader.read()
+
+
+class _Reader:
+    def __init__(self, fds: descriptor_pb2.FileDescriptorSet, paths: Mapping[str, str]) -> None:
+        self.fds = fds
+        self.paths = paths
+        # Files only the baseline has are shown under the module directory all the others
+        # share (``proto/``), when there is exactly one.
+        prefixes = {p.removesuffix(i) for i, p in paths.items() if p.endswith(i)}
+        self.prefix = prefixes.pop() if len(prefixes) == 1 else ""
+        self.messages: dict[str, descriptor_pb2.DescriptorProto] = {}
+        self.spans: dict[str, dict[_Path, Sequence[int]]] = {}
+        self.message_sites: dict[str, tuple[str, _Path]] = {}
+        for file in fds.file:
+            self.spans[file.name] = {
+                tuple(loc.path): tuple(loc.span) for loc in file.source_code_info.location
+            }
+            for full_name, message, path in _walk_messages(file):
+                self.messages[full_name] = message
+                self.message_sites[full_name] = (file.name, path)
+
+    def location(self, file: str, path: _Path) -> Location:
+        shown = self.paths.get(file, self.prefix + file)
+        span = self.spans.get(file, {}).get(path)
+        if not span:
+            return Location(shown)
+        return Location(shown, span[0] + 1, span[1] + 1)
+
+    def read(self) -> ImageDecls:
+        number, ext_location = self._extension()
+        wanted = number if number is not None else DEFAULT_EXTENSION_NUMBER
+        events: list[EventDecl] = []
+        plain: dict[str, Location] = {}
+        for full_name, message in self.messages.items():
+            file, path = self.message_sites[full_name]
+            message_location = self.location(file, path)
+            payload = _extension_bytes(message.options.SerializeToString(), wanted)
+            if payload is None:
+                plain[full_name] = message_location
+                continue
+            try:
+                option = options_pb2.EventOptions.FromString(payload)
+            except DecodeError as exc:
+                raise BuildError(
+                    f"{message_location}: cannot read (protonats.v1.event) on {full_name}: {exc}"
+                ) from exc
+            option_path = (*path, _MESSAGE_OPTIONS, wanted)
+            if option_path in self.spans.get(file, {}):
+                location = self._statement_location(file, path, option_path)
+            else:
+                location = message_location
+            events.append(
+                EventDecl(
+                    name=option.name,
+                    message=full_name,
+                    location=location,
+                    description=option.description,
+                    storage=option.storage or options_pb2.STORAGE_FILE,
+                    retention=option.retention or options_pb2.RETENTION_LIMITS,
+                    discard=option.discard or options_pb2.DISCARD_OLD,
+                    limits=_limits(option),
+                    schema=self.schema(full_name),
+                    message_location=message_location,
+                )
+            )
+        events.sort(key=lambda e: (e.location.file, e.location.line, e.location.column, e.name))
+        return ImageDecls(tuple(events), plain, number, ext_location)
+
+    def _statement_location(self, file: str, message_path: _Path, option_path: _Path) -> Location:
+        """The ``option (...) = {...};`` statement holding the extension, else the name."""
+        spans = self.spans[file]
+        inner = spans[option_path]
+        statement = spans.get((*message_path, _MESSAGE_OPTIONS))
+        # Several option statements share the path (message, 7); the table keeps the last one,
+        # so only use it when it encloses the extension.
+        if (
+            statement
+            and statement[0] <= inner[0]
+            and (statement[0], statement[1])
+            <= (
+                inner[0],
+                inner[1],
+            )
+        ):
+            return self.location(file, (*message_path, _MESSAGE_OPTIONS))
+        return self.location(file, option_path)
+
+    def _extension(self) -> tuple[int | None, Location | None]:
+        for file in self.fds.file:
+            for index, ext in enumerate(file.extension):
+                full_name = f"{file.package}.{ext.name}" if file.package else ext.name
+                if full_name == EXTENSION_FULL_NAME and ext.extendee == _EXTENDEE:
+                    return ext.number, self.location(file.name, (_FILE_EXTENSION, index))
+        return None, None
+
+    def schema(self, full_name: str) -> Schema:
+        fields: list[FieldShape] = []
+        reserved: list[tuple[tuple[int, ...], int, int]] = []
+        self._shape(full_name, (), (), (full_name,), fields, reserved)
+        return Schema(full_name, tuple(fields), tuple(reserved))
+
+    def _shape(
+        self,
+        full_name: str,
+        path: tuple[int, ...],
+        names: tuple[str, ...],
+        seen: tuple[str, ...],
+        fields: list[FieldShape],
+        reserved: list[tuple[tuple[int, ...], int, int]],
+    ) -> None:
+        message = self.messages.get(full_name)
+        if message is None:
+            return
+        file, message_path = self.message_sites[full_name]
+        reserved.extend((path, r.start, r.end) for r in message.reserved_range)
+        for index, field in enumerate(message.field):
+            type_name = field.type_name.removeprefix(".")
+            field_path = (*path, field.number)
+            field_names = (*names, field.name)
+            fields.append(
+                FieldShape(
+                    path=field_path,
+                    name=".".join(field_names),
+                    type=field.type,
+                    label=field.label,
+                    type_name=type_name,
+                    location=self.location(file, (*message_path, _MESSAGE_FIELD, index)),
+                )
+            )
+            is_message = field.type in (field.TYPE_MESSAGE, field.TYPE_GROUP)
+            if is_message and type_name not in seen and len(field_path) < _MAX_SCHEMA_DEPTH:
+                self._shape(
+                    type_name, field_path, field_names, (*seen, type_name), fields, reserved
+                )
+
+
+def _walk_messages(
+    file: descriptor_pb2.FileDescriptorProto,
+) -> Iterator[tuple[str, descriptor_pb2.DescriptorProto, _Path]]:
+    prefix = f"{file.package}." if file.package else ""
+    stack: list[tuple[str, descriptor_pb2.DescriptorProto, _Path]] = [
+        (prefix + m.name, m, (_FILE_MESSAGE_TYPE, i)) for i, m in enumerate(file.message_type)
+    ]
+    while stack:
+        full_name, message, path = stack.pop(0)
+        yield full_name, message, path
+        stack.extend(
+            (f"{full_name}.{n.name}", n, (*path, _MESSAGE_NESTED_TYPE, i))
+            for i, n in enumerate(message.nested_type)
+        )
+
+
+def _limits(option: options_pb2.EventOptions) -> DeclaredLimits:
+    limits = option.limits
+
+    def duration(name: str) -> int | None:
+        if not limits.HasField(name):  # type: ignore[arg-type]
+            return None
+        value = getattr(limits, name)
+        nanos = int(value.seconds) * 1_000_000_000 + int(value.nanos)
+        return nanos if nanos > 0 else None
+
+    def count(name: str) -> int | None:
+        if not limits.HasField(name):  # type: ignore[arg-type]
+            return None
+        value = int(getattr(limits, name))
+        return value if value > 0 else None
+
+    return DeclaredLimits(
+        max_age=duration("max_age"),
+        duplicate_window=duration("duplicate_window"),
+        max_bytes=count("max_bytes"),
+        max_messages=count("max_messages"),
+        max_message_size=count("max_message_size"),
+        max_consumers=count("max_consumers"),
+        replicas=count("replicas"),
+    )
+
+
+# --- wire decoding of one extension ----------------------------------------------------------
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        if pos >= len(data):
+            raise BuildError("truncated varint in message options")
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return result, pos
+        shift += 7
+        if shift > 63:
+            raise BuildError("varint too long in message options")
+
+
+def _skip(data: bytes, pos: int, wire_type: int, number: int) -> int:
+    if wire_type == 0:
+        return _varint(data, pos)[1]
+    if wire_type == 1:
+        return pos + 8
+    if wire_type == 2:
+        size, pos = _varint(data, pos)
+        return pos + size
+    if wire_type == 5:
+        return pos + 4
+    if wire_type == 3:  # group: skip to the matching end-group tag
+        while True:
+            tag, pos = _varint(data, pos)
+            if tag >> 3 == number and tag & 7 == 4:
+                return pos
+            pos = _skip(data, pos, tag & 7, tag >> 3)
+    raise BuildError(f"unexpected wire type {wire_type} in message options")
+
+
+def _extension_bytes(options: bytes, number: int) -> bytes | None:
+    """The merged payload of length-delimited field ``number`` in serialized options, if any.
+
+    Several occurrences of a singular message field merge, which concatenation reproduces.
+    """
+    found: list[bytes] = []
+    pos = 0
+    while pos < len(options):
+        tag, pos = _varint(options, pos)
+        field, wire_type = tag >> 3, tag & 7
+        if field == number and wire_type == 2:
+            size, pos = _varint(options, pos)
+            found.append(options[pos : pos + size])
+            pos += size
+        else:
+            pos = _skip(options, pos, wire_type, field)
+    if pos > len(options):
+        raise BuildError("truncated message options")
+    return b"".join(found) if found else None
