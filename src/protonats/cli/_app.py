@@ -23,22 +23,7 @@ from ._common import (
     OutputFormat,
     one_line,
 )
-from ._options import (
-    Creds,
-    Debug,
-    EventName,
-    Format,
-    Password,
-    Registry,
-    Server,
-    SkipNewer,
-    TlsCa,
-    TlsCert,
-    TlsHostname,
-    TlsKey,
-    Token,
-    User,
-)
+from ._options import Debug, EventName, Format, Registry, SkipNewer, connection_flags
 from ._registry_loading import ENTRY_POINT_GROUP, load_registry
 
 __all__ = ["app", "run"]
@@ -128,6 +113,7 @@ def ls_command(
 
 @app.command("plan")
 @_handles_errors
+@connection_flags
 def plan_command(
     ctx: typer.Context,
     check: Annotated[
@@ -136,16 +122,9 @@ def plan_command(
     skip_newer: SkipNewer = False,
     registry: Registry = None,
     fmt: Format = OutputFormat.AUTO,
-    server: Server = None,
-    creds: Creds = None,
-    user: User = None,
-    password: Password = None,
-    token: Token = None,
-    tls_ca: TlsCa = None,
-    tls_cert: TlsCert = None,
-    tls_key: TlsKey = None,
-    tls_hostname: TlsHostname = None,
     debug: Debug = False,
+    *,
+    conn: Connection,
 ) -> None:
     """Show what register would do to each event's stream, changing nothing.
 
@@ -153,7 +132,6 @@ def plan_command(
     Exits 0, or with --check 3 when anything would be created, updated or is refused.
     """
     events = _registry(ctx, registry)
-    conn = Connection(server, creds, user, password, token, tls_ca, tls_cert, tls_key, tls_hostname)
     on_newer: Literal["raise", "skip"] = "skip" if skip_newer else "raise"
     with _commands.status(f"planning {len(events)} events..."):
         rows = asyncio.run(_commands.plan(events, conn, on_newer=on_newer))
@@ -164,21 +142,15 @@ def plan_command(
 
 @app.command("register")
 @_handles_errors
+@connection_flags
 def register_command(
     ctx: typer.Context,
     skip_newer: SkipNewer = False,
     registry: Registry = None,
     fmt: Format = OutputFormat.AUTO,
-    server: Server = None,
-    creds: Creds = None,
-    user: User = None,
-    password: Password = None,
-    token: Token = None,
-    tls_ca: TlsCa = None,
-    tls_cert: TlsCert = None,
-    tls_key: TlsKey = None,
-    tls_hostname: TlsHostname = None,
     debug: Debug = False,
+    *,
+    conn: Connection,
 ) -> None:
     """Create missing streams and update changed ones, then print what was done.
 
@@ -186,7 +158,6 @@ def register_command(
     registry's stream) does not stop the others; the table is printed, then exit 1.
     """
     events = _registry(ctx, registry)
-    conn = Connection(server, creds, user, password, token, tls_ca, tls_cert, tls_key, tls_hostname)
     on_newer: Literal["raise", "skip"] = "skip" if skip_newer else "raise"
     with _commands.status(f"registering {len(events)} events..."):
         rows, failure = asyncio.run(_commands.register(events, conn, on_newer=on_newer))
@@ -203,6 +174,7 @@ def register_command(
 
 @app.command("emit")
 @_handles_errors
+@connection_flags
 def emit_command(
     ctx: typer.Context,
     event: EventName,
@@ -226,20 +198,12 @@ def emit_command(
     ] = 5.0,
     registry: Registry = None,
     fmt: Format = OutputFormat.AUTO,
-    server: Server = None,
-    creds: Creds = None,
-    user: User = None,
-    password: Password = None,
-    token: Token = None,
-    tls_ca: TlsCa = None,
-    tls_cert: TlsCert = None,
-    tls_key: TlsKey = None,
-    tls_hostname: TlsHostname = None,
     debug: Debug = False,
+    *,
+    conn: Connection,
 ) -> None:
     """Build a message from JSON, validate it, emit it and print the server's ack."""
     events = _registry(ctx, registry)
-    conn = Connection(server, creds, user, password, token, tls_ca, tls_cert, tls_key, tls_hostname)
     text = _read_json(json_text)
     headers = _commands.parse_headers(header or [])
     found, ack = asyncio.run(
@@ -269,6 +233,7 @@ def _read_json(value: str) -> str:
 
 @app.command("tail")
 @_handles_errors
+@connection_flags
 def tail_command(
     ctx: typer.Context,
     event: EventName,
@@ -289,16 +254,9 @@ def tail_command(
         bool, typer.Option("--headers", help="Include each message's headers.")
     ] = False,
     registry: Registry = None,
-    server: Server = None,
-    creds: Creds = None,
-    user: User = None,
-    password: Password = None,
-    token: Token = None,
-    tls_ca: TlsCa = None,
-    tls_cert: TlsCert = None,
-    tls_key: TlsKey = None,
-    tls_hostname: TlsHostname = None,
     debug: Debug = False,
+    *,
+    conn: Connection,
 ) -> None:
     """Print an event's messages as JSON lines (seq, time, data) as they arrive.
 
@@ -308,7 +266,6 @@ def tail_command(
     if from_start and last is not None:
         raise CliError("--from-start and --last cannot be used together")
     events = _registry(ctx, registry)
-    conn = Connection(server, creds, user, password, token, tls_ca, tls_cert, tls_key, tls_hostname)
     # On a terminal the lines are the progress; when they go to a file, a count on stderr.
     watching = _commands.status(f"tailing {event!r} (Ctrl-C to stop)...", show=not _tty())
     with watching as progress:

@@ -1,13 +1,18 @@
-"""The flags several commands share, as annotated types: connection, registry, format."""
+"""The flags several commands share, as annotated types: connection, registry, format; and
+``connection_flags``, which gives a command all the connection flags as one ``Connection``."""
 
+import functools
+import inspect
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ._common import OutputFormat
+from ._common import Connection, OutputFormat
 
 _PANEL = "Connection"
+F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
     "Creds",
@@ -24,6 +29,7 @@ __all__ = [
     "TlsKey",
     "Token",
     "User",
+    "connection_flags",
 ]
 
 Registry = Annotated[
@@ -40,61 +46,51 @@ Format = Annotated[
     OutputFormat,
     typer.Option("--format", "-f", help="auto: a table on a terminal, plain text when piped."),
 ]
+
+
+def _connection(*decls: str, help: str, envvar: str | None = None, **extra: Any) -> Any:
+    """A flag of the Connection help panel."""
+    return typer.Option(*decls, envvar=envvar, rich_help_panel=_PANEL, help=help, **extra)
+
+
 Server = Annotated[
     str | None,
-    typer.Option(
-        "--server",
-        "-s",
-        envvar="NATS_URL",
-        rich_help_panel=_PANEL,
-        help="NATS server URL.",
-        show_default=False,
-    ),
+    _connection("--server", "-s", envvar="NATS_URL", help="NATS server URL.", show_default=False),
 ]
 Creds = Annotated[
-    Path | None,
-    typer.Option(
-        "--creds", envvar="NATS_CREDS", rich_help_panel=_PANEL, help="NATS credentials file."
-    ),
+    Path | None, _connection("--creds", envvar="NATS_CREDS", help="NATS credentials file.")
 ]
-User = Annotated[
-    str | None,
-    typer.Option("--user", envvar="NATS_USER", rich_help_panel=_PANEL, help="User name."),
-]
+User = Annotated[str | None, _connection("--user", envvar="NATS_USER", help="User name.")]
 Password = Annotated[
-    str | None,
-    typer.Option(
-        "--password", envvar="NATS_PASSWORD", rich_help_panel=_PANEL, help="Password (--user)."
-    ),
+    str | None, _connection("--password", envvar="NATS_PASSWORD", help="Password (--user).")
 ]
-Token = Annotated[
-    str | None,
-    typer.Option("--token", envvar="NATS_TOKEN", rich_help_panel=_PANEL, help="Auth token."),
-]
+Token = Annotated[str | None, _connection("--token", envvar="NATS_TOKEN", help="Auth token.")]
 TlsCa = Annotated[
-    Path | None,
-    typer.Option(
-        "--tls-ca", envvar="NATS_CA", rich_help_panel=_PANEL, help="CA certificate file (PEM)."
-    ),
+    Path | None, _connection("--tls-ca", envvar="NATS_CA", help="CA certificate file (PEM).")
 ]
 TlsCert = Annotated[
-    Path | None,
-    typer.Option(
-        "--tls-cert", envvar="NATS_CERT", rich_help_panel=_PANEL, help="Client certificate (PEM)."
-    ),
+    Path | None, _connection("--tls-cert", envvar="NATS_CERT", help="Client certificate (PEM).")
 ]
 TlsKey = Annotated[
-    Path | None,
-    typer.Option(
-        "--tls-key", envvar="NATS_KEY", rich_help_panel=_PANEL, help="Client certificate's key."
-    ),
+    Path | None, _connection("--tls-key", envvar="NATS_KEY", help="Client certificate's key.")
 ]
 TlsHostname = Annotated[
-    str | None,
-    typer.Option(
-        "--tls-hostname", rich_help_panel=_PANEL, help="Server name to verify the certificate for."
-    ),
+    str | None, _connection("--tls-hostname", help="Server name to verify the certificate for.")
 ]
+_CONNECTION_FLAGS: dict[str, Any] = {
+    "server": Server,
+    "creds": Creds,
+    "user": User,
+    "password": Password,
+    "token": Token,
+    "tls_ca": TlsCa,
+    "tls_cert": TlsCert,
+    "tls_key": TlsKey,
+    "tls_hostname": TlsHostname,
+}
+"""``Connection`` field name to its flag."""
+
+
 SkipNewer = Annotated[
     bool,
     typer.Option(
@@ -103,3 +99,28 @@ SkipNewer = Annotated[
     ),
 ]
 EventName = Annotated[str, typer.Argument(help="Event name, e.g. user-registered.")]
+
+
+def connection_flags(fn: F) -> F:
+    """Give a command the Connection flags (listed before its ``debug``) and pass them to it as
+    one keyword argument ``conn``, a ``Connection``."""
+    signature = inspect.signature(fn)
+    params = [p for p in signature.parameters.values() if p.name != "conn"]
+    at = next((i for i, p in enumerate(params) if p.name == "debug"), len(params))
+    flags = [
+        inspect.Parameter(
+            name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=flag
+        )
+        for name, flag in _CONNECTION_FLAGS.items()
+    ]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        conn = Connection(**{name: kwargs.pop(name, None) for name in _CONNECTION_FLAGS})
+        return fn(*args, conn=conn, **kwargs)
+
+    params = [*params[:at], *flags, *params[at:]]
+    wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    wrapper.__annotations__["return"] = signature.return_annotation
+    return wrapper  # type: ignore[return-value]
