@@ -85,7 +85,7 @@ breaking: install
 	echo "buf breaking --against '$(AGAINST)'"; \
 	$(BIN)/buf breaking --against '$(AGAINST)' || status=$$?; \
 	echo "protonats breaking --against '$(AGAINST)'"; \
-	$(PY) -m protonats._breaking --against '$(AGAINST)' || status=$$?; \
+	$(BIN)/protonats breaking --against '$(AGAINST)' || status=$$?; \
 	exit $$status
 
 clean:
