@@ -72,9 +72,11 @@ class Puller:
         return await self._pull({"batch": 1, "expires": expires}, wait=wait + 5.0)
 
     async def _pull(self, request: dict[str, object], wait: float) -> list[Msg]:
+        if self._batch:  # messages that arrived after their request had ended
+            strays, self._batch = self._batch, []
+            return strays
         self._token = str(next(self._counter))
-        batch: list[Msg] = []
-        self._batch = batch
+        batch = self._batch
         self._done = done = asyncio.get_running_loop().create_future()
         self._limit = int(str(request["batch"]))
         await self._nc.publish(
@@ -86,6 +88,7 @@ class Puller:
             return batch  # the server went quiet: what arrived is still ours to handle
         finally:
             self._done = None
+            self._batch = []  # what arrives from now on waits for the next fetch
         if status.startswith(_CONFLICT) and "Deleted" in status:
             raise JetStreamError(f"consumer of {self._request!r} was deleted: {status}")
         return batch
