@@ -18,6 +18,7 @@ from protonats import (
     NoStreamError,
 )
 
+from .helpers import registered
 from .models import User
 
 
@@ -26,8 +27,7 @@ async def test_ack_nak_term_and_redelivery_counts(
 ) -> None:
     event = Event(f"handled-{unique}", User)
     seen: list[tuple[str, int]] = []
-    async with Events(event).connect(nats_url) as conn:
-        await conn.register()
+    async with registered(nats_url, event) as conn:
         await conn.emit_many(event, [User("retry", "a"), User("poison", "b"), User("ok", "c")])
         async for delivery in conn.consume(event, "worker", idle_timeout=0.5, max_deliver=5):
             user = delivery.data
@@ -49,8 +49,7 @@ async def test_durable_consumer_resumes_and_same_config_is_a_no_op(
 ) -> None:
     event = Event(f"resumed-{unique}", User)
     options = ConsumerOptions(ack_wait=10, max_deliver=3, backoff=[1, 2], max_ack_pending=50)
-    async with Events(event).connect(nats_url) as conn:
-        await conn.register()
+    async with registered(nats_url, event) as conn:
         await conn.emit(event, User("1", "a"))
         async for delivery in conn.consume(event, "mailer", idle_timeout=0.3, options=options):
             await delivery.ack()
@@ -70,8 +69,7 @@ async def test_undecodable_payload_raises_with_raw_and_is_not_acked(
     nats_url: str, unique: str, js: JetStreamContext
 ) -> None:
     event = Event(f"garbled-{unique}", User)
-    async with Events(event).connect(nats_url) as conn:
-        await conn.register()
+    async with registered(nats_url, event) as conn:
         await js.publish(event.subject_name, b"not json")
         async for delivery in conn.consume(event, "reader", idle_timeout=0.3):
             with pytest.raises(DecodeError, match=f"garbled-{unique}") as info:
@@ -108,8 +106,7 @@ async def test_tail_reads_the_last_messages_and_leaves_nothing_behind(
     nats_url: str, unique: str, js: JetStreamContext
 ) -> None:
     event = Event(f"tailed-{unique}", User)
-    async with Events(event).connect(nats_url) as conn:
-        await conn.register()
+    async with registered(nats_url, event) as conn:
         await conn.emit_many(event, [User(str(i), "x") for i in range(5)])
         last_two = [d.data.id async for d in conn.tail(event, last=2, idle_timeout=0.3)]
         everything = [d.seq async for d in conn.tail(event, from_start=True, idle_timeout=0.3)]
@@ -135,8 +132,7 @@ async def test_consume_picks_up_a_message_emitted_while_it_waits(
     nats_url: str, unique: str, js: JetStreamContext
 ) -> None:
     event = Event(f"awaited-{unique}", User)
-    async with Events(event).connect(nats_url) as conn:
-        await conn.register()
+    async with registered(nats_url, event) as conn:
         deliveries = conn.consume(event, "waiter", idle_timeout=30)
         first = asyncio.ensure_future(anext(deliveries))
         # Wait until the consumer's long pull is parked on the server, then emit.

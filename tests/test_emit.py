@@ -24,6 +24,7 @@ from protonats import (
 )
 from protonats.v1 import options_pb2
 
+from .helpers import registered
 from .models import Order, Parcel, Status, User, sample_order
 
 
@@ -36,8 +37,7 @@ async def test_emit_returns_the_ack_and_sends_typed_headers(
     nats_url: str, unique: str, js: JetStreamContext
 ) -> None:
     event = Event(f"user-registered-{unique}", User)
-    async with Events(event).connect(nats_url) as conn:
-        await conn.register()
+    async with registered(nats_url, event) as conn:
         first = await conn.emit(event, User("1", "Ann"), trace_id="trace-1")
         second = await conn.emit(event, User("2", "Bob"))
     assert first == Ack(stream=event.stream_name, seq=1, duplicate=False)
@@ -54,8 +54,7 @@ async def test_uid_makes_a_retried_emit_store_once(
     nats_url: str, unique: str, js: JetStreamContext
 ) -> None:
     event = Event(f"deduped-{unique}", User)
-    async with Events(event).connect(nats_url) as conn:
-        await conn.register()
+    async with registered(nats_url, event) as conn:
         first = await conn.emit(event, User("1", "Ann"), uid="order-1")
         retry = await conn.emit(event, User("1", "Ann"), uid="order-1")
     assert first is not None
@@ -67,8 +66,7 @@ async def test_wrong_type_is_refused_before_anything_is_sent(
     nats_url: str, unique: str, js: JetStreamContext
 ) -> None:
     event = Event(f"typed-{unique}", User)
-    async with Events(event).connect(nats_url) as conn:
-        await conn.register()
+    async with registered(nats_url, event) as conn:
         with pytest.raises(MessageTypeError, match=f"typed-{unique}"):
             await conn.emit(event, {"id": "1", "name": "Ann"})  # type: ignore[misc]
         with pytest.raises(TypeError):
@@ -81,8 +79,7 @@ async def test_oversized_payload_is_refused_before_anything_is_sent(
 ) -> None:
     # JetStream counts headers in the max message size, so protonats does too.
     event = Event(f"small-{unique}", User, limits=Limits(message_size=200))
-    async with Events(event).connect(nats_url) as conn:
-        await conn.register()
+    async with registered(nats_url, event) as conn:
         await conn.emit(event, User("1", "fits"))
         with pytest.raises(MessageTooLargeError, match="over the limit of 200"):
             await conn.emit(event, User("1", "x" * 150))
@@ -114,8 +111,7 @@ async def test_emit_without_a_stream_raises(nats_url: str, unique: str) -> None:
 
 async def test_reserved_headers_cannot_be_overridden(nats_url: str, unique: str) -> None:
     event = Event(f"headers-{unique}", User)
-    async with Events(event).connect(nats_url) as conn:
-        await conn.register()
+    async with registered(nats_url, event) as conn:
         with pytest.raises(EmitError, match="Nats-Msg-Id"):
             await conn.emit(event, User("1", "a"), headers={"Nats-Msg-Id": "x"})
         ack = await conn.emit(event, User("1", "a"), headers={"Tenant": "acme"})
@@ -142,8 +138,7 @@ async def test_fire_and_forget_returns_none(
     nats_url: str, unique: str, js: JetStreamContext
 ) -> None:
     event = Event(f"forget-{unique}", User)
-    async with Events(event).connect(nats_url) as conn:
-        await conn.register()
+    async with registered(nats_url, event) as conn:
         assert await conn.emit(event, User("1", "a"), sync=False) is None
         await conn.nc.flush()
         # A later acked emit proves the earlier one was stored before it.
@@ -155,8 +150,7 @@ async def test_fire_and_forget_returns_none(
 async def test_emit_many_returns_acks_in_order(nats_url: str, unique: str) -> None:
     event = Event(f"batch-{unique}", User)
     users = [User(str(i), f"user {i}") for i in range(2500)]
-    async with Events(event).connect(nats_url) as conn:
-        await conn.register()
+    async with registered(nats_url, event) as conn:
         acks = await conn.emit_many(event, users)
         retried = await conn.emit_many(event, users[:3], uids=["a", "b", "c"])
         again = await conn.emit_many(event, users[:3], uids=["a", "b", "c"])
@@ -173,8 +167,7 @@ async def test_emit_many_returns_acks_in_order(nats_url: str, unique: str) -> No
 async def test_emit_many_names_exactly_the_messages_that_failed(nats_url: str, unique: str) -> None:
     # A full stream that discards new messages refuses everything after the 5th.
     event = Event(f"full-{unique}", User, limits=Limits(messages=5), discard=Discard.NEW)
-    async with Events(event).connect(nats_url) as conn:
-        await conn.register()
+    async with registered(nats_url, event) as conn:
         with pytest.raises(BatchEmitError, match="3 of 8 messages were not stored") as info:
             await conn.emit_many(event, [User(str(i), "x") for i in range(8)])
     err = info.value
@@ -205,8 +198,7 @@ async def test_every_serializer_round_trips_through_the_server(
     nats_url: str, unique: str, schema: Any, message: Any
 ) -> None:
     event: Event[Any] = Event(f"trip-{unique}", schema)
-    async with Events(event).connect(nats_url) as conn:
-        await conn.register()
+    async with registered(nats_url, event) as conn:
         await conn.emit(event, message)
         deliveries = conn.consume(event, "reader", idle_timeout=5)
         delivery = await anext(deliveries)
