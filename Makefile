@@ -68,7 +68,7 @@ test: install generate check
 demo: dist
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-index \
 		--force-reinstall dist/$(REGISTRY)-*.whl
-	$(PY) -m protonats._demo --registry $(REGISTRY):EVENTS
+	$(PY) -m protonats.cli._demo --registry $(REGISTRY):EVENTS
 
 bench: install
 	$(PY) bench/emit.py

@@ -20,9 +20,9 @@ from typing import Any, Literal
 
 import pytest
 
-from protonats._breaking import EXIT_BREAKING, run_breaking
-from protonats._breaking_rules import RULES
-from protonats._images import find_buf
+from protonats.breaking._gate import EXIT_BREAKING, run_breaking
+from protonats.breaking._images import find_buf
+from protonats.breaking._rules import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 OPTIONS = (ROOT / "proto" / "protonats" / "v1" / "options.proto").read_text()
@@ -522,10 +522,11 @@ def test_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         assert "Traceback" not in result.err
 
 
-def test_module_entry_point(renamed_repo: Path) -> None:
+def test_cli_entry_point(renamed_repo: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    cli = [sys.executable, "-c", "import sys; from protonats.cli import main; sys.exit(main())"]
     done = subprocess.run(
-        [sys.executable, "-m", "protonats._breaking", "--against", ".git#ref=HEAD~1"],
+        [*cli, "breaking", "--against", ".git#ref=HEAD~1"],
         capture_output=True,
         text=True,
         env=env,
@@ -533,12 +534,6 @@ def test_module_entry_point(renamed_repo: Path) -> None:
     )
     assert done.returncode == EXIT_BREAKING, done.stderr
     assert "EVENT_RENAMED" in done.stdout
-    usage = subprocess.run(
-        [sys.executable, "-m", "protonats._breaking"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    assert usage.returncode == 1
+    usage = subprocess.run([*cli, "breaking"], capture_output=True, text=True, env=env, check=False)
+    assert usage.returncode == 2
     assert "--against" in usage.stderr

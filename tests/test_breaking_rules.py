@@ -11,19 +11,19 @@ import dataclasses
 import pytest
 from google.protobuf import descriptor_pb2
 
-from protonats._breaking_config import AllowEntry, apply_allow_list
-from protonats._breaking_rules import Finding, compare, compare_images
-from protonats._event_decls import (
+from protonats.breaking._allow import AllowEntry, apply_allow_list
+from protonats.breaking._decls import (
     DeclaredLimits as L,
 )
-from protonats._event_decls import (
+from protonats.breaking._decls import (
     EventDecl,
     FieldShape,
     ImageDecls,
     Location,
     Schema,
 )
-from protonats._image_events import _extension_bytes, read_image
+from protonats.breaking._image_events import _extension_bytes, read_image
+from protonats.breaking._rules import Finding, compare, compare_images
 from protonats.v1 import options_pb2
 
 F = descriptor_pb2.FieldDescriptorProto

@@ -24,7 +24,7 @@ from protonats_codegen._params import gencode_version
 from protonats_codegen._plugin import generate
 
 from protonats import InvalidEventNameError
-from protonats._event import validate_event_name
+from protonats.events._event import validate_event_name
 from protonats.v1 import options_pb2
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,7 +19,7 @@ from protonats import (
     StreamExistsError,
     stream_config,
 )
-from protonats._config import plan_stream
+from protonats.jetstream._config import plan_stream
 
 from .models import User
 

@@ -10,7 +10,7 @@ import sys
 def test_demo_round_trips_every_event_on_its_own_server() -> None:
     env = {k: v for k, v in os.environ.items() if k != "NATS_URL"}
     result = subprocess.run(
-        [sys.executable, "-m", "protonats._demo"],
+        [sys.executable, "-m", "protonats.cli._demo"],
         env=env,
         capture_output=True,
         text=True,

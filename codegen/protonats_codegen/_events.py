@@ -17,7 +17,7 @@ from google.protobuf.compiler import plugin_pb2
 
 from protonats import Discard, Event, Limits, Retention, Storage
 from protonats._errors import EventDeclarationError
-from protonats._event import validate_event_name
+from protonats.events._event import validate_event_name
 
 from ._source import MESSAGE_OPTIONS, MESSAGE_TYPE, NESTED_TYPE, CodegenError, SourceInfo
 

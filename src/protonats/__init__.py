@@ -1,8 +1,5 @@
 """protonats: typed event schemas for NATS JetStream, with a runtime that never loses silently."""
 
-from ._config import Action, FieldChange, StreamPlan, stream_config
-from ._connected import ConnectedEvents
-from ._consume import ConsumerOptions, Delivery
 from ._errors import (
     AckTimeoutError,
     BatchEmitError,
@@ -24,17 +21,20 @@ from ._errors import (
     UnknownEventError,
     UnsupportedSchemaError,
 )
-from ._event import Event
-from ._limits import Discard, Limits, Retention, Storage
-from ._publish import Ack
-from ._registry import Events
-from ._serializers import (
+from .events._event import Event
+from .events._limits import Discard, Limits, Retention, Storage
+from .events._registry import Events
+from .events._serializers import (
     BytesSerializer,
     JSONSerializer,
     ProtobufSerializer,
     PydanticSerializer,
     Serializer,
 )
+from .jetstream._config import Action, FieldChange, StreamPlan, stream_config
+from .jetstream._connected import ConnectedEvents
+from .jetstream._consume import ConsumerOptions, Delivery
+from .jetstream._publish import Ack
 
 __all__ = [
     "Ack",

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import typer
 
 from .._errors import ProtonatsError
-from .._registry import Events
+from ..events._registry import Events
 from . import _commands
 from ._common import (
     EXIT_CHANGES,
@@ -335,7 +335,7 @@ def breaking_command(
 ) -> None:
     """Find breaking changes in the event declarations of the protos (exit 100 if any)."""
     try:
-        from .._breaking import run_breaking
+        from ..breaking._gate import run_breaking
     except ImportError as exc:
         raise CliError(f"protonats breaking is not available in this install: {exc}") from exc
     if fmt not in ("text", "json"):

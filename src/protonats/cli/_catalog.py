@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .._connected import MSG_ID_HEADER, SCHEMA_HEADER
-from .._event import Event
-from .._registry import Events
+from .. import _wire
+from ..events._event import Event
+from ..events._registry import Events
 from ._common import CliError
 from ._fields import field_sections
 from ._human import limit_items
@@ -119,7 +119,7 @@ def event_page(event: Event[Any], schemas: Schemas) -> str:
         "",
         f"Publish to subject `{event.subject_name}` with JetStream (the stream acknowledges "
         f"each stored message). Headers: `Content-Type: {event.content_type}`, "
-        f"`{SCHEMA_HEADER}: {event.schema_name}`, and `{MSG_ID_HEADER}` with a unique id so "
+        f"`{_wire.SCHEMA}: {event.schema_name}`, and `{_wire.MSG_ID}` with a unique id so "
         "that a retried publish is stored once.",
         "",
         "## Example payload",
@@ -182,8 +182,8 @@ def _message(event: Event[Any], schemas: Schemas) -> dict[str, Any]:
         "type": "object",
         "properties": {
             "Content-Type": {"type": "string", "const": event.content_type},
-            SCHEMA_HEADER: {"type": "string", "const": event.schema_name},
-            MSG_ID_HEADER: {
+            _wire.SCHEMA: {"type": "string", "const": event.schema_name},
+            _wire.MSG_ID: {
                 "type": "string",
                 "description": "Unique message id: a repeat within the duplicate window is "
                 "stored once.",

@@ -9,13 +9,13 @@ import sys
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, TextIO
 
-from .._config import Action, FieldChange, StreamPlan
-from .._connected import ConnectedEvents
 from .._errors import DecodeError, ProtonatsError
-from .._event import Event
-from .._publish import Ack
-from .._register import OnNewer
-from .._registry import Events
+from ..events._event import Event
+from ..events._registry import Events
+from ..jetstream._config import Action, FieldChange, StreamPlan
+from ..jetstream._connected import ConnectedEvents
+from ..jetstream._publish import Ack
+from ..jetstream._register import OnNewer
 from ._common import CliError, Connection, Table, one_line
 from ._human import change_text, limits_text
 from ._json import message_from_json, message_to_json

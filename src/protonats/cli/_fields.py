@@ -14,7 +14,7 @@ from typing import Any
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
-from .._event import Event
+from ..events._event import Event
 from ._json import is_protobuf
 from ._schema import REF, Schemas, enum_of, is_map, message_of, resolve, synthetic_oneof
 

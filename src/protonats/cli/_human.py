@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._config import FieldChange
-from .._event import Event
-from .._limits import Discard, Retention, Storage
+from ..events._event import Event
+from ..events._limits import Discard, Retention, Storage
+from ..jetstream._config import FieldChange
 
 __all__ = ["change_text", "count", "duration", "limit_items", "limits_text", "size"]
 

@@ -16,7 +16,7 @@ import msgspec
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from .._event import Event
+from ..events._event import Event
 from ._common import CliError, one_line
 
 __all__ = ["is_protobuf", "is_pydantic", "message_from_json", "message_to_json"]

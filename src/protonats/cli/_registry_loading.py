@@ -12,7 +12,7 @@ import importlib.metadata
 import os
 import sys
 
-from .._registry import Events
+from ..events._registry import Events
 from ._common import CliError
 
 __all__ = ["ENTRY_POINT_GROUP", "load_registry"]

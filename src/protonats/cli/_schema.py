@@ -15,8 +15,8 @@ import msgspec
 import msgspec.inspect as mi
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
-from .._event import Event
-from .._serializers import BytesSerializer
+from ..events._event import Event
+from ..events._serializers import BytesSerializer
 from ._common import CliError
 from ._json import is_protobuf, is_pydantic
 

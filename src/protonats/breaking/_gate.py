@@ -5,13 +5,13 @@ name to another message, dropping the option or lowering a limit all pass it, an
 splits data in production. This module builds both sides with ``buf build`` (see ``_images``),
 compares the declared events, and reports every change with a stable rule id::
 
-    python -m protonats._breaking --against '.git#ref=origin/main'
-    python -m protonats._breaking --against image.binpb --format json
+    protonats breaking --against '.git#ref=origin/main'
+    protonats breaking --against image.binpb --format json
 
 Exit codes: 0 nothing breaking (or everything allowed), 100 breaking changes found (as buf),
 1 usage, configuration or build error (one line on stderr).
 
-Rules (what exactly each checks is in ``_breaking_rules.RULES``, the docstrings of its
+Rules (what exactly each checks is in ``_rules.RULES``, the docstrings of its
 ``_check_*`` helpers and ``_schema_compat``):
 
 =================================  ==============================================================
@@ -44,20 +44,18 @@ findings are still reported, as allowed, and do not fail the gate.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal, NoReturn, TextIO
+from typing import Literal, TextIO
 
-from ._breaking_config import AllowEntry, ConfigError, apply_allow_list, load_allow_list
-from ._breaking_rules import compare_images
+from ._allow import AllowEntry, ConfigError, apply_allow_list, load_allow_list
 from ._image_events import read_image
 from ._images import BuildError, build_image, local_paths
+from ._rules import compare_images
 
-__all__ = ["EXIT_BREAKING", "main", "run_breaking"]
+__all__ = ["EXIT_BREAKING", "run_breaking"]
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -141,33 +139,3 @@ def _default_allow_list(input: str) -> list[AllowEntry]:
     base = Path(input)
     candidate = (base if base.is_dir() else Path()) / "pyproject.toml"
     return load_allow_list(candidate) if candidate.is_file() else []
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m protonats._breaking``: the gate until ``protonats breaking`` wires it."""
-    parser = _Parser(
-        prog="python -m protonats._breaking",
-        description="Fail when protonats event declarations changed in a breaking way.",
-    )
-    parser.add_argument("input", nargs="?", default=".", help="buf input to check (default .)")
-    parser.add_argument(
-        "--against",
-        required=True,
-        help="baseline buf input: '.git#ref=origin/main', '.git#ref=HEAD~1', image.binpb, ...",
-    )
-    parser.add_argument("--config", type=Path, help="TOML file with [tool.protonats.breaking]")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    args = parser.parse_args(argv)
-    return run_breaking(
-        against=args.against, input=args.input, config=args.config, format=args.format
-    )
-
-
-if __name__ == "__main__":
-    sys.exit(main())

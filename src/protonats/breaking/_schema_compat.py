@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from google.protobuf import descriptor_pb2
 
-from ._event_decls import FieldShape, Location, Schema
+from ._decls import FieldShape, Location, Schema
 
 __all__ = ["Problem", "schema_problems"]
 

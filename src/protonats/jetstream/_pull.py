@@ -12,7 +12,7 @@ import itertools
 import json
 from typing import TYPE_CHECKING
 
-from ._errors import JetStreamError
+from .._errors import JetStreamError
 from ._publish import Resolver
 
 if TYPE_CHECKING:

@@ -16,9 +16,8 @@ from nats.aio.client import Client
 from nats.js import api
 from nats.js import errors as js_errors
 
-from ._config import StreamPlan
-from ._consume import ConsumerOptions, Delivery, iterate_deliveries
-from ._errors import (
+from .. import _wire
+from .._errors import (
     BatchEmitError,
     EmitError,
     MessageTooLargeError,
@@ -26,29 +25,20 @@ from ._errors import (
     ProtonatsError,
     UnknownEventError,
 )
-from ._event import Event
+from ..events._event import Event
+from ._config import StreamPlan
+from ._consume import ConsumerOptions, Delivery, iterate_deliveries
 from ._publish import Ack, AckInbox
 from ._register import OnNewer, plan_events, register_events
 
 if TYPE_CHECKING:
-    from ._registry import Events
+    from ..events._registry import Events
 
 __all__ = ["ConnectedEvents"]
 
 T = TypeVar("T")
 
-CONTENT_TYPE = "Content-Type"
-SCHEMA_HEADER = "Protonats-Schema"
-TRACE_HEADER = "Protonats-Trace-Id"
-MSG_ID_HEADER = "Nats-Msg-Id"
-_EXPECTED_STREAM = "Nats-Expected-Stream"
-_RESERVED = frozenset({CONTENT_TYPE, SCHEMA_HEADER, TRACE_HEADER, MSG_ID_HEADER, _EXPECTED_STREAM})
 _WINDOW = 1024
-
-
-def header_size(headers: Mapping[str, str]) -> int:
-    """Bytes the headers take on the wire; JetStream counts them in the max message size."""
-    return 12 + sum(len(k) + len(v) + 4 for k, v in headers.items())  # NATS/1.0 + CRLFs
 
 
 class _Route:
@@ -59,11 +49,11 @@ class _Route:
     def __init__(self, event: Event[Any], max_payload: int) -> None:
         self.event = event
         self.headers = {
-            CONTENT_TYPE: event.content_type,
-            SCHEMA_HEADER: event.schema_name,
-            _EXPECTED_STREAM: event.stream_name,
+            _wire.CONTENT_TYPE: event.content_type,
+            _wire.SCHEMA: event.schema_name,
+            _wire.EXPECTED_STREAM: event.stream_name,
         }
-        self.header_size = header_size(self.headers)
+        self.header_size = _wire.header_size(self.headers)
         size = event.limits.message_size
         self.max_size = min(size, max_payload) if size is not None else max_payload
 
@@ -132,7 +122,7 @@ class ConnectedEvents:
             return route.headers
         result = dict(route.headers)
         if headers:
-            clash = _RESERVED.intersection(headers)
+            clash = _wire.RESERVED.intersection(headers)
             if clash:
                 raise EmitError(
                     f"event {route.event.name!r}: headers {sorted(clash)} are set by protonats; "
@@ -140,9 +130,9 @@ class ConnectedEvents:
                 )
             result.update(headers)
         if uid is not None:
-            result[MSG_ID_HEADER] = uid
+            result[_wire.MSG_ID] = uid
         if trace_id is not None:
-            result[TRACE_HEADER] = trace_id
+            result[_wire.TRACE_ID] = trace_id
         if self.cloudevents_source is not None:
             result["ce-specversion"] = "1.0"
             result["ce-id"] = uid if uid is not None else uuid.uuid4().hex
@@ -153,7 +143,7 @@ class ConnectedEvents:
 
     def _encode(self, route: _Route, message: Any, headers: Mapping[str, str]) -> bytes:
         payload = route.event.encode(message)
-        hdr = route.header_size if headers is route.headers else header_size(headers)
+        hdr = route.header_size if headers is route.headers else _wire.header_size(headers)
         if len(payload) + hdr > route.max_size:
             raise MessageTooLargeError(
                 f"event {route.event.name!r}: payload of {len(payload)} bytes plus "

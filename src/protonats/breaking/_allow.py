@@ -8,7 +8,7 @@ import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._breaking_rules import RULES, Finding
+from ._rules import RULES, Finding
 
 __all__ = ["AllowEntry", "ConfigError", "apply_allow_list", "load_allow_list"]
 

@@ -11,7 +11,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import msgspec
 from google.protobuf.message import Message
 
-from ._errors import UnsupportedSchemaError
+from .._errors import UnsupportedSchemaError
 
 __all__ = [
     "BytesSerializer",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from .v1 import options_pb2
+from ..v1 import options_pb2
 
 __all__ = ["DeclaredLimits", "EventDecl", "FieldShape", "ImageDecls", "Location", "Schema"]
 

@@ -6,7 +6,7 @@ import dataclasses
 import re
 from typing import Any, Generic, TypeVar
 
-from ._errors import DecodeError, InvalidEventNameError, MessageTypeError
+from .._errors import DecodeError, InvalidEventNameError, MessageTypeError
 from ._limits import Discard, Limits, Retention, Storage
 from ._serializers import Serializer, instance_type, pick_serializer, schema_full_name
 

@@ -11,9 +11,9 @@ import nats.errors
 from nats.js import JetStreamContext, api
 from nats.js import errors as js_errors
 
+from .._errors import JetStreamError, StreamConfigError, StreamExistsError
+from ..events._event import Event
 from ._config import Action, StreamPlan, plan_stream, stream_config
-from ._errors import JetStreamError, StreamConfigError, StreamExistsError
-from ._event import Event
 
 __all__ = ["OnNewer", "plan_events", "register_events"]
 

@@ -7,9 +7,9 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ._event_decls import EventDecl, ImageDecls, Location
+from ..v1 import options_pb2
+from ._decls import EventDecl, ImageDecls, Location
 from ._schema_compat import schema_problems
-from .v1 import options_pb2
 
 __all__ = ["RULES", "Finding", "compare", "compare_images"]
 

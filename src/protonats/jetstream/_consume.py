@@ -15,8 +15,8 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 from nats.js import errors as js_errors
 
-from ._errors import EventDeclarationError
-from ._event import Event
+from .._errors import EventDeclarationError
+from ..events._event import Event
 from ._pull import Puller
 from ._register import jetstream_error
 

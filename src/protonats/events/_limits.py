@@ -7,7 +7,7 @@ import enum
 import math
 from typing import Any, NoReturn
 
-from ._errors import InvalidLimitsError
+from .._errors import InvalidLimitsError
 
 __all__ = ["Discard", "Limits", "Retention", "Storage"]
 

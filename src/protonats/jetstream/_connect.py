@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 import nats
 from nats.aio.client import Client
 
+from .._errors import ConnectError
 from ._connected import ConnectedEvents
-from ._errors import ConnectError
 
 if TYPE_CHECKING:
-    from ._registry import Events
+    from ..events._registry import Events
 
 __all__ = ["DEFAULT_SERVER", "ConnectContext"]
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from ._errors import AckTimeoutError, EmitError, MessageRejectedError, NoStreamError
+from .._errors import AckTimeoutError, EmitError, MessageRejectedError, NoStreamError
 
 if TYPE_CHECKING:
     from nats.aio.client import Client

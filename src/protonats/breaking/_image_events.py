@@ -8,9 +8,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from google.protobuf import descriptor_pb2
 from google.protobuf.message import DecodeError
 
-from ._event_decls import DeclaredLimits, EventDecl, FieldShape, ImageDecls, Location, Schema
+from ..v1 import options_pb2
+from ._decls import DeclaredLimits, EventDecl, FieldShape, ImageDecls, Location, Schema
 from ._images import BuildError
-from .v1 import options_pb2
 
 __all__ = ["DEFAULT_EXTENSION_NUMBER", "EXTENSION_FULL_NAME", "read_image"]
 

@@ -13,8 +13,8 @@ from typing import Any
 from nats.js import api
 from packaging.version import InvalidVersion, Version
 
-from ._errors import NewerRegistryError, ProtonatsError, StreamConfigError, StreamExistsError
-from ._event import Event
+from .._errors import NewerRegistryError, ProtonatsError, StreamConfigError, StreamExistsError
+from ..events._event import Event
 
 __all__ = [
     "META_EVENT",

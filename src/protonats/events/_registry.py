@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ._errors import EventDeclarationError, UnknownEventError
+from .._errors import EventDeclarationError, UnknownEventError
 from ._event import Event
 
 if TYPE_CHECKING:
     import nats.aio.client
 
-    from ._connect import ConnectContext
+    from ..jetstream._connect import ConnectContext
 
 __all__ = ["Events"]
 
@@ -79,7 +79,7 @@ class Events:
         ``ack_timeout`` bounds the wait for each emit's ack, in seconds; with
         ``cloudevents_source`` every message also carries CloudEvents binary-mode headers.
         """
-        from ._connect import ConnectContext
+        from ..jetstream._connect import ConnectContext
 
         return ConnectContext(
             self,

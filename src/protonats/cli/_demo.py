@@ -20,12 +20,12 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from ._config import Action
-from ._errors import ProtonatsError
-from ._event import Event
-from ._limits import Limits, Storage
-from ._registry import Events
-from .testing import nats_server
+from .._errors import ProtonatsError
+from ..events._event import Event
+from ..events._limits import Limits, Storage
+from ..events._registry import Events
+from ..jetstream._config import Action
+from ..testing import nats_server
 
 
 class ParcelStatus(enum.Enum):
@@ -71,8 +71,8 @@ def sample(event: Event[Any]) -> Any:
     """A message for ``event``: a hand-made one, or built from its schema's JSON example."""
     if event.name in _SAMPLES and isinstance(_SAMPLES[event.name], event.schema):
         return _SAMPLES[event.name]
-    from .cli._json import message_from_json
-    from .cli._schema import event_schemas, example
+    from ._json import message_from_json
+    from ._schema import event_schemas, example
 
     schemas = event_schemas([event])
     value = example(schemas.payloads[event.name], schemas.components)
@@ -164,7 +164,7 @@ def _server() -> Iterator[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m protonats._demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m protonats.cli._demo", description=__doc__)
     parser.add_argument("--registry", help="module:attr of an Events registry")
     args = parser.parse_args(argv)
     events = _load(args.registry) if args.registry else DEFAULT
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(run(events, url))
 
 
-if __name__ == "__main__":  # run the importable module, so schema names read protonats._demo.X
-    from protonats._demo import main as _main
+if __name__ == "__main__":  # run the importable module, so schema names read protonats.cli._demo.X
+    from protonats.cli._demo import main as _main
 
     sys.exit(_main())
