@@ -27,7 +27,7 @@ def test_equal_declarations_equal_fingerprints() -> None:
 
 def test_every_declared_part_changes_it() -> None:
     base = Event("user-registered", User, limits=Limits(age=60))
-    variants = [
+    variants: list[Event[object]] = [
         Event("user-created", User, limits=Limits(age=60)),
         Event("user-registered", User, limits=Limits(age=61)),
         Event("user-registered", User, limits=Limits(age=60), description="x"),

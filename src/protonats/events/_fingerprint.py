@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 from google.protobuf import descriptor_pb2
-from google.protobuf.descriptor import FileDescriptor
 from google.protobuf.message import Message
 
 if TYPE_CHECKING:
@@ -31,10 +30,10 @@ def descriptor_set(schema: type[Message]) -> bytes:
     Files come dependencies first, each once, so a reader in any language can build the pool
     in order. The serialization is deterministic.
     """
-    files: list[FileDescriptor] = []
+    files: list[Any] = []  # FileDescriptor (pure-Python and upb types differ in the stubs)
     seen: set[str] = set()
 
-    def visit(file: FileDescriptor) -> None:
+    def visit(file: Any) -> None:
         if file.name in seen:
             return
         seen.add(file.name)
