@@ -20,9 +20,9 @@ from typing import Any, Literal
 
 import pytest
 
-from protonats.breaking._gate import EXIT_BREAKING, run_breaking
-from protonats.breaking._images import find_buf
-from protonats.breaking._rules import RULES
+from protonats.checks._gate import EXIT_BREAKING, run_breaking
+from protonats.checks._images import find_buf
+from protonats.checks._rules import RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 OPTIONS = (ROOT / "proto" / "protonats" / "v1" / "options.proto").read_text()

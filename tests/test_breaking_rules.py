@@ -11,19 +11,19 @@ import dataclasses
 import pytest
 from google.protobuf import descriptor_pb2
 
-from protonats.breaking._allow import AllowEntry, apply_allow_list
-from protonats.breaking._decls import (
+from protonats.checks._allow import AllowEntry, apply_allow_list
+from protonats.checks._decls import (
     DeclaredLimits as L,
 )
-from protonats.breaking._decls import (
+from protonats.checks._decls import (
     EventDecl,
     FieldShape,
     ImageDecls,
     Location,
     Schema,
 )
-from protonats.breaking._image_events import _extension_bytes, read_image
-from protonats.breaking._rules import Finding, compare, compare_images
+from protonats.checks._image_events import _extension_bytes, read_image
+from protonats.checks._rules import Finding, compare, compare_images
 from protonats.v1 import options_pb2
 
 F = descriptor_pb2.FieldDescriptorProto

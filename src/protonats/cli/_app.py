@@ -335,7 +335,7 @@ def breaking_command(
 ) -> None:
     """Find breaking changes in the event declarations of the protos (exit 100 if any)."""
     try:
-        from ..breaking._gate import run_breaking
+        from ..checks._gate import run_breaking
     except ImportError as exc:
         raise CliError(f"protonats breaking is not available in this install: {exc}") from exc
     if fmt not in ("text", "json"):
