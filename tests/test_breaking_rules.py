@@ -131,9 +131,9 @@ def test_equivalent_or_safe_limits_pass(old: L, new: L) -> None:
 def test_limit_message_shows_values() -> None:
     before = event(limits=L(max_age=7 * 86400 * SEC))
     [finding] = compare([before], [event(limits=L(max_age=90 * 60 * SEC))])
-    assert "max_age lowered from 7d to 90m" in finding.message
+    assert "max_age lowered from 7 d to 1 h 30 min" in finding.message
     [finding] = compare([event()], [event(limits=L(max_bytes=1024))])
-    assert "max_bytes lowered from unlimited to 1024" in finding.message
+    assert "max_bytes lowered from unlimited to 1 KiB" in finding.message
 
 
 def test_storage_and_retention() -> None:

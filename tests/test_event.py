@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from protonats import (
     Event,
     EventDeclarationError,
     Events,
+    InvalidDescriptionError,
     InvalidEventNameError,
     InvalidLimitsError,
     Limits,
@@ -43,8 +45,10 @@ from .models import Address, Order, Parcel, Point, Status, User, sample_order
     ],
 )
 def test_invalid_names_are_refused_with_the_rule(name: str, why: str) -> None:
-    with pytest.raises(InvalidEventNameError, match=why):
+    with pytest.raises(InvalidEventNameError, match=why) as caught:
         Event(name, User)
+    assert caught.value.name == name
+    assert why in caught.value.reason
 
 
 def test_invalid_name_is_a_value_error() -> None:
@@ -61,8 +65,18 @@ def test_name_maps_one_to_one_to_subject_and_stream() -> None:
 
 def test_description_longer_than_4096_is_refused() -> None:
     Event("ok", User, description="x" * 4096)
-    with pytest.raises(EventDeclarationError, match="4096"):
+    with pytest.raises(InvalidDescriptionError, match="4096") as caught:
         Event("ok", User, description="x" * 4097)
+    assert not isinstance(caught.value, InvalidEventNameError)
+    assert isinstance(caught.value, EventDeclarationError)
+    assert (caught.value.event, caught.value.length) == ("ok", 4097)
+
+
+def test_declaration_errors_survive_pickling() -> None:
+    with pytest.raises(InvalidLimitsError) as caught:
+        Limits(messages=0)
+    copy = pickle.loads(pickle.dumps(caught.value))  # noqa: S301 (our own bytes)
+    assert (copy.field, copy.value, str(copy)) == ("messages", 0, str(caught.value))
 
 
 @pytest.mark.parametrize(
@@ -77,14 +91,17 @@ def test_description_longer_than_4096_is_refused() -> None:
         ({"age": 60_000_000_000}, "age", "looks like nanoseconds"),
         ({"age": float("inf")}, "age", "positive"),
         ({"duplicate_window": 0.05}, "duplicate_window", "100 ms"),
-        ({"age": 60, "duplicate_window": 120}, "duplicate_window", "longer than age"),
+        ({"age": 60, "duplicate_window": 120}, "duplicate_window", "longer than the max age"),
         ({"replicas": 0}, "replicas", "1 to 5"),
         ({"replicas": 6}, "replicas", "1 to 5"),
     ],
 )
 def test_invalid_limits_name_the_field(kwargs: dict[str, Any], field: str, why: str) -> None:
-    with pytest.raises(InvalidLimitsError, match=f"Limits.{field} .*{why}"):
+    with pytest.raises(InvalidLimitsError, match=f"Limits.{field} .*{why}") as caught:
         Limits(**kwargs)
+    assert caught.value.field == field
+    assert caught.value.value == kwargs[field]
+    assert str(caught.value) == f"Limits.{field} {caught.value.reason}"
 
 
 def test_limits_evolve_validates_and_keeps_the_rest() -> None:

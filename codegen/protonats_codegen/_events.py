@@ -8,45 +8,41 @@ runtime's: each declaration is built as a real ``protonats.Event`` and its error
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.compiler import plugin_pb2
 
-from protonats import Discard, Event, Limits, Retention, Storage
-from protonats._errors import EventDeclarationError
+from protonats import Event, Limits
+from protonats._errors import (
+    EventDeclarationError,
+    InvalidDescriptionError,
+    InvalidEventNameError,
+    InvalidLimitsError,
+)
 from protonats.events._event import validate_event_name
+from protonats.events._fields import (
+    BY_KEYWORD,
+    EXTENSION_NAME,
+    EXTENSION_NUMBER,
+    LIMITS,
+    NS,
+    POLICIES,
+    Unit,
+)
+from protonats.v1 import options_pb2
 
 from ._source import MESSAGE_OPTIONS, MESSAGE_TYPE, NESTED_TYPE, CodegenError, SourceInfo
 
 __all__ = ["EXTENSION", "EventSpec", "collect_events", "python_module"]
 
-EXTENSION = "protonats.v1.event"
-EXTENSION_NUMBER = 50701
+EXTENSION = EXTENSION_NAME
 # Field numbers of EventOptions, for error positions.
-_NAME, _LIMITS = 1, 3
-# protonats.v1.Limits field -> (protonats.Limits keyword, field number).
-_LIMIT_FIELDS = {
-    "max_age": ("age", 1),
-    "duplicate_window": ("duplicate_window", 2),
-    "max_bytes": ("bytes", 3),
-    "max_messages": ("messages", 4),
-    "max_message_size": ("message_size", 5),
-    "max_consumers": ("consumers", 6),
-    "replicas": ("replicas", 7),
-}
-_DURATIONS = ("max_age", "duplicate_window")
-_PROTO_NAME = {keyword: field for field, (keyword, _) in _LIMIT_FIELDS.items()}
-_RUNTIME_NAME = re.compile(r"(?:Limits\.)?\b(" + "|".join(_PROTO_NAME) + r")\b")
-# EventOptions policy field -> (field number, runtime enum, proto enum number -> member name).
-_POLICIES: dict[str, tuple[int, type[Storage | Retention | Discard], dict[int, str]]] = {
-    "storage": (4, Storage, {1: "FILE", 2: "MEMORY"}),
-    "retention": (5, Retention, {1: "LIMITS", 2: "INTEREST", 3: "WORK_QUEUE"}),
-    "discard": (6, Discard, {1: "OLD", 2: "NEW"}),
-}
-_EVENT_DEFAULTS = {field.name: field.default for field in dataclasses.fields(Event)}
+_NAME, _DESCRIPTION, _LIMITS = (
+    options_pb2.EventOptions.DESCRIPTOR.fields_by_name[name].number
+    for name in ("name", "description", "limits")
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -160,25 +156,23 @@ def _spec(
         )
     try:
         validate_event_name(option.name)
-    except EventDeclarationError as exc:
+    except InvalidEventNameError as exc:
         raise CodegenError(f"{source.where((*option_path, _NAME))}: {exc}") from None
     doc = source.leading_comment(path)
     description = option.description or doc
     limits = _limits(source, option_path, option)
     policy: dict[str, str] = {}
-    for keyword, (number, enum_type, members) in _POLICIES.items():
-        value = getattr(option, keyword)
-        if value == 0:
-            continue  # UNSPECIFIED: the runtime default.
-        if value not in members:
+    policy_kwargs: dict[str, Any] = {}
+    for row in POLICIES:
+        value = getattr(option, row.keyword)
+        member = row.from_proto(value)
+        if member is None:
             raise CodegenError(
-                f"{source.where((*option_path, number))}: unknown {keyword} value {value}"
+                f"{source.where((*option_path, row.number))}: unknown {row.keyword} value {value}"
             )
-        if enum_type[members[value]] != _EVENT_DEFAULTS[keyword]:
-            policy[keyword] = members[value]
-    policy_kwargs: dict[str, Any] = {
-        key: _POLICIES[key][1][member] for key, member in policy.items()
-    }
+        if member is not row.default:
+            policy[row.keyword] = member.name
+            policy_kwargs[row.keyword] = member
     try:
         Event(
             option.name,
@@ -187,6 +181,9 @@ def _spec(
             limits=_make_limits(limits),
             **policy_kwargs,
         )
+    except InvalidDescriptionError as exc:
+        at = source.where((*option_path, _DESCRIPTION)) if option.description else where
+        raise CodegenError(f"{at}: event {option.name!r}: description {exc.reason}") from None
     except EventDeclarationError as exc:
         raise CodegenError(f"{where}: event {option.name!r}: {exc}") from None
     return EventSpec(
@@ -206,25 +203,23 @@ def _limits(source: SourceInfo, option_path: Sequence[int], option: Any) -> dict
     """The limits that are set, as ``protonats.Limits`` keywords, validated by ``Limits``."""
     limits: dict[str, int | float] = {}
     proto = option.limits
-    for field, (keyword, number) in _LIMIT_FIELDS.items():
-        if not proto.HasField(field):
+    for row in LIMITS:
+        if not proto.HasField(row.proto):
             continue
-        if field in _DURATIONS:
-            field_where = source.where((*option_path, _LIMITS, number))
-            limits[keyword] = _seconds(field_where, field, getattr(proto, field))
+        if row.unit is Unit.SECONDS:
+            field_where = source.where((*option_path, _LIMITS, row.number))
+            limits[row.keyword] = _seconds(field_where, row.proto, getattr(proto, row.proto))
         else:
-            limits[keyword] = int(getattr(proto, field))
+            limits[row.keyword] = int(getattr(proto, row.proto))
     try:
         _make_limits(limits)
-    except EventDeclarationError as exc:
+    except InvalidLimitsError as exc:
         # Point at the offending field and call it by its proto name.
-        field_path: tuple[int, ...] = (*option_path, _LIMITS)
-        culprit = _RUNTIME_NAME.search(str(exc))
-        if culprit:
-            field_path += (_LIMIT_FIELDS[_PROTO_NAME[culprit.group(1)]][1],)
-        text = _RUNTIME_NAME.sub(lambda m: f"limits.{_PROTO_NAME[m.group(1)]}", str(exc))
-        text = text.replace("; use None for no limit", "; leave it unset for no limit")
-        raise CodegenError(f"{source.where(field_path)}: event {option.name!r}: {text}") from None
+        row = BY_KEYWORD[exc.field]
+        at = source.where((*option_path, _LIMITS, row.number))
+        raise CodegenError(
+            f"{at}: event {option.name!r}: limits.{row.proto} {exc.reason}"
+        ) from None
     return limits
 
 
@@ -242,4 +237,4 @@ def _seconds(where: str, field: str, duration: Any) -> int | float:
             f"{where}: limits.{field} is not a valid google.protobuf.Duration "
             f"(seconds={seconds}, nanos={nanos})"
         )
-    return seconds if nanos == 0 else seconds + nanos / 1e9
+    return seconds if nanos == 0 else seconds + nanos / NS

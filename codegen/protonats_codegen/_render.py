@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
+from protonats.events._fields import BY_KEYWORD, POLICIES, Unit, duration
+
 from . import __version__
 from ._events import EventSpec
 
 __all__ = ["constant_name", "header", "render_events_module", "render_registry"]
 
-_RUNTIME_NAMES = ("Discard", "Event", "Limits", "Retention", "Storage")
-_DURATION_KEYWORDS = ("age", "duplicate_window")
+_POLICY_TYPES = {row.keyword: row.type.__name__ for row in POLICIES}
+_RUNTIME_NAMES = ("Event", "Limits", *_POLICY_TYPES.values())
 
 
 def header(sources: Iterable[str] = ()) -> str:
@@ -32,7 +34,7 @@ def render_events_module(package: str, specs: Sequence[EventSpec]) -> str:
     constants = [constant_name(spec.name) for spec in specs]
     local = _local_names(specs, reserved={*_RUNTIME_NAMES, "Final", *constants})
     used_runtime = {"Event"} | {"Limits" for spec in specs if spec.limits}
-    used_runtime |= {keyword.capitalize() for spec in specs for keyword in spec.policy}
+    used_runtime |= {_POLICY_TYPES[keyword] for spec in specs for keyword in spec.policy}
     out = [
         header(sorted({spec.proto_file for spec in specs})),
         f'"""Events of the proto package ``{package}``, one typed constant per event."""',
@@ -131,11 +133,11 @@ def _event(constant: str, schema: str, spec: EventSpec) -> list[str]:
     if spec.limits:
         lines.append("    limits=Limits(")
         for keyword, value in spec.limits.items():
-            comment = _human(value) if keyword in _DURATION_KEYWORDS else ""
+            comment = _human(value) if BY_KEYWORD[keyword].unit is Unit.SECONDS else ""
             lines.append(f"        {keyword}={_number(value)},{comment}")
         lines.append("    ),")
     for keyword, member in spec.policy.items():
-        lines.append(f"    {keyword}={keyword.capitalize()}.{member},")
+        lines.append(f"    {keyword}={_POLICY_TYPES[keyword]}.{member},")
     lines.append(")")
     if spec.doc:
         lines.append(_docstring(spec.doc))
@@ -169,12 +171,5 @@ def _number(value: int | float) -> str:
 
 
 def _human(seconds: int | float) -> str:
-    """`` # 14d`` style comment for a duration of a minute or more, else nothing."""
-    if seconds < 60:
-        return ""
-    rest, parts = int(seconds), []
-    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
-        count, rest = divmod(rest, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return f"  # {''.join(parts)}"
+    """`` # 14 d`` style comment for a duration of a minute or more, else nothing."""
+    return f"  # {duration(seconds)}" if seconds >= 60 else ""

@@ -5,6 +5,7 @@
     ProtonatsError                      base of everything below
     ├── EventDeclarationError (ValueError)   an Event, Limits or Events is declared wrong
     │   ├── InvalidEventNameError            name breaks the kebab-case rule
+    │   ├── InvalidDescriptionError          description too long
     │   └── InvalidLimitsError               a limit is negative, too small, or inconsistent
     ├── UnsupportedSchemaError (TypeError)   no serializer knows the schema
     ├── ConnectError                         the NATS server cannot be reached
@@ -37,6 +38,7 @@ __all__ = [
     "DecodeError",
     "EmitError",
     "EventDeclarationError",
+    "InvalidDescriptionError",
     "InvalidEventNameError",
     "InvalidLimitsError",
     "JetStreamError",
@@ -60,13 +62,55 @@ class ProtonatsError(Exception):
 class EventDeclarationError(ProtonatsError, ValueError):
     """An ``Event``, ``Limits`` or ``Events`` is declared wrong; raised at construction."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take keyword arguments: rebuild from args and attributes, not __init__.
+        return _restore, (type(self), self.args, self.__dict__)
+
+
+def _restore(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class InvalidEventNameError(EventDeclarationError):
-    """The event name is empty, too long, or not lower-case kebab-case (``user-registered``)."""
+    """The event name is empty, too long, or not lower-case kebab-case (``user-registered``).
+
+    ``name`` is the refused name, ``reason`` why (the message without the name).
+    """
+
+    def __init__(self, message: str, *, name: object = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.name = name
+        self.reason = reason or message
+
+
+class InvalidDescriptionError(EventDeclarationError):
+    """The event's description is longer than 4096 characters.
+
+    ``event`` names the event, ``length`` is the description's length, ``reason`` why.
+    """
+
+    def __init__(self, message: str, *, event: str, length: int, reason: str) -> None:
+        super().__init__(message)
+        self.event = event
+        self.length = length
+        self.reason = reason
 
 
 class InvalidLimitsError(EventDeclarationError):
-    """A limit is negative, looks like nanoseconds, or contradicts another limit."""
+    """A limit is negative, looks like nanoseconds, or contradicts another limit.
+
+    ``field`` is the ``Limits`` keyword, ``value`` the refused value and ``reason`` what is
+    wrong with it; the message is ``Limits.<field> <reason>``.
+    """
+
+    def __init__(self, *, field: str, value: object, reason: str) -> None:
+        super().__init__(f"Limits.{field} {reason}")
+        self.field = field
+        self.value = value
+        self.reason = reason
 
 
 class UnsupportedSchemaError(ProtonatsError, TypeError):

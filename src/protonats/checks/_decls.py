@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from ..events._fields import BY_PROTO, LIMITS, LimitField
 from ..v1 import options_pb2
 
 __all__ = ["DeclaredLimits", "EventDecl", "FieldShape", "ImageDecls", "Location", "Schema"]
@@ -23,21 +24,29 @@ class Location:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True, init=False)
 class DeclaredLimits:
-    """The stream limits of an event; ``None`` means unset (unlimited or the server default).
+    """The stream limits of an event, by ``protonats.v1.Limits`` field name (the ``proto`` of a
+    row of ``events._fields.LIMITS``): ``DeclaredLimits(max_age=3600 * NS, max_bytes=1024)``.
 
-    Durations are integer nanoseconds so that comparisons are exact. Zero or negative values
-    mean "no limit" to JetStream and are read as ``None``.
+    Values are in integer form, durations in nanoseconds, so that comparisons are exact. Unset,
+    zero or negative values mean "no limit" (or the server default) and are read as ``None``.
     """
 
-    max_age: int | None = None
-    duplicate_window: int | None = None
-    max_bytes: int | None = None
-    max_messages: int | None = None
-    max_message_size: int | None = None
-    max_consumers: int | None = None
-    replicas: int | None = None
+    values: tuple[tuple[str, int], ...]
+
+    def __init__(self, **values: int | None) -> None:
+        unknown = sorted(set(values) - set(BY_PROTO))
+        if unknown:
+            raise TypeError(f"unknown limit field(s) {', '.join(unknown)}")
+        kept = ((row.proto, values.get(row.proto)) for row in LIMITS)
+        object.__setattr__(
+            self, "values", tuple((k, int(v)) for k, v in kept if v is not None and v > 0)
+        )
+
+    def get(self, row: LimitField) -> int | None:
+        """The declared value of the limit ``row``, ``None`` when unset."""
+        return dict(self.values).get(row.proto)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -8,6 +8,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from google.protobuf import descriptor_pb2
 from google.protobuf.message import DecodeError
 
+from ..events._fields import (
+    EXTENSION_NAME,
+    EXTENSION_NUMBER,
+    LIMITS,
+    POLICIES,
+    PolicyField,
+    Unit,
+)
 from ..v1 import options_pb2
 from ._decls import DeclaredLimits, EventDecl, FieldShape, ImageDecls, Location, Schema
 from ._images import BuildError
@@ -19,9 +27,9 @@ __all__ = ["DEFAULT_EXTENSION_NUMBER", "EXTENSION_FULL_NAME", "read_image"]
 # registered (where it sits in unknown fields) reads the same as one parsed with it, and a
 # baseline that used another number is still read correctly.
 
-DEFAULT_EXTENSION_NUMBER = 50701
+DEFAULT_EXTENSION_NUMBER = EXTENSION_NUMBER
 """The number of ``protonats.v1.event`` when the image does not declare it (no options.proto)."""
-EXTENSION_FULL_NAME = "protonats.v1.event"
+EXTENSION_FULL_NAME = EXTENSION_NAME
 _EXTENDEE = ".google.protobuf.MessageOptions"
 _MAX_SCHEMA_DEPTH = 16
 
@@ -101,9 +109,7 @@ class _Reader:
                     message=full_name,
                     location=location,
                     description=option.description,
-                    storage=option.storage or options_pb2.STORAGE_FILE,
-                    retention=option.retention or options_pb2.RETENTION_LIMITS,
-                    discard=option.discard or options_pb2.DISCARD_OLD,
+                    **{p.keyword: _policy(p, getattr(option, p.keyword)) for p in POLICIES},
                     limits=_limits(option),
                     schema=self.schema(full_name),
                     message_location=message_location,
@@ -196,31 +202,23 @@ def _walk_messages(
         )
 
 
+def _policy(policy: PolicyField, number: int) -> int:
+    """The option's policy value, with unspecified (0) read as the default's number."""
+    return number or policy.to_proto(policy.default)
+
+
 def _limits(option: options_pb2.EventOptions) -> DeclaredLimits:
     limits = option.limits
-
-    def duration(name: str) -> int | None:
-        if not limits.HasField(name):  # type: ignore[arg-type]
-            return None
-        value = getattr(limits, name)
-        nanos = int(value.seconds) * 1_000_000_000 + int(value.nanos)
-        return nanos if nanos > 0 else None
-
-    def count(name: str) -> int | None:
-        if not limits.HasField(name):  # type: ignore[arg-type]
-            return None
-        value = int(getattr(limits, name))
-        return value if value > 0 else None
-
-    return DeclaredLimits(
-        max_age=duration("max_age"),
-        duplicate_window=duration("duplicate_window"),
-        max_bytes=count("max_bytes"),
-        max_messages=count("max_messages"),
-        max_message_size=count("max_message_size"),
-        max_consumers=count("max_consumers"),
-        replicas=count("replicas"),
-    )
+    values: dict[str, int] = {}
+    for row in LIMITS:
+        if not limits.HasField(row.proto):  # type: ignore[arg-type]
+            continue
+        value = getattr(limits, row.proto)
+        if row.unit is Unit.SECONDS:
+            values[row.proto] = int(value.seconds) * row.scale + int(value.nanos)
+        else:
+            values[row.proto] = int(value)
+    return DeclaredLimits(**values)
 
 
 # --- wire decoding of one extension ----------------------------------------------------------

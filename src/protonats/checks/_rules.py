@@ -4,16 +4,14 @@ return ``Finding`` values with stable rule ids. Pure: no buf, no files."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..v1 import options_pb2
+from ..events._fields import BY_KEYWORD, LIMITS, POLICIES, Guard, PolicyField
 from ._decls import EventDecl, ImageDecls, Location
 from ._schema_compat import schema_problems
 
 __all__ = ["RULES", "Finding", "compare", "compare_images"]
-
-_DEFAULT_DUPLICATE_WINDOW = 120 * 1_000_000_000
 
 RULES: Mapping[str, str] = {
     "EVENT_REMOVED": "an event was removed together with its message",
@@ -195,28 +193,22 @@ def _check_schema(was: EventDecl, now: EventDecl) -> list[Finding]:
 
 
 def _check_stream(was: EventDecl, now: EventDecl) -> list[Finding]:
-    """EVENT_STORAGE_CHANGED / EVENT_RETENTION_CHANGED: unspecified reads as the default."""
+    """EVENT_STORAGE_CHANGED / EVENT_RETENTION_CHANGED (the policies JetStream cannot change):
+    unspecified reads as the default."""
     out: list[Finding] = []
-    for rule, field, old, new, enum in (
-        ("EVENT_STORAGE_CHANGED", "storage", was.storage, now.storage, options_pb2.Storage),
-        (
-            "EVENT_RETENTION_CHANGED",
-            "retention",
-            was.retention,
-            now.retention,
-            options_pb2.Retention,
-        ),
-    ):
-        if old == new:
+    for policy in POLICIES:
+        old, new = getattr(was, policy.keyword), getattr(now, policy.keyword)
+        if policy.rule is None or old == new:
             continue
+        field, before, after = policy.keyword, _member(policy, old), _member(policy, new)
         out.append(
             Finding(
-                rule,
+                policy.rule,
                 now.location,
-                f'event "{now.name}": {field} changed from {_enum(enum, old)} to '
-                f"{_enum(enum, new)}; JetStream cannot change a stream's {field}, so register "
-                "fails, and recreating the stream loses its messages",
-                f"keep {field} {_enum(enum, old)}, or move to a new event name and migrate",
+                f'event "{now.name}": {field} changed from {before} to {after}; JetStream cannot '
+                f"change a stream's {field}, so register fails, and recreating the stream loses "
+                "its messages",
+                f"keep {field} {before}, or move to a new event name and migrate",
                 now.name,
                 now.message,
             )
@@ -224,85 +216,43 @@ def _check_stream(was: EventDecl, now: EventDecl) -> list[Finding]:
     return out
 
 
-def _enum(enum: Any, value: int) -> str:
-    try:
-        return str(enum.Name(value)).split("_", 1)[1].lower()
-    except (ValueError, IndexError):
-        return str(value)
-
-
-_Lowered = tuple[str, str, int | None, int | None, Callable[[int | None], str], str]
+def _member(policy: PolicyField, value: int) -> str:
+    member = policy.from_proto(value)
+    return str(value) if member is None else member.name.lower()
 
 
 def _check_limits(was: EventDecl, now: EventDecl) -> list[Finding]:
-    """The limits rules. A limit is lowered when the new value is set and either the old one
-    was unset (unlimited) or larger; replicas count unset as 1; the duplicate window compares
-    effective values (unset = the server default, 2 minutes or max_age if shorter)."""
-    a, b = was.limits, now.limits
+    """The limits rules, one per guarded row of ``LIMITS``, on applied values: unset is no
+    limit or the server default (replicas 1; the duplicate window 2 minutes, or max_age if
+    shorter). A LOWERED limit breaks when its new value is lower, a CHANGED one on any change."""
     out: list[Finding] = []
-
-    def add(rule: str, what: str, hint: str) -> None:
+    for row in LIMITS:
+        if row.rule is None:
+            continue
+        cap = BY_KEYWORD[row.capped_by] if row.capped_by else None
+        old, new = (
+            row.applied(d.limits.get(row), d.limits.get(cap) if cap else None, scale=row.scale)
+            for d in (was, now)
+        )
+        if row.guard is Guard.CHANGED:
+            if old == new:
+                continue
+            unset = "" if now.limits.get(row) is not None else " (server default)"
+            what = f"{row.label} changed from {row.int_text(old)} to {row.int_text(new)}{unset}"
+            hint = f"keep {row.proto} at {row.int_text(old)}"
+        elif new is not None and (old is None or new < old):
+            what = f"{row.proto} lowered from {row.int_text(old)} to {row.int_text(new)}"
+            hint = f"keep {row.proto} at {row.int_text(old)} (raising a limit is safe)"
+        else:
+            continue
         out.append(
-            Finding(rule, now.location, f'event "{now.name}": {what}', hint, now.name, now.message)
-        )
-
-    lowered: tuple[_Lowered, ...] = (
-        ("EVENT_MAX_AGE_LOWERED", "max_age", a.max_age, b.max_age, _duration,
-         "register applies it at once and the server deletes stored messages older than that"),
-        ("EVENT_MAX_BYTES_LOWERED", "max_bytes", a.max_bytes, b.max_bytes, _count,
-         "register applies it at once and the server deletes the oldest messages over it"),
-        ("EVENT_MAX_MESSAGES_LOWERED", "max_messages", a.max_messages, b.max_messages, _count,
-         "register applies it at once and the server deletes the oldest messages over it"),
-        ("EVENT_MAX_MESSAGE_SIZE_LOWERED", "max_message_size", a.max_message_size,
-         b.max_message_size, _count,
-         "emit now refuses messages the old limit accepted"),
-    )  # fmt: skip
-    for rule, field, old, new, show, why in lowered:
-        if new is not None and (old is None or new < old):
-            add(
-                rule,
-                f"{field} lowered from {show(old)} to {show(new)}; {why}",
-                f"keep {field} at {show(old)} (raising a limit is safe)",
+            Finding(
+                row.rule,
+                now.location,
+                f'event "{now.name}": {what}; {row.consequence}',
+                hint,
+                now.name,
+                now.message,
             )
-    old_replicas, new_replicas = a.replicas or 1, b.replicas or 1
-    if new_replicas < old_replicas:
-        add(
-            "EVENT_REPLICAS_LOWERED",
-            f"replicas lowered from {old_replicas} to {new_replicas}; fewer copies lose "
-            "messages when a server fails",
-            f"keep replicas at {old_replicas}",
-        )
-    old_window, new_window = (
-        _window(a.duplicate_window, a.max_age),
-        _window(b.duplicate_window, b.max_age),
-    )
-    if old_window != new_window:
-        add(
-            "EVENT_DUPLICATE_WINDOW_CHANGED",
-            f"duplicate window changed from {_duration(old_window)} to {_duration(new_window)}"
-            f"{'' if b.duplicate_window else ' (server default)'}; emit retries "
-            "that producers rely on being stored once are deduplicated differently",
-            f"keep duplicate_window at {_duration(old_window)}",
         )
     return out
-
-
-def _window(window: int | None, max_age: int | None) -> int:
-    if window is not None:
-        return window
-    return min(_DEFAULT_DUPLICATE_WINDOW, max_age) if max_age else _DEFAULT_DUPLICATE_WINDOW
-
-
-def _duration(nanos: int | None) -> str:
-    if nanos is None:
-        return "unlimited"
-    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
-        if nanos % (size * 1_000_000_000) == 0:
-            return f"{nanos // (size * 1_000_000_000)}{unit}"
-    if nanos % 1_000_000 == 0:
-        return f"{nanos // 1_000_000}ms"
-    return f"{nanos}ns"
-
-
-def _count(value: int | None) -> str:
-    return "unlimited" if value is None else str(value)

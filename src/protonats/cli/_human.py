@@ -5,71 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from ..events._event import Event
-from ..events._limits import Discard, Retention, Storage
+from ..events._fields import BY_JETSTREAM, LIMITS, POLICIES, Unit, count, duration, size
 from ..jetstream._config import FieldChange
 
 __all__ = ["change_text", "count", "duration", "limit_items", "limits_text", "size"]
 
-_DURATION_UNITS = (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1))
-_SIZE_UNITS = (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10))
-_NS = 1_000_000_000
-
-
-def duration(seconds: float) -> str:
-    """``604800`` -> ``7 d``, ``5400`` -> ``1 h 30 min``, ``0.25`` -> ``250 ms``."""
-    if seconds < 1:
-        return f"{seconds * 1000:g} ms"
-    parts = []
-    rest = seconds
-    for unit, length in _DURATION_UNITS:
-        if rest >= length:
-            whole = int(rest // length)
-            parts.append(f"{whole} {unit}")
-            rest -= whole * length
-    if rest >= 0.001:
-        parts.append(f"{round(rest * 1000):g} ms")
-    return " ".join(parts)
-
-
-def size(value: int) -> str:
-    """``1048576`` -> ``1 MiB``, ``1500000`` -> ``1.43 MiB``, ``100`` -> ``100 B``."""
-    for unit, length in _SIZE_UNITS:
-        if value >= length:
-            if value % length == 0:
-                return f"{value // length} {unit}"
-            return f"{value / length:.3g} {unit}"
-    return f"{value} B"
-
-
-def count(value: int) -> str:
-    """``1000000`` -> ``1,000,000``."""
-    return f"{value:,}"
-
 
 def limit_items(event: Event[Any]) -> list[tuple[str, str]]:
     """The event's limits and non-default policies as (label, human value) pairs."""
-    limits = event.limits
-    items: list[tuple[str, str]] = []
-    if limits.age is not None:
-        items.append(("max age", duration(limits.age)))
-    if limits.messages is not None:
-        items.append(("max messages", count(limits.messages)))
-    if limits.bytes is not None:
-        items.append(("max bytes", size(limits.bytes)))
-    if limits.message_size is not None:
-        items.append(("max message size", size(limits.message_size)))
-    if limits.consumers is not None:
-        items.append(("max consumers", count(limits.consumers)))
-    if limits.replicas is not None:
-        items.append(("replicas", str(limits.replicas)))
-    if limits.duplicate_window is not None:
-        items.append(("duplicate window", duration(limits.duplicate_window)))
-    if event.storage is not Storage.FILE:
-        items.append(("storage", event.storage.value))
-    if event.retention is not Retention.LIMITS:
-        items.append(("retention", event.retention.value))
-    if event.discard is not Discard.OLD:
-        items.append(("discard", event.discard.value))
+    items = [
+        (row.label, row.unit.text(value))
+        for row in LIMITS
+        if (value := getattr(event.limits, row.keyword)) is not None
+    ]
+    for policy in POLICIES:
+        member = getattr(event, policy.keyword)
+        if member is not policy.default:
+            items.append((policy.label, member.value))
     return items
 
 
@@ -90,12 +42,11 @@ def change_text(change: FieldChange) -> str:
 
 
 def _value(field: str, value: Any) -> str:
-    if field in {"max_age", "duplicate_window"} and isinstance(value, int):
-        return "unlimited" if value <= 0 else duration(value / _NS)
-    if field in {"max_bytes", "max_msg_size"} and isinstance(value, int):
-        return "unlimited" if value < 0 else size(value)
-    if field in {"max_msgs", "max_consumers"} and isinstance(value, int):
-        return "unlimited" if value < 0 else count(value)
+    row = BY_JETSTREAM.get(field)
+    if row is not None and isinstance(value, int):
+        if value < 0 or (value == 0 and row.unit is Unit.SECONDS):
+            return "unlimited"
+        return row.int_text(value)
     if field == "subjects" and isinstance(value, list):
         return ", ".join(value) or "none"
     return _plain(value)

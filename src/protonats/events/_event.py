@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
-from .._errors import DecodeError, InvalidEventNameError, MessageTypeError
-from ._limits import Discard, Limits, Retention, Storage
+from .._errors import (
+    DecodeError,
+    InvalidDescriptionError,
+    InvalidEventNameError,
+    MessageTypeError,
+)
+from ._limits import Limits
+from ._policies import Discard, Retention, Storage
 from ._serializers import Serializer, instance_type, pick_serializer, schema_full_name
 
 __all__ = ["Event", "validate_event_name"]
@@ -26,20 +32,23 @@ def validate_event_name(name: object) -> str:
     The name is both the subject and the stream name, so it must be safe as either.
     """
     if not isinstance(name, str):
-        raise InvalidEventNameError(f"event name must be a str, got {type(name).__name__}")
+        _bad_name(name, f"must be a str, got {type(name).__name__}")
     if not name:
-        raise InvalidEventNameError("event name must not be empty")
+        _bad_name(name, "must not be empty")
     if len(name) > MAX_NAME_LENGTH:
-        raise InvalidEventNameError(
-            f"event name {name!r} is {len(name)} characters; the limit is {MAX_NAME_LENGTH}"
-        )
+        _bad_name(name, f"is {len(name)} characters; the limit is {MAX_NAME_LENGTH}")
     if not NAME_PATTERN.fullmatch(name):
-        raise InvalidEventNameError(
-            f"event name {name!r} must be lower-case kebab-case: letters a-z, digits and single "
-            "dashes between them (no '.', '*', '>', '_', spaces or capitals), "
-            "e.g. 'user-registered'"
+        _bad_name(
+            name,
+            "must be lower-case kebab-case: letters a-z, digits and single dashes between them "
+            "(no '.', '*', '>', '_', spaces or capitals), e.g. 'user-registered'",
         )
     return name
+
+
+def _bad_name(name: object, reason: str) -> NoReturn:
+    shown = f" {name!r}" if isinstance(name, str) and name else ""
+    raise InvalidEventNameError(f"event name{shown} {reason}", name=name, reason=reason)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -73,9 +82,12 @@ class Event(Generic[T]):
     def __post_init__(self) -> None:
         validate_event_name(self.name)
         if self.description is not None and len(self.description) > MAX_DESCRIPTION_LENGTH:
-            raise InvalidEventNameError(
-                f"event {self.name!r}: description is {len(self.description)} characters; "
-                f"the limit is {MAX_DESCRIPTION_LENGTH}"
+            reason = f"is {len(self.description)} characters; the limit is {MAX_DESCRIPTION_LENGTH}"
+            raise InvalidDescriptionError(
+                f"event {self.name!r}: description {reason}",
+                event=self.name,
+                length=len(self.description),
+                reason=reason,
             )
         if not isinstance(self.limits, Limits):
             raise TypeError(f"event {self.name!r}: limits must be a protonats.Limits")

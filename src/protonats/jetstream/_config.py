@@ -15,6 +15,8 @@ from packaging.version import InvalidVersion, Version
 
 from .._errors import NewerRegistryError, ProtonatsError, StreamConfigError, StreamExistsError
 from ..events._event import Event
+from ..events._fields import LIMITS, POLICIES
+from ..events._policies import Discard, Retention, Storage
 
 __all__ = [
     "META_EVENT",
@@ -31,9 +33,14 @@ META_EVENT = "protonats.event"
 META_SCHEMA = "protonats.schema"
 META_VERSION = "protonats.version"
 _META_PREFIX = "protonats."
-_DEFAULT_DUPLICATE_WINDOW = 120.0
 # Fields JetStream cannot change on an existing stream.
-_FROZEN_FIELDS = ("storage", "retention")
+_FROZEN_FIELDS = frozenset(p.jetstream for p in POLICIES if p.frozen)
+# nats-py's type of each policy.
+_JETSTREAM_TYPES: Mapping[type[enum.StrEnum], Any] = {
+    Storage: api.StorageType,
+    Retention: api.RetentionPolicy,
+    Discard: api.DiscardPolicy,
+}
 
 
 class Action(enum.StrEnum):
@@ -79,45 +86,34 @@ def stream_config(event: Event[Any], *, version: str | None = None) -> api.Strea
     metadata = {META_EVENT: event.name, META_SCHEMA: event.schema_name}
     if version is not None:
         metadata[META_VERSION] = version
-    age = float(limits.age) if limits.age is not None else 0.0
-    window = limits.duplicate_window
-    if window is None:
-        window = min(age, _DEFAULT_DUPLICATE_WINDOW) if age else _DEFAULT_DUPLICATE_WINDOW
+    fields: dict[str, Any] = {}
+    for row in LIMITS:
+        cap = getattr(limits, row.capped_by) if row.capped_by else None
+        fields[row.jetstream] = row.to_jetstream(getattr(limits, row.keyword), cap)
+    for policy in POLICIES:
+        member = getattr(event, policy.keyword)
+        fields[policy.jetstream] = _JETSTREAM_TYPES[policy.type](member.value)
     return api.StreamConfig(
         name=event.stream_name,
         description=event.description or None,
         subjects=[event.subject_name],
-        retention=api.RetentionPolicy(event.retention.value),
-        storage=api.StorageType(event.storage.value),
-        discard=api.DiscardPolicy(event.discard.value),
-        max_age=age,
-        max_msgs=_or_unlimited(limits.messages),
-        max_bytes=_or_unlimited(limits.bytes),
-        max_msg_size=_or_unlimited(limits.message_size),
-        max_consumers=_or_unlimited(limits.consumers),
-        num_replicas=limits.replicas or 1,
-        duplicate_window=float(window),
         metadata=metadata,
+        **fields,
     )
 
 
 def comparable(config: api.StreamConfig) -> dict[str, Any]:
     """The fields protonats manages, normalised so equal configs compare equal."""
-    return {
+    out: dict[str, Any] = {
         "description": config.description or None,
         "subjects": sorted(config.subjects or ()),
-        "retention": _value(config.retention) or "limits",
-        "storage": _value(config.storage) or "file",
-        "discard": _value(config.discard) or "old",
-        "max_age": _ns(config.max_age),
-        "max_msgs": _unlimited(config.max_msgs),
-        "max_bytes": _unlimited(config.max_bytes),
-        "max_msg_size": _unlimited(config.max_msg_size),
-        "max_consumers": _unlimited(config.max_consumers),
-        "num_replicas": config.num_replicas or 1,
-        "duplicate_window": _ns(config.duplicate_window),
-        "metadata": _own_metadata(config.metadata),
     }
+    for policy in POLICIES:
+        out[policy.jetstream] = _value(getattr(config, policy.jetstream)) or policy.default.value
+    for row in LIMITS:
+        out[row.jetstream] = row.comparable(getattr(config, row.jetstream))
+    out["metadata"] = _own_metadata(config.metadata)
+    return out
 
 
 def plan_stream(
@@ -214,18 +210,6 @@ def _same_but_version(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 def _own_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
     return {k: v for k, v in (metadata or {}).items() if k.startswith(_META_PREFIX)}
-
-
-def _or_unlimited(value: int | None) -> int:
-    return -1 if value is None else value
-
-
-def _unlimited(value: int | None) -> int:
-    return -1 if value is None or value <= 0 else value
-
-
-def _ns(seconds: float | None) -> int:
-    return round((seconds or 0) * 1_000_000_000)
 
 
 def _value(enum_value: Any) -> str | None:

@@ -1,0 +1,120 @@
+"""The table of limits and policies agrees with everything it describes: the ``Limits``
+attributes, the option's messages, JetStream's ``StreamConfig`` and the breaking rules."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from nats.js import api
+
+from protonats import Discard, Event, Limits, Retention, Storage, stream_config
+from protonats.checks._rules import RULES
+from protonats.events._fields import (
+    DEFAULT_DUPLICATE_WINDOW,
+    EXTENSION_NAME,
+    EXTENSION_NUMBER,
+    LIMITS,
+    NS,
+    POLICIES,
+    LimitField,
+    PolicyField,
+    Unit,
+)
+from protonats.jetstream._config import comparable
+from protonats.v1 import options_pb2
+
+
+def test_every_limits_attribute_has_one_row_and_every_row_an_attribute() -> None:
+    assert {f.name for f in dataclasses.fields(Limits)} == {row.keyword for row in LIMITS}
+    assert len({row.keyword for row in LIMITS}) == len(LIMITS)
+
+
+def test_rows_follow_the_option_fields_in_order() -> None:
+    proto_fields = options_pb2.Limits.DESCRIPTOR.fields
+    assert [row.proto for row in LIMITS] == [f.name for f in proto_fields]
+    assert [row.number for row in LIMITS] == [f.number for f in proto_fields]
+    durations = {f.name for f in proto_fields if f.message_type is not None}
+    assert {row.proto for row in LIMITS if row.unit is Unit.SECONDS} == durations
+
+
+def test_jetstream_fields_exist() -> None:
+    fields = {f.name for f in dataclasses.fields(api.StreamConfig)}
+    assert {row.jetstream for row in LIMITS} | {p.jetstream for p in POLICIES} <= fields
+
+
+def test_rules_exist_and_only_limits_that_lose_data_have_one() -> None:
+    guarded = {row.rule for row in LIMITS if row.rule} | {p.rule for p in POLICIES if p.rule}
+    assert guarded <= set(RULES)
+    assert {r for r in RULES if r.endswith(("_LOWERED", "_WINDOW_CHANGED"))} <= guarded
+    assert [row.keyword for row in LIMITS if row.rule is None] == ["consumers"]
+
+
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.keyword)
+def test_policy_enum_values_map_both_ways(policy: PolicyField) -> None:
+    assert (
+        policy.number == options_pb2.EventOptions.DESCRIPTOR.fields_by_name[policy.keyword].number
+    )
+    assert policy.from_proto(0) is policy.default
+    for member in policy.type:
+        assert policy.from_proto(policy.to_proto(member)) is member
+    numbers = [v.number for v in policy.proto_enum.values if v.number]
+    assert sorted(policy.to_proto(m) for m in policy.type) == numbers
+    assert policy.from_proto(99) is None
+    assert Event.__dataclass_fields__[policy.keyword].default is policy.default
+
+
+def test_policy_rows_cover_the_option() -> None:
+    enums = {f.name for f in options_pb2.EventOptions.DESCRIPTOR.fields if f.enum_type is not None}
+    assert {p.keyword for p in POLICIES} == enums
+    assert {p.type for p in POLICIES} == {Storage, Retention, Discard}
+
+
+def test_extension_identity_comes_from_the_option() -> None:
+    assert (EXTENSION_NAME, EXTENSION_NUMBER) == ("protonats.v1.event", 50701)
+
+
+def test_unset_limits_become_jetstream_defaults() -> None:
+    config = stream_config(Event("e", bytes))
+    assert config.max_age == 0.0
+    assert config.duplicate_window == float(DEFAULT_DUPLICATE_WINDOW)
+    assert (config.max_msgs, config.max_bytes, config.max_msg_size) == (-1, -1, -1)
+    assert (config.max_consumers, config.num_replicas) == (-1, 1)
+    capped = stream_config(Event("e", bytes, limits=Limits(age=30)))
+    assert capped.duplicate_window == 30.0
+
+
+@pytest.mark.parametrize("row", LIMITS, ids=lambda r: r.keyword)
+def test_each_limit_reaches_its_jetstream_field(row: LimitField) -> None:
+    value = 2 if row.unit is not Unit.SECONDS else 60
+    limits = Limits(**{row.keyword: value})
+    config = stream_config(Event("e", bytes, limits=limits))
+    assert getattr(config, row.jetstream) == value
+    assert comparable(config)[row.jetstream] == value * row.scale
+
+
+def test_server_reports_of_no_limit_compare_as_unset() -> None:
+    """The server reports "no limit" as 0 or -1, and older servers omit fields."""
+    declared = comparable(stream_config(Event("e", bytes)))
+    reported = api.StreamConfig(
+        name="e",
+        subjects=["e"],
+        max_msgs=0,
+        max_bytes=None,
+        max_msg_size=-1,
+        max_consumers=0,
+        num_replicas=None,
+        max_age=None,
+        duplicate_window=DEFAULT_DUPLICATE_WINDOW,
+        metadata=stream_config(Event("e", bytes)).metadata,
+    )
+    assert comparable(reported) == declared
+    assert declared["duplicate_window"] == DEFAULT_DUPLICATE_WINDOW * NS
+
+
+def test_row_texts() -> None:
+    by = {row.keyword: row for row in LIMITS}
+    assert by["age"].int_text(90 * 60 * NS) == "1 h 30 min"
+    assert by["bytes"].int_text(1024) == "1 KiB"
+    assert by["messages"].text(10_000) == "10,000"
+    assert by["bytes"].text(None) == "unlimited"
