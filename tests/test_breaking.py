@@ -501,7 +501,7 @@ def test_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.chdir(repo)
     bad_ref = run(".git#ref=no-such-branch")
     assert bad_ref.code == 1
-    assert bad_ref.err.startswith("protonats breaking: cannot build the baseline")
+    assert bad_ref.err.startswith("protonats: error: cannot build the baseline")
     assert "no-such-branch" in bad_ref.err
     no_image = run("missing.binpb")
     assert no_image.code == 1
@@ -509,7 +509,7 @@ def test_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     (repo / USER).write_text(user_proto().replace("string user_id = 1;", "string user_id = ;"))
     broken = run(".git#ref=HEAD~1")
     assert broken.code == 1
-    assert broken.err.startswith("protonats breaking: cannot build the input '.'")
+    assert broken.err.startswith("protonats: error: cannot build the input '.'")
     assert "proto/shop/v1/user.proto:" in broken.err
     not_git = tmp_path / "plain"
     write_tree(not_git, {USER: user_proto()})

@@ -48,19 +48,85 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
 from ._allow import AllowEntry, ConfigError, apply_allow_list, load_allow_list
 from ._image_events import read_image
 from ._images import BuildError, build_image, local_paths
-from ._rules import compare_images
+from ._rules import Finding, compare_images
 
-__all__ = ["EXIT_BREAKING", "run_breaking"]
+__all__ = ["EXIT_BREAKING", "BreakingReport", "breaking_report", "run_breaking"]
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_BREAKING = 100
 """What ``buf breaking`` exits with when it finds breaking changes."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BreakingReport:
+    """What ``breaking_report`` found: every finding (allowed ones too) and the allow-list
+    entries that matched nothing."""
+
+    against: str
+    input: str
+    baseline_events: int
+    current_events: int
+    findings: list[Finding]
+    unused_allow: list[AllowEntry]
+
+    @property
+    def failing(self) -> list[Finding]:
+        """The findings that fail the gate (not allowed)."""
+        return [f for f in self.findings if not f.allowed]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "against": self.against,
+            "input": self.input,
+            "events": {"baseline": self.baseline_events, "current": self.current_events},
+            "breaking": len(self.failing),
+            "allowed": len(self.findings) - len(self.failing),
+            "findings": [f.as_json() for f in self.findings],
+            "unused_allow": [dataclasses.asdict(e) for e in self.unused_allow],
+        }
+
+    def notes(self) -> list[str]:
+        """One line per unused allow-list entry."""
+        return [
+            f"note: allow-list entry {{rule = {entry.rule!r}, event = {entry.event!r}}} "
+            "matched nothing; remove it so it cannot hide a future break"
+            for entry in self.unused_allow
+        ]
+
+    def summary(self) -> str:
+        failing = len(self.failing)
+        allowed = len(self.findings) - failing
+        what = f"{failing} breaking event change(s)" if failing else "no breaking event changes"
+        return (
+            f"{what} against {self.against} ({self.current_events} event(s) checked"
+            f"{f', {allowed} allowed' if allowed else ''})"
+        )
+
+
+def breaking_report(
+    *, against: str, input: str = ".", config: Path | None = None
+) -> BreakingReport:
+    """Compare the events of ``input`` with those of ``against`` (both buf inputs: a directory,
+    ``.git#ref=origin/main``, ``image.binpb``...).
+
+    ``config`` is a TOML file with the allow-list table; by default the ``pyproject.toml`` of
+    ``input`` (when a directory), else of the working directory, if any. Raises
+    ``BuildError``/``ConfigError``.
+    """
+    allow = load_allow_list(config) if config is not None else _default_allow_list(input)
+    paths = local_paths(input)
+    current = read_image(_build(input, "input"), paths)
+    baseline = read_image(_build(against, "baseline"), paths)
+    findings, unused = apply_allow_list(compare_images(baseline, current), allow)
+    return BreakingReport(
+        against, input, len(baseline.events), len(current.events), findings, unused
+    )
 
 
 def run_breaking(
@@ -72,60 +138,28 @@ def run_breaking(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Compare the events of ``input`` with those of ``against`` (both buf inputs: a directory,
-    ``.git#ref=origin/main``, ``image.binpb``...) and report to ``out``.
+    """``breaking_report``, written to ``out`` as text or JSON.
 
-    ``config`` is a TOML file with ``[tool.protonats.breaking]``; by default the
-    ``pyproject.toml`` of ``input`` (when a directory), else of the working directory, if any.
     Returns 0 (nothing breaking), 100 (breaking changes found) or 1 (usage, configuration or
     build error, one line on ``err``). ``out``/``err`` default to the current stdout/stderr.
     """
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     try:
-        allow = load_allow_list(config) if config is not None else _default_allow_list(input)
-        paths = local_paths(input)
-        current = read_image(_build(input, "input"), paths)
-        baseline = read_image(_build(against, "baseline"), paths)
+        report = breaking_report(against=against, input=input, config=config)
     except (BuildError, ConfigError) as exc:
-        print(f"protonats breaking: {exc}", file=err)
+        print(f"protonats: error: {exc}", file=err)
         return EXIT_ERROR
-    findings, unused = apply_allow_list(compare_images(baseline, current), allow)
-    failing = [f for f in findings if not f.allowed]
     if format == "json":
-        json.dump(
-            {
-                "against": against,
-                "input": input,
-                "events": {"baseline": len(baseline.events), "current": len(current.events)},
-                "breaking": len(failing),
-                "allowed": len(findings) - len(failing),
-                "findings": [f.as_json() for f in findings],
-                "unused_allow": [dataclasses.asdict(e) for e in unused],
-            },
-            out,
-            indent=2,
-        )
+        json.dump(report.as_json(), out, indent=2)
         out.write("\n")
     else:
-        for finding in [*failing, *(f for f in findings if f.allowed)]:
+        for finding in [*report.failing, *(f for f in report.findings if f.allowed)]:
             print(finding.text(), file=out)
-        for entry in unused:
-            print(
-                f"note: allow-list entry {{rule = {entry.rule!r}, event = {entry.event!r}}} "
-                "matched nothing; remove it so it cannot hide a future break",
-                file=out,
-            )
-        allowed = len(findings) - len(failing)
-        summary = (
-            f"{len(failing)} breaking event change(s)" if failing else "no breaking event changes"
-        )
-        print(
-            f"protonats breaking: {summary} against {against} "
-            f"({len(current.events)} event(s) checked{f', {allowed} allowed' if allowed else ''})",
-            file=out,
-        )
-    return EXIT_BREAKING if failing else EXIT_OK
+        for note in report.notes():
+            print(note, file=out)
+        print(f"protonats breaking: {report.summary()}", file=out)
+    return EXIT_BREAKING if report.failing else EXIT_OK
 
 
 def _build(source: str, side: str) -> bytes:

@@ -16,7 +16,7 @@ from ..jetstream._config import Action, FieldChange, StreamPlan
 from ..jetstream._connected import ConnectedEvents
 from ..jetstream._publish import Ack
 from ..jetstream._register import OnNewer
-from ._common import CliError, Connection, Table, one_line
+from ._common import CliError, Connection, OutputFormat, StreamPrinter, Table, one_line
 from ._human import change_text, limits_text
 from ._json import message_from_json, message_to_json
 
@@ -225,15 +225,18 @@ async def tail(
     with_headers: bool,
     out: TextIO,
     err: TextIO,
+    fmt: OutputFormat | None = OutputFormat.JSONL,
     progress: Progress = _no_progress,
 ) -> int:
-    """Print the event's messages as JSON lines until ``count`` or ``idle_timeout``.
+    """Print the event's messages, one row each as they arrive, until ``count`` or
+    ``idle_timeout``.
 
     The ephemeral consumer acks nothing and is deleted when tail ends. Returns how many
     messages were printed; one that does not decode is reported on ``err`` and skipped.
     """
     event = events.get(name)
-    printed = 0
+    columns = ["SEQ", "TIME", "DATA", *(["HEADERS"] if with_headers else [])]
+    printer = StreamPrinter(fmt, columns, out)
     async with _connect(events, connection) as conn:
         deliveries = conn.tail(event, last=last, from_start=from_start, idle_timeout=idle_timeout)
         try:
@@ -249,12 +252,18 @@ async def tail(
                     continue
                 if with_headers:
                     line["headers"] = delivery.headers
-                out.write(json.dumps(line, ensure_ascii=False) + "\n")
-                out.flush()
-                printed += 1
-                progress(f"tailing {event.name!r}: {printed} messages (Ctrl-C to stop)")
-                if count is not None and printed >= count:
+                cells = [str(line["seq"]), line["time"], _compact(line["data"])]
+                if with_headers:
+                    cells.append(_compact(line["headers"]))
+                printer.row(cells, line)
+                progress(f"tailing {event.name!r}: {printer.count} messages (Ctrl-C to stop)")
+                if count is not None and printer.count >= count:
                     break
         finally:
+            printer.close()
             await deliveries.aclose()  # deletes the consumer now, while still connected
-    return printed
+    return printer.count
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)

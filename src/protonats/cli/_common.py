@@ -1,57 +1,67 @@
-"""What every command shares: its error type, output format, tables and connection options."""
+"""The output contract every command shares: its errors (one line on stderr, exit 1; usage
+errors exit 2), its ``--format`` (``table`` on a terminal, ``tsv`` when piped, ``json``,
+``jsonl``), its tables, its help text, and the connection flags as one ``Connection``.
+
+A new command gets all of it by being declared on ``App`` (``@app.command("name")``): its
+errors are reported by ``handles_errors``, its help is plain text with ``UPPER`` metavars,
+and click's usage errors (a bad choice, an unknown option, a missing argument) become one
+``protonats: error:`` line with exit code 2.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import json
 import ssl
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from .._errors import ProtonatsError
 
 __all__ = [
     "EXIT_CHANGES",
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
+    "EXIT_USAGE",
+    "App",
     "CliError",
     "Connection",
     "OutputFormat",
+    "State",
+    "StreamPrinter",
     "Table",
+    "UsageError",
+    "handles_errors",
     "one_line",
+    "print_error",
 ]
 
 EXIT_ERROR = 1
+EXIT_USAGE = 2
 EXIT_CHANGES = 3
 EXIT_INTERRUPTED = 130
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class CliError(Exception):
     """A failure the user can fix, reported as one ``protonats: error:`` line, exit code 1."""
 
-
-class OutputFormat(enum.StrEnum):
-    """How results are printed: ``auto`` is a table on a terminal, else plain."""
-
-    AUTO = "auto"
-    TABLE = "table"
-    PLAIN = "plain"
-    JSON = "json"
-
-    def resolve(self, stream: TextIO | None = None) -> OutputFormat:
-        """The concrete format: ``auto`` becomes ``table`` on a terminal, else ``plain``."""
-        if self is not OutputFormat.AUTO:
-            return self
-        out = stream if stream is not None else sys.stdout
-        return OutputFormat.TABLE if _isatty(out) else OutputFormat.PLAIN
+    exit_code = EXIT_ERROR
 
 
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
+class UsageError(CliError):
+    """The command line itself is wrong (conflicting or incomplete options): exit code 2."""
+
+    exit_code = EXIT_USAGE
 
 
 def one_line(text: object) -> str:
@@ -59,11 +69,37 @@ def one_line(text: object) -> str:
     return " ".join(str(text).split())
 
 
+def print_error(message: object) -> None:
+    """Write the one ``protonats: error:`` line to stderr."""
+    print(f"protonats: error: {one_line(message)}", file=sys.stderr)
+
+
+class OutputFormat(enum.StrEnum):
+    """How a command prints its results (``--format``)."""
+
+    TABLE = "table"
+    TSV = "tsv"
+    JSON = "json"
+    JSONL = "jsonl"
+
+    @classmethod
+    def resolve(cls, fmt: OutputFormat | None, stream: TextIO | None = None) -> OutputFormat:
+        """``fmt``, or when not given: ``table`` on a terminal, else ``tsv``."""
+        if fmt is not None:
+            return fmt
+        out = stream if stream is not None else sys.stdout
+        try:
+            return cls.TABLE if out.isatty() else cls.TSV
+        except (AttributeError, ValueError):  # no isatty, or closed
+            return cls.TSV
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Table:
-    """Rows to print as a rich table (terminal), tab-separated lines (plain) or JSON.
+    """Rows to print as a rich table, tab-separated lines (header first), or JSON.
 
-    ``records`` is what ``--format json`` prints: the full data, not the humanised cells.
+    ``records`` is what ``json`` and ``jsonl`` print: the full data, not the humanised cells;
+    a list is one JSON line per item in ``jsonl``.
     """
 
     title: str
@@ -71,31 +107,225 @@ class Table:
     rows: Sequence[Sequence[str]]
     records: Any
 
-    def print(self, fmt: OutputFormat, out: TextIO | None = None) -> None:
-        """Write the table to ``out`` (default stdout) in ``fmt``."""
+    def print(self, fmt: OutputFormat | None, out: TextIO | None = None) -> None:
+        """Write the table to ``out`` (default stdout) in ``fmt`` (default: see ``resolve``)."""
         stream = out if out is not None else sys.stdout
-        fmt = fmt.resolve(stream)
+        fmt = OutputFormat.resolve(fmt, stream)
         if fmt is OutputFormat.JSON:
             stream.write(json.dumps(self.records, indent=2, default=str) + "\n")
-        elif fmt is OutputFormat.PLAIN:
+        elif fmt is OutputFormat.JSONL:
+            items = self.records if isinstance(self.records, list) else [self.records]
+            for item in items:
+                stream.write(json.dumps(item, default=str, ensure_ascii=False) + "\n")
+        elif fmt is OutputFormat.TSV:
             for row in [self.columns, *self.rows]:
                 stream.write("\t".join(one_line(cell) for cell in row) + "\n")
         else:
             from rich.console import Console
+            from rich.markup import escape
             from rich.table import Table as RichTable
 
-            table = RichTable(title=self.title, title_justify="left", show_lines=False)
-            for index, column in enumerate(self.columns):
-                table.add_column(column, overflow="fold", no_wrap=index == 0)
+            table = RichTable(title=escape(self.title), title_justify="left", show_lines=False)
+            for column in self.columns:
+                table.add_column(escape(column), overflow="fold")
             for row in self.rows:
-                table.add_row(*(_escape(cell) for cell in row))
+                table.add_row(*(escape(cell) for cell in row))
             Console(file=stream).print(table)
 
 
-def _escape(cell: str) -> str:
-    from rich.markup import escape
+class StreamPrinter:
+    """Rows printed as they come (``tail``): aligned on a terminal (``table``), tab-separated
+    with a header line (``tsv``), one JSON object per line (``jsonl``), or one JSON array
+    closed by ``close()`` (``json``)."""
 
-    return escape(cell)
+    def __init__(self, fmt: OutputFormat | None, columns: Sequence[str], out: TextIO) -> None:
+        self.fmt = OutputFormat.resolve(fmt, out)
+        self.columns = list(columns)
+        self.out = out
+        self.count = 0
+        self._widths = [len(c) for c in self.columns]
+        if self.fmt is OutputFormat.TSV:
+            self._write("\t".join(self.columns))
+        elif self.fmt is OutputFormat.TABLE:
+            self._aligned(self.columns)
+
+    def row(self, cells: Sequence[str], record: Any) -> None:
+        """Print one row: ``cells`` for table/tsv, ``record`` for json/jsonl."""
+        if self.fmt is OutputFormat.JSONL:
+            self._write(json.dumps(record, default=str, ensure_ascii=False))
+        elif self.fmt is OutputFormat.JSON:
+            text = json.dumps(record, default=str, ensure_ascii=False)
+            self._write(("[" if self.count == 0 else ",") + text)
+        elif self.fmt is OutputFormat.TSV:
+            self._write("\t".join(one_line(cell) for cell in cells))
+        else:
+            self._aligned([one_line(cell) for cell in cells])
+        self.count += 1
+
+    def close(self) -> None:
+        """End the output (closes the JSON array)."""
+        if self.fmt is OutputFormat.JSON:
+            self._write("[]" if self.count == 0 else "]")
+
+    def _aligned(self, cells: Sequence[str]) -> None:
+        """Columns padded to the widest cell seen so far (the last one is not padded)."""
+        self._widths = [max(w, len(c)) for w, c in zip(self._widths, cells, strict=False)]
+        padded = [c.ljust(w) for c, w in zip(cells[:-1], self._widths, strict=False)]
+        self._write("  ".join([*padded, *cells[-1:]]))
+
+    def _write(self, line: str) -> None:
+        self.out.write(line + "\n")
+        self.out.flush()
+
+
+@dataclasses.dataclass(slots=True)
+class State:
+    """Options given before the command name, which the command's own flags override."""
+
+    registry: str | None = None
+    debug: bool = False
+
+    @classmethod
+    def of(cls, ctx: Any) -> State:
+        """The state the ``protonats`` group stored on its context (defaults without one)."""
+        find = getattr(ctx, "find_object", None)  # typer passes its click context
+        obj = find(cls) if find is not None else None
+        return obj if isinstance(obj, State) else cls()
+
+
+def handles_errors(fn: F) -> F:
+    """Report an error as one ``protonats: error:`` line and exit with its code (1, or 2 for
+    a ``UsageError``); ``--debug`` prints the traceback first. Applied once per command."""
+    if getattr(fn, "_protonats_handles_errors", False):
+        return fn
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = bool(kwargs.get("debug")) or State.of(kwargs.get("ctx")).debug
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, BrokenPipeError):
+            raise
+        except KeyboardInterrupt:
+            print("protonats: interrupted", file=sys.stderr)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Exception as exc:
+            if _is_click_error(exc):
+                raise  # a usage error raised by a parameter: App reports it
+            if debug:
+                traceback.print_exc()
+            print_error(_message(exc, debug))
+            raise typer.Exit(getattr(exc, "exit_code", EXIT_ERROR)) from None
+
+    wrapper._protonats_handles_errors = True  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+def _message(exc: Exception, debug: bool) -> str:
+    if isinstance(exc, CliError | ProtonatsError):
+        from ._hints import cli_message
+
+        return cli_message(exc)
+    message = f"{type(exc).__name__}: {one_line(exc)}"
+    return message if debug else message + " (run with --debug for the traceback)"
+
+
+def _is_click_error(exc: BaseException) -> bool:
+    """click's own exceptions (usage errors among them) have ``format_message``/``exit_code``."""
+    return callable(getattr(exc, "format_message", None)) and isinstance(
+        getattr(exc, "exit_code", None), int
+    )
+
+
+class Command(TyperCommand):
+    """Plain help (rich markup would swallow ``[...]``), ``UPPER`` metavars instead of typer's
+    ``<str>``/``{event}``, and one section per ``rich_help_panel``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if param.metavar is None and not getattr(param, "is_flag", False):
+                param.metavar = (param.name or "value").upper()
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar or "[OPTIONS]"]
+        for param in self.params:
+            if param.param_type_name == "argument":
+                name = param.metavar or (param.name or "").upper()
+                pieces.append(name if param.required else f"[{name}]")
+        return pieces
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if param.param_type_name == "argument":  # typer adds "<str>" and "[required]"
+                record = (param.metavar or "", getattr(param, "help", None) or "")
+            if record is not None:
+                default = "Arguments" if param.param_type_name == "argument" else "Options"
+                panel = getattr(param, "rich_help_panel", None) or default
+                sections.setdefault(panel, []).append(record)
+        for title, records in sections.items():
+            with formatter.section(title):
+                formatter.write_dl(records)
+
+
+class Group(TyperGroup):
+    """The ``protonats`` group: every usage error is one line on stderr with exit code 2."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        extra["windows_expand_args"] = windows_expand_args
+        if not standalone_mode:
+            return super().main(argv, prog_name, complete_var, False, **extra)
+        if not argv:
+            with self.make_context(prog_name or "protonats", [], resilient_parsing=True) as ctx:
+                print(self.get_help(ctx), file=sys.stderr)
+            sys.exit(EXIT_USAGE)
+        try:
+            code = super().main(argv, prog_name, complete_var, False, **extra)
+        except typer.Abort:
+            print("protonats: interrupted", file=sys.stderr)
+            sys.exit(EXIT_INTERRUPTED)
+        except Exception as exc:
+            if not _is_click_error(exc):
+                raise
+            print_error(_usage_message(exc))
+            sys.exit(getattr(exc, "exit_code", EXIT_USAGE))
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_message(exc: Exception) -> str:
+    message = one_line(getattr(exc, "format_message")())  # noqa: B009 - duck-typed click error
+    path = getattr(getattr(exc, "ctx", None), "command_path", None)
+    return f"{message} (see '{path} --help')" if path else message
+
+
+class App(typer.Typer):
+    """``typer.Typer`` whose commands follow the contract of this module."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cls=Group, rich_markup_mode=None, **kwargs)
+
+    def command(
+        self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **kwargs: Any
+    ) -> Callable[[F], F]:
+        """Register a command; it reports its errors through ``handles_errors``."""
+        register = super().command(name, cls=cls or Command, **kwargs)
+
+        def decorator(fn: F) -> F:
+            register(handles_errors(fn))
+            return fn
+
+        return decorator
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -112,22 +342,26 @@ class Connection:
     tls_key: Path | None = None
     tls_hostname: str | None = None
 
+    def check(self) -> None:
+        """``UsageError`` for an unusable combination of flags."""
+        if self.creds is not None and not self.creds.is_file():
+            raise UsageError(f"--creds {str(self.creds)!r}: no such file")
+        if self.password is not None and self.user is None:
+            raise UsageError("--password needs --user")
+        if self.tls_key is not None and self.tls_cert is None:
+            raise UsageError("--tls-key needs --tls-cert")
+
     def options(self) -> dict[str, Any]:
-        """Keyword arguments for ``nats.connect``; ``CliError`` for an unusable combination."""
+        """Keyword arguments for ``nats.connect``; ``UsageError`` for an unusable combination."""
+        self.check()
         options: dict[str, Any] = {}
         if self.creds is not None:
-            if not self.creds.is_file():
-                raise CliError(f"--creds {str(self.creds)!r}: no such file")
             options["user_credentials"] = str(self.creds)
-        if self.password is not None and self.user is None:
-            raise CliError("--password needs --user")
         if self.user is not None:
             options["user"] = self.user
             options["password"] = self.password or ""
         if self.token is not None:
             options["token"] = self.token
-        if self.tls_key is not None and self.tls_cert is None:
-            raise CliError("--tls-key needs --tls-cert")
         if self.tls_ca is not None or self.tls_cert is not None:
             options["tls"] = self._tls_context()
         if self.tls_hostname is not None:

@@ -3,13 +3,16 @@
 
 import functools
 import inspect
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
-from ._common import Connection, OutputFormat
+from ..events._registry import Events
+from ._common import Connection, OutputFormat, State
+from ._registry_loading import load_registry
 
 _PANEL = "Connection"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,6 +33,7 @@ __all__ = [
     "Token",
     "User",
     "connection_flags",
+    "registry_of",
 ]
 
 Registry = Annotated[
@@ -38,13 +42,21 @@ Registry = Annotated[
         "--registry",
         "-r",
         envvar="PROTONATS_REGISTRY",
+        metavar="REGISTRY",
         help="Registry as module:attr (e.g. shop_events:EVENTS) or an installed entry point name.",
     ),
 ]
 Debug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
 Format = Annotated[
-    OutputFormat,
-    typer.Option("--format", "-f", help="auto: a table on a terminal, plain text when piped."),
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        case_sensitive=False,
+        show_default=False,
+        help="table, tsv, json or jsonl (default: table on a terminal, tsv when piped).",
+    ),
 ]
 
 
@@ -55,27 +67,46 @@ def _connection(*decls: str, help: str, envvar: str | None = None, **extra: Any)
 
 Server = Annotated[
     str | None,
-    _connection("--server", "-s", envvar="NATS_URL", help="NATS server URL.", show_default=False),
+    _connection(
+        "--server",
+        "-s",
+        envvar="NATS_URL",
+        metavar="URL",
+        help="NATS server URL.",
+        show_default=False,
+    ),
 ]
 Creds = Annotated[
-    Path | None, _connection("--creds", envvar="NATS_CREDS", help="NATS credentials file.")
+    Path | None,
+    _connection("--creds", envvar="NATS_CREDS", metavar="FILE", help="NATS credentials file."),
 ]
-User = Annotated[str | None, _connection("--user", envvar="NATS_USER", help="User name.")]
+User = Annotated[
+    str | None, _connection("--user", envvar="NATS_USER", metavar="NAME", help="User name.")
+]
 Password = Annotated[
-    str | None, _connection("--password", envvar="NATS_PASSWORD", help="Password (--user).")
+    str | None,
+    _connection("--password", envvar="NATS_PASSWORD", metavar="TEXT", help="Password (--user)."),
 ]
-Token = Annotated[str | None, _connection("--token", envvar="NATS_TOKEN", help="Auth token.")]
+Token = Annotated[
+    str | None, _connection("--token", envvar="NATS_TOKEN", metavar="TEXT", help="Auth token.")
+]
 TlsCa = Annotated[
-    Path | None, _connection("--tls-ca", envvar="NATS_CA", help="CA certificate file (PEM).")
+    Path | None,
+    _connection("--tls-ca", envvar="NATS_CA", metavar="FILE", help="CA certificate file (PEM)."),
 ]
 TlsCert = Annotated[
-    Path | None, _connection("--tls-cert", envvar="NATS_CERT", help="Client certificate (PEM).")
+    Path | None,
+    _connection("--tls-cert", envvar="NATS_CERT", metavar="FILE", help="Client certificate (PEM)."),
 ]
 TlsKey = Annotated[
-    Path | None, _connection("--tls-key", envvar="NATS_KEY", help="Client certificate's key.")
+    Path | None,
+    _connection("--tls-key", envvar="NATS_KEY", metavar="FILE", help="Client certificate's key."),
 ]
 TlsHostname = Annotated[
-    str | None, _connection("--tls-hostname", help="Server name to verify the certificate for.")
+    str | None,
+    _connection(
+        "--tls-hostname", metavar="NAME", help="Server name to verify the certificate for."
+    ),
 ]
 _CONNECTION_FLAGS: dict[str, Any] = {
     "server": Server,
@@ -98,14 +129,22 @@ SkipNewer = Annotated[
         help="Skip streams registered by a newer registry version instead of refusing them.",
     ),
 ]
-EventName = Annotated[str, typer.Argument(help="Event name, e.g. user-registered.")]
+EventName = Annotated[
+    str,
+    typer.Argument(metavar="EVENT", help="Event name, e.g. user-registered.", show_default=False),
+]
 
 
 def connection_flags(fn: F) -> F:
     """Give a command the Connection flags (listed before its ``debug``) and pass them to it as
     one keyword argument ``conn``, a ``Connection``."""
+    hints = typing.get_type_hints(fn, include_extras=True)  # resolves string annotations
     signature = inspect.signature(fn)
-    params = [p for p in signature.parameters.values() if p.name != "conn"]
+    params = [
+        p.replace(annotation=hints.get(p.name, p.annotation))
+        for p in signature.parameters.values()
+        if p.name != "conn"
+    ]
     at = next((i for i, p in enumerate(params) if p.name == "debug"), len(params))
     flags = [
         inspect.Parameter(
@@ -117,6 +156,7 @@ def connection_flags(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         conn = Connection(**{name: kwargs.pop(name, None) for name in _CONNECTION_FLAGS})
+        conn.check()  # a usage error before anything else is done
         return fn(*args, conn=conn, **kwargs)
 
     params = [*params[:at], *flags, *params[at:]]
@@ -124,3 +164,9 @@ def connection_flags(fn: F) -> F:
     wrapper.__annotations__ = {p.name: p.annotation for p in params}
     wrapper.__annotations__["return"] = signature.return_annotation
     return wrapper  # type: ignore[return-value]
+
+
+def registry_of(ctx: typer.Context, registry: str | None) -> Events:
+    """The registry of the command's ``--registry``, else of the one before the command name,
+    else the installed one."""
+    return load_registry(registry or State.of(ctx).registry)

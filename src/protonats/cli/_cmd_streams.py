@@ -1,0 +1,76 @@
+"""Commands about the registry's streams: ``ls``, ``plan`` and ``register``."""
+
+import asyncio
+from typing import Annotated, Literal
+
+import typer
+
+from . import _commands
+from ._common import EXIT_CHANGES, CliError, Connection, one_line
+from ._options import Debug, Format, Registry, SkipNewer, connection_flags, registry_of
+
+__all__ = ["ls_command", "plan_command", "register_command"]
+
+
+def ls_command(
+    ctx: typer.Context, registry: Registry = None, fmt: Format = None, debug: Debug = False
+) -> None:
+    """List the registry's events: name, schema, limits and description."""
+    _commands.ls_table(registry_of(ctx, registry)).print(fmt)
+
+
+@connection_flags
+def plan_command(
+    ctx: typer.Context,
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 3 if register would change or refuse anything.")
+    ] = False,
+    skip_newer: SkipNewer = False,
+    registry: Registry = None,
+    fmt: Format = None,
+    debug: Debug = False,
+    *,
+    conn: Connection,
+) -> None:
+    """Show what register would do to each event's stream, changing nothing.
+
+    Per event: create, update (with the changed fields), unchanged, or refused and why.
+    Exits 0, or with --check 3 when anything would be created, updated or is refused.
+    """
+    events = registry_of(ctx, registry)
+    on_newer: Literal["raise", "skip"] = "skip" if skip_newer else "raise"
+    with _commands.status(f"planning {len(events)} events..."):
+        rows = asyncio.run(_commands.plan(events, conn, on_newer=on_newer))
+    _commands.plan_table(rows, "plan").print(fmt)
+    if check and any(row.changing for row in rows):
+        raise typer.Exit(EXIT_CHANGES)
+
+
+@connection_flags
+def register_command(
+    ctx: typer.Context,
+    skip_newer: SkipNewer = False,
+    registry: Registry = None,
+    fmt: Format = None,
+    debug: Debug = False,
+    *,
+    conn: Connection,
+) -> None:
+    """Create missing streams and update changed ones, then print what was done.
+
+    A refused event (a stream protonats does not own, a storage or retention change, a newer
+    registry's stream) does not stop the others; the table is printed, then exit 1.
+    """
+    events = registry_of(ctx, registry)
+    on_newer: Literal["raise", "skip"] = "skip" if skip_newer else "raise"
+    with _commands.status(f"registering {len(events)} events..."):
+        rows, failure = asyncio.run(_commands.register(events, conn, on_newer=on_newer))
+    _commands.plan_table(rows, "register").print(fmt)
+    if failure is not None:
+        refused = [row.event for row in rows if row.action in ("refused", "failed")]
+        if len(refused) > 1:
+            raise CliError(
+                f"{len(refused)} events were not registered ({', '.join(refused)}); "
+                f"the first: {one_line(failure)}"
+            )
+        raise failure
