@@ -13,9 +13,16 @@ from typing import Any
 
 import msgspec
 import msgspec.inspect as mi
-from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
 from ..events._event import Event
+from ..events._json_schema import (
+    WELL_KNOWN,
+    add_message,
+    enum_of,
+    is_map,
+    message_of,
+    synthetic_oneof,
+)
 from ..events._serializers import BytesSerializer
 from ._common import CliError
 from ._json import is_protobuf, is_pydantic
@@ -33,54 +40,6 @@ __all__ = [
 ]
 
 REF = "#/components/schemas/"
-_INT64 = {"type": ["string", "integer"], "format": "int64", "examples": ["0"]}
-_UINT64 = {"type": ["string", "integer"], "format": "uint64", "minimum": 0, "examples": ["0"]}
-_F = FieldDescriptor
-_SCALARS: dict[int, dict[str, Any]] = {
-    _F.TYPE_DOUBLE: {"type": "number"},
-    _F.TYPE_FLOAT: {"type": "number"},
-    _F.TYPE_INT64: _INT64,
-    _F.TYPE_SINT64: _INT64,
-    _F.TYPE_SFIXED64: _INT64,
-    _F.TYPE_UINT64: _UINT64,
-    _F.TYPE_FIXED64: _UINT64,
-    _F.TYPE_INT32: {"type": "integer", "format": "int32"},
-    _F.TYPE_SINT32: {"type": "integer", "format": "int32"},
-    _F.TYPE_SFIXED32: {"type": "integer", "format": "int32"},
-    _F.TYPE_UINT32: {"type": "integer", "format": "uint32", "minimum": 0},
-    _F.TYPE_FIXED32: {"type": "integer", "format": "uint32", "minimum": 0},
-    _F.TYPE_BOOL: {"type": "boolean"},
-    _F.TYPE_STRING: {"type": "string"},
-    _F.TYPE_BYTES: {"type": "string", "contentEncoding": "base64"},
-}
-_SCALAR_NAMES = {
-    getattr(_F, name): name.removeprefix("TYPE_").lower()
-    for name in dir(_F)
-    if name.startswith("TYPE_") and name not in {"TYPE_MESSAGE", "TYPE_ENUM", "TYPE_GROUP"}
-}
-_WELL_KNOWN: dict[str, dict[str, Any]] = {
-    "google.protobuf.Timestamp": {"type": "string", "format": "date-time"},
-    "google.protobuf.Duration": {
-        "type": "string",
-        "pattern": r"^-?[0-9]+(\.[0-9]{1,9})?s$",
-        "examples": ["1.5s"],
-    },
-    "google.protobuf.FieldMask": {"type": "string"},
-    "google.protobuf.Struct": {"type": "object"},
-    "google.protobuf.Value": {},
-    "google.protobuf.ListValue": {"type": "array"},
-    "google.protobuf.Empty": {"type": "object"},
-    "google.protobuf.Any": {"type": "object", "properties": {"@type": {"type": "string"}}},
-    "google.protobuf.DoubleValue": {"type": ["number", "null"]},
-    "google.protobuf.FloatValue": {"type": ["number", "null"]},
-    "google.protobuf.Int64Value": {"type": ["string", "integer", "null"], "format": "int64"},
-    "google.protobuf.UInt64Value": {"type": ["string", "integer", "null"], "format": "uint64"},
-    "google.protobuf.Int32Value": {"type": ["integer", "null"], "format": "int32"},
-    "google.protobuf.UInt32Value": {"type": ["integer", "null"], "format": "uint32"},
-    "google.protobuf.BoolValue": {"type": ["boolean", "null"]},
-    "google.protobuf.StringValue": {"type": ["string", "null"]},
-    "google.protobuf.BytesValue": {"type": ["string", "null"], "contentEncoding": "base64"},
-}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -101,10 +60,10 @@ def event_schemas(events: Iterable[Event[Any]]) -> Schemas:
             payloads[event.name] = {"type": "string", "format": "binary"}
         elif is_protobuf(event.schema):
             full_name = event.schema.DESCRIPTOR.full_name
-            if full_name in _WELL_KNOWN:  # e.g. a Timestamp is a string in JSON
-                payloads[event.name] = dict(_WELL_KNOWN[full_name])
+            if full_name in WELL_KNOWN:  # e.g. a Timestamp is a string in JSON
+                payloads[event.name] = dict(WELL_KNOWN[full_name])
             else:
-                _protobuf(event.schema.DESCRIPTOR, components)
+                add_message(event.schema.DESCRIPTOR, components, REF)
                 payloads[event.name] = {"$ref": REF + full_name}
         elif is_pydantic(event.schema):
             schema = event.schema.model_json_schema(
@@ -177,77 +136,6 @@ def _merge(into: dict[str, Any], new: dict[str, Any], event: Event[Any] | None) 
                 "classes so the AsyncAPI document can tell them apart"
             )
         into[name] = schema
-
-
-def _protobuf(message: Descriptor, components: dict[str, dict[str, Any]]) -> None:
-    """Add ``message`` and every message and enum it uses to ``components``."""
-    if message.full_name in components:
-        return
-    schema: dict[str, Any] = {"title": message.name, "type": "object", "properties": {}}
-    components[message.full_name] = schema  # before the fields: messages may be recursive
-    for field in message.fields:
-        prop = _field_schema(field, components)
-        if field.containing_oneof is not None and not synthetic_oneof(field):
-            prop = {**prop, "description": f"one of {field.containing_oneof.name}"}
-        schema["properties"][field.json_name] = prop
-
-
-def _field_schema(field: FieldDescriptor, components: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    if is_map(field):
-        value = message_of(field).fields_by_name["value"]
-        return {"type": "object", "additionalProperties": _single(value, components)}
-    single = _single(field, components)
-    return {"type": "array", "items": single} if field.is_repeated else single
-
-
-def _single(field: FieldDescriptor, components: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    if field.type == _F.TYPE_ENUM:
-        _enum(enum_of(field), components)
-        return {"$ref": REF + enum_of(field).full_name}
-    if field.type in (_F.TYPE_MESSAGE, _F.TYPE_GROUP):
-        message = message_of(field)
-        known = _WELL_KNOWN.get(message.full_name)
-        if known is not None:
-            return dict(known)
-        _protobuf(message, components)
-        return {"$ref": REF + message.full_name}
-    return dict(_SCALARS[field.type])
-
-
-def message_of(field: FieldDescriptor) -> Descriptor:
-    """The message type of a message (or map) field."""
-    if field.message_type is None:
-        raise TypeError(f"field {field.full_name} is not a message field")
-    return field.message_type
-
-
-def enum_of(field: FieldDescriptor) -> EnumDescriptor:
-    """The enum type of an enum field."""
-    if field.enum_type is None:
-        raise TypeError(f"field {field.full_name} is not an enum field")
-    return field.enum_type
-
-
-def _enum(enum: EnumDescriptor, components: dict[str, dict[str, Any]]) -> None:
-    if enum.full_name == "google.protobuf.NullValue":
-        components.setdefault(enum.full_name, {"type": "null"})
-    else:
-        names = [value.name for value in enum.values]
-        components.setdefault(enum.full_name, {"title": enum.name, "type": "string", "enum": names})
-
-
-def is_map(field: FieldDescriptor) -> bool:
-    return bool(
-        field.type == _F.TYPE_MESSAGE
-        and field.is_repeated
-        and message_of(field).GetOptions().map_entry
-    )
-
-
-def synthetic_oneof(field: FieldDescriptor) -> bool:
-    """Whether the field's oneof is the one proto3 ``optional`` makes (not a real choice)."""
-    oneof = field.containing_oneof
-    return oneof is not None and len(oneof.fields) == 1 and oneof.name == f"_{field.name}"
 
 
 def resolve(schema: dict[str, Any], components: dict[str, dict[str, Any]]) -> dict[str, Any]:
