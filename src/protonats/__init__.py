@@ -11,12 +11,15 @@ from ._errors import (
     InvalidEventNameError,
     InvalidLimitsError,
     JetStreamError,
+    LedgerError,
     MessageRejectedError,
     MessageTooLargeError,
     MessageTypeError,
     NewerRegistryError,
     NoStreamError,
     ProtonatsError,
+    RegisterLockTimeoutError,
+    SchemaIncompatibleError,
     StreamConfigError,
     StreamExistsError,
     UnknownEventError,
@@ -35,6 +38,7 @@ from .events._serializers import (
 from .jetstream._config import Action, FieldChange, StreamPlan, stream_config
 from .jetstream._connected import ConnectedEvents
 from .jetstream._consume import ConsumerOptions, Delivery
+from .jetstream._ledger import LedgerEntry, LedgerLimits, LedgerRevision, LedgerSchema
 from .jetstream._publish import Ack
 
 __all__ = [
@@ -59,6 +63,11 @@ __all__ = [
     "InvalidLimitsError",
     "JSONSerializer",
     "JetStreamError",
+    "LedgerEntry",
+    "LedgerError",
+    "LedgerLimits",
+    "LedgerRevision",
+    "LedgerSchema",
     "Limits",
     "MessageRejectedError",
     "MessageTooLargeError",
@@ -68,7 +77,9 @@ __all__ = [
     "ProtobufSerializer",
     "ProtonatsError",
     "PydanticSerializer",
+    "RegisterLockTimeoutError",
     "Retention",
+    "SchemaIncompatibleError",
     "Serializer",
     "Storage",
     "StreamConfigError",

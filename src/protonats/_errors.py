@@ -18,10 +18,13 @@
     │   ├── MessageRejectedError (JetStreamError)  the stream refused to store it
     │   └── BatchEmitError                   some messages of emit_many failed
     ├── DecodeError (ValueError)             a payload does not decode with the event's schema
+    ├── SchemaIncompatibleError (ValueError) register: the schema cannot read what the ledger's did
     └── JetStreamError                       the server refused a JetStream API call
         ├── StreamConfigError                register would change what JetStream cannot change
         │   └── NewerRegistryError           the stream was written by a newer registry version
-        └── StreamExistsError                the stream or its subjects belong to something else
+        ├── StreamExistsError                the stream or its subjects belong to something else
+        └── LedgerError                      the schema ledger (KV bucket) cannot be read or written
+            └── RegisterLockTimeoutError (TimeoutError)  another register held the lock too long
 
 ``JetStreamError`` keeps the server's ``code``, ``err_code`` and ``description``.
 """
@@ -42,12 +45,15 @@ __all__ = [
     "InvalidEventNameError",
     "InvalidLimitsError",
     "JetStreamError",
+    "LedgerError",
     "MessageRejectedError",
     "MessageTooLargeError",
     "MessageTypeError",
     "NewerRegistryError",
     "NoStreamError",
     "ProtonatsError",
+    "RegisterLockTimeoutError",
+    "SchemaIncompatibleError",
     "StreamConfigError",
     "StreamExistsError",
     "UnknownEventError",
@@ -249,3 +255,43 @@ class MessageRejectedError(EmitError, JetStreamError):
     Likely causes: a full stream with ``Discard.NEW``, a message over the stream's max size
     (set by another registry), or a wrong expected stream.
     """
+
+
+class LedgerError(JetStreamError):
+    """The schema ledger (the ``protonats-registry`` KV bucket) cannot be read or written.
+
+    Likely causes: no permission on ``$KV.protonats-registry.>`` or ``KV_protonats-registry``,
+    a nats-server older than 2.11 (no per-message TTL), JetStream unavailable.
+    """
+
+
+class RegisterLockTimeoutError(LedgerError, TimeoutError):
+    """Another ``register`` held the registry lock for longer than this one would wait.
+
+    A crashed registrant's lock expires on its own (its TTL); a live one renews it. Retry, or
+    raise ``lock_timeout``.
+    """
+
+
+class SchemaIncompatibleError(ProtonatsError, ValueError):
+    """``register`` refused a schema that cannot read what the ledger's current schema wrote.
+
+    ``event``, ``field`` and ``rule`` say what is wrong; ``problems`` lists every finding.
+    Fix the schema (reserve removed numbers, add a new field instead of changing a type), or
+    register with ``allow_incompatible=True`` (``--allow-incompatible``) on purpose.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        event: str,
+        field: str | None,
+        rule: str,
+        problems: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message)
+        self.event = event
+        self.field = field
+        self.rule = rule
+        self.problems = list(problems)

@@ -20,7 +20,7 @@ from ..v1 import options_pb2
 from ._decls import DeclaredLimits, EventDecl, FieldShape, ImageDecls, Location, Schema
 from ._images import BuildError
 
-__all__ = ["DEFAULT_EXTENSION_NUMBER", "EXTENSION_FULL_NAME", "read_image"]
+__all__ = ["DEFAULT_EXTENSION_NUMBER", "EXTENSION_FULL_NAME", "message_schema", "read_image"]
 
 # The option is read from the serialized ``MessageOptions`` bytes under the extension number
 # the image itself declares for ``protonats.v1.event``. So an image parsed without the extension
@@ -52,6 +52,12 @@ def read_image(data: bytes, paths: Mapping[str, str] | None = None) -> ImageDecl
         raise BuildError(f"not a buf image or FileDescriptorSet: {exc}") from exc
     reader = _Reader(fds, paths or {})
     return reader.read()
+
+
+def message_schema(data: bytes, full_name: str) -> Schema:
+    """The wire shape of message ``full_name`` in a serialized ``FileDescriptorSet``; the
+    message needs no event option (the schema ledger compares its descriptor sets this way)."""
+    return _Reader(descriptor_pb2.FileDescriptorSet.FromString(data), {}).schema(full_name)
 
 
 class _Reader:

@@ -28,6 +28,8 @@ from .._errors import (
 from ..events._event import Event
 from ._config import StreamPlan
 from ._consume import ConsumerOptions, Delivery, iterate_deliveries
+from ._ledger import LedgerEntry, LedgerRevision
+from ._ledger_kv import LedgerStore
 from ._publish import Ack, AckInbox
 from ._register import OnNewer, plan_events, register_events
 
@@ -77,20 +79,36 @@ class ConnectedEvents:
         self._inbox = AckInbox(nc)
         self._routes = {e.name: _Route(e, nc.max_payload) for e in events}
 
-    async def plan(self, *, on_newer: OnNewer = "raise") -> list[StreamPlan]:
+    async def plan(
+        self, *, on_newer: OnNewer = "raise", allow_incompatible: bool = False
+    ) -> list[StreamPlan]:
         """What ``register()`` would do to each event's stream; changes nothing."""
         return await plan_events(
-            self.js, self.events, version=self.events.version, on_newer=on_newer
+            self.js,
+            self.events,
+            version=self.events.version,
+            on_newer=on_newer,
+            allow_incompatible=allow_incompatible,
         )
 
     async def register(
-        self, *, create: bool = True, update: bool = True, on_newer: OnNewer = "raise"
+        self,
+        *,
+        create: bool = True,
+        update: bool = True,
+        on_newer: OnNewer = "raise",
+        allow_incompatible: bool = False,
+        lock_timeout: float = 60.0,
     ) -> list[StreamPlan]:
         """Create missing streams and update changed ones; return what was done per event.
 
         Unchanged streams are not touched. Refuses (``StreamExistsError``/``StreamConfigError``)
         a stream protonats does not own, a storage or retention change, and reverting a stream
         registered by a newer registry version (``on_newer="skip"`` skips those instead).
+        Records every event in the schema ledger (KV bucket ``protonats-registry``) and refuses
+        a schema that cannot read the ledger's (``SchemaIncompatibleError``) unless
+        ``allow_incompatible``. Runs under the ledger's register lock, waiting for another
+        registrant at most ``lock_timeout`` seconds.
         """
         return await register_events(
             self.js,
@@ -99,7 +117,26 @@ class ConnectedEvents:
             create=create,
             update=update,
             on_newer=on_newer,
+            allow_incompatible=allow_incompatible,
+            lock_timeout=lock_timeout,
         )
+
+    async def ledger(self, name: str) -> LedgerEntry | None:
+        """Event ``name``'s current entry in the server's schema ledger; None if never
+        registered. Any event on the server, not only this registry's."""
+        store = await LedgerStore.open(self.js)
+        found = await store.get(name) if store is not None else None
+        return found.entry if found is not None else None
+
+    async def ledger_history(self, name: str) -> list[LedgerRevision]:
+        """Every kept revision (up to 64) of event ``name``'s ledger entry, oldest first."""
+        store = await LedgerStore.open(self.js)
+        return await store.history(name) if store is not None else []
+
+    async def ledger_entries(self) -> list[LedgerEntry]:
+        """The current ledger entry of every event registered on the server, by name."""
+        store = await LedgerStore.open(self.js)
+        return [r.entry for r in await store.entries()] if store is not None else []
 
     def _route(self, event: Event[Any]) -> _Route:
         route = self._routes.get(event.name)

@@ -14,6 +14,8 @@ from nats.js import errors as js_errors
 from .._errors import JetStreamError, StreamConfigError, StreamExistsError
 from ..events._event import Event
 from ._config import Action, StreamPlan, plan_stream, stream_config
+from ._ledger_kv import LedgerStore, RegisterLock
+from ._ledger_step import LedgerStep
 
 __all__ = ["OnNewer", "plan_events", "register_events"]
 
@@ -24,6 +26,7 @@ _STREAM_NOT_FOUND = 10059
 _STREAM_NAME_IN_USE = 10058
 _SUBJECTS_OVERLAP = 10065
 _PARALLEL = 16
+_RECORDED = (Action.CREATE, Action.UPDATE, Action.UNCHANGED)
 
 
 async def plan_events(
@@ -32,12 +35,17 @@ async def plan_events(
     *,
     version: str | None,
     on_newer: OnNewer = "raise",
+    allow_incompatible: bool = False,
 ) -> list[StreamPlan]:
     """What ``register`` would do for each event, in order; changes nothing."""
     limit = asyncio.Semaphore(_PARALLEL)
+    ledger = LedgerStep(await LedgerStore.open(js), version, allow_incompatible=allow_incompatible)
 
     async def one(event: Event[Any]) -> StreamPlan:
         async with limit:
+            refusal = (await ledger.prepare(event)).refusal
+            if refusal is not None:
+                return StreamPlan(event.name, event.stream_name, Action.REFUSED, error=refusal)
             desired = stream_config(event, version=version)
             return plan_stream(event, desired, await _current(js, event), on_newer=on_newer)
 
@@ -52,19 +60,34 @@ async def register_events(
     create: bool = True,
     update: bool = True,
     on_newer: OnNewer = "raise",
+    allow_incompatible: bool = False,
+    lock_timeout: float = 60.0,
 ) -> list[StreamPlan]:
     """Apply the plan of every event; raise the first refusal after applying all the others.
 
-    Safe to run from many processes at once: a stream created by another process between our
-    look and our create is looked at again, and is then unchanged.
+    Safe to run from many processes at once: everything happens under the ledger's register
+    lock, so each event's look-compare-write of its stream and ledger entry is atomic.
     """
+    events = list(events)
+    replicas = max((e.limits.replicas or 1 for e in events), default=1)
+    store = await LedgerStore.ensure(js, replicas=replicas)
+    ledger = LedgerStep(store, version, allow_incompatible=allow_incompatible)
     limit = asyncio.Semaphore(_PARALLEL)
+    async with store.lock(wait=lock_timeout) as lock:
 
-    async def one(event: Event[Any]) -> StreamPlan:
-        async with limit:
-            return await _register_one(js, event, version, create, update, on_newer)
+        async def one(event: Event[Any]) -> StreamPlan:
+            async with limit:
+                prepared = await ledger.prepare(event)
+                if prepared.refusal is not None:
+                    error = prepared.refusal
+                    return StreamPlan(event.name, event.stream_name, Action.REFUSED, error=error)
+                plan = await _register_one(js, event, version, create, update, on_newer, lock)
+                if plan.action in _RECORDED:
+                    lock.check(f"record event {event.name!r} in the ledger")
+                    await ledger.record(prepared)
+                return plan
 
-    plans = list(await asyncio.gather(*(one(e) for e in events)))
+        plans = list(await asyncio.gather(*(one(e) for e in events)))
     for plan in plans:
         if plan.action is Action.SKIPPED and plan.error is not None:
             warnings.warn(str(plan.error), UserWarning, stacklevel=3)
@@ -85,6 +108,7 @@ async def _register_one(
     create: bool,
     update: bool,
     on_newer: OnNewer,
+    lock: RegisterLock,
 ) -> StreamPlan:
     desired = stream_config(event, version=version)
     for _attempt in range(3):
@@ -92,6 +116,7 @@ async def _register_one(
         if plan.action is Action.CREATE:
             if not create:
                 return _skipped(plan)
+            lock.check(f"create stream {event.stream_name!r}")
             try:
                 await js.add_stream(desired)
             except js_errors.APIError as exc:
@@ -103,6 +128,7 @@ async def _register_one(
         elif plan.action is Action.UPDATE:
             if not update:
                 return _skipped(plan)
+            lock.check(f"update stream {event.stream_name!r}")
             try:
                 await js.update_stream(desired)
             except js_errors.APIError as exc:

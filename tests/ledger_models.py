@@ -1,0 +1,57 @@
+"""Protobuf message classes built at run time, so one test can hold two versions of a message
+with the same full name (each in its own descriptor pool), as two deployments would."""
+
+from __future__ import annotations
+
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, timestamp_pb2
+from google.protobuf.message import Message
+
+F = descriptor_pb2.FieldDescriptorProto
+
+FieldSpec = tuple[str, int, int] | tuple[str, int, int, int] | tuple[str, int, int, int, str]
+"""(name, number, type[, label[, type_name]])."""
+
+
+def proto_message(
+    full_name: str,
+    *fields: FieldSpec,
+    reserved: tuple[int, ...] = (),
+    file: str | None = None,
+) -> type[Message]:
+    """A message class ``full_name`` with ``fields``, in a fresh pool; may use Timestamp."""
+    package, _, name = full_name.rpartition(".")
+    proto = descriptor_pb2.FileDescriptorProto(
+        name=file or f"{full_name.replace('.', '/')}.proto", package=package, syntax="proto3"
+    )
+    proto.dependency.append("google/protobuf/timestamp.proto")
+    message = proto.message_type.add(name=name)
+    for spec in fields:
+        field_name, number, kind = spec[0], spec[1], spec[2]
+        label = spec[3] if len(spec) > 3 else F.LABEL_OPTIONAL  # type: ignore[misc]
+        field = message.field.add(name=field_name, number=number, type=kind, label=label)
+        if len(spec) > 4:
+            field.type_name = spec[4]  # type: ignore[misc]
+        field.json_name = _camel(field_name)
+    for number in reserved:
+        message.reserved_range.add(start=number, end=number + 1)
+    pool = descriptor_pool.DescriptorPool()
+    timestamp = descriptor_pb2.FileDescriptorProto()
+    timestamp_pb2.DESCRIPTOR.CopyToProto(timestamp)
+    pool.Add(timestamp)
+    pool.Add(proto)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName(full_name))
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def user_v1() -> type[Message]:
+    """``ledger.v1.UserRegistered``: user_id (1), email (2), registered_at (3, Timestamp)."""
+    return proto_message(
+        "ledger.v1.UserRegistered",
+        ("user_id", 1, F.TYPE_STRING),
+        ("email", 2, F.TYPE_STRING),
+        ("registered_at", 3, F.TYPE_MESSAGE, F.LABEL_OPTIONAL, ".google.protobuf.Timestamp"),
+    )
