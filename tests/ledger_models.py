@@ -27,10 +27,10 @@ def proto_message(
     message = proto.message_type.add(name=name)
     for spec in fields:
         field_name, number, kind = spec[0], spec[1], spec[2]
-        label = spec[3] if len(spec) > 3 else F.LABEL_OPTIONAL  # type: ignore[misc]
+        label = spec[3] if len(spec) > 3 else F.LABEL_OPTIONAL
         field = message.field.add(name=field_name, number=number, type=kind, label=label)
         if len(spec) > 4:
-            field.type_name = spec[4]  # type: ignore[misc]
+            field.type_name = spec[4]
         field.json_name = _camel(field_name)
     for number in reserved:
         message.reserved_range.add(start=number, end=number + 1)

@@ -1,7 +1,7 @@
 """Can the schema being registered read what the ledger's current schema wrote?
 
 Protobuf schemas are compared with the rules of ``protonats breaking``'s
-EVENT_SCHEMA_INCOMPATIBLE (``breaking._schema_compat``: fields matched by number, removed
+EVENT_SCHEMA_INCOMPATIBLE (``checks._schema_compat``: fields matched by number, removed
 without reserving, wire-incompatible type, repeated/singular, new required), on the shapes read
 from both descriptor sets. JSON schemas are compared by their top-level properties: a new
 required field, a field made required, or a field whose type no longer admits the old values.
@@ -62,9 +62,9 @@ def _protobuf_problems(
 ) -> list[tuple[str | None, str]]:
     # The breaking gate's rules, on descriptor shapes; imported here so that a service that
     # never registers does not load them.
-    from ..breaking._decls import Location
-    from ..breaking._image_events import message_schema
-    from ..breaking._schema_compat import schema_problems
+    from ..checks._decls import Location
+    from ..checks._image_events import message_schema
+    from ..checks._schema_compat import schema_problems
 
     def shape(schema: LedgerSchema) -> Any:
         return message_schema(base64.b64decode(schema.descriptor_set or ""), schema.name)
