@@ -11,14 +11,18 @@ from protonats import (
     Action,
     Discard,
     Event,
+    FieldChange,
+    JetStreamError,
     Limits,
     NewerRegistryError,
     Retention,
     Storage,
     StreamConfigError,
     StreamExistsError,
+    StreamPlan,
     stream_config,
 )
+from protonats.cli._commands import plan_table
 from protonats.jetstream._config import plan_stream
 
 from .models import User
@@ -158,3 +162,28 @@ def test_older_registry_with_same_config_is_a_no_op() -> None:
     newer = stream_config(EVENT, version="2.0.0")
     plan = plan_stream(EVENT, stream_config(EVENT, version="1.0.0"), _server_view(newer))
     assert plan.action is Action.UNCHANGED
+
+
+def test_actions_that_leave_the_stream_different() -> None:
+    """``plan --check`` fails on these; ``register`` reports FAILED for what it could not do."""
+    assert {a for a in Action if a.differs} == {
+        Action.CREATE,
+        Action.UPDATE,
+        Action.REFUSED,
+        Action.FAILED,
+    }
+
+
+def test_plan_table_shows_each_outcome_with_its_error() -> None:
+    change = FieldChange("max_age", 0, 3600 * 1_000_000_000)
+    rows = [
+        StreamPlan("a", "a", Action.UPDATE, (change,)),
+        StreamPlan("b", "b", Action.FAILED, (change,), JetStreamError("not applied", event="b")),
+    ]
+    table = plan_table(rows, "register")
+    assert table.rows == [
+        ["a", "update", "max_age: unlimited -> 1 h"],
+        ["b", "failed", "not applied [max_age: unlimited -> 1 h]"],
+    ]
+    assert [r["action"] for r in table.records] == ["update", "failed"]
+    assert table.records[1]["error"] == "not applied"

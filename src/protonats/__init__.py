@@ -36,10 +36,12 @@ from .events._serializers import (
     Serializer,
 )
 from .jetstream._config import Action, FieldChange, StreamPlan, stream_config
+from .jetstream._connect import ConnectContext
 from .jetstream._connected import ConnectedEvents
 from .jetstream._consume import ConsumerOptions, Delivery
 from .jetstream._ledger import LedgerEntry, LedgerLimits, LedgerRevision, LedgerSchema
 from .jetstream._publish import Ack
+from .jetstream._register import OnNewer
 
 __all__ = [
     "Ack",
@@ -47,6 +49,7 @@ __all__ = [
     "Action",
     "BatchEmitError",
     "BytesSerializer",
+    "ConnectContext",
     "ConnectError",
     "ConnectedEvents",
     "ConsumerOptions",
@@ -74,6 +77,7 @@ __all__ = [
     "MessageTypeError",
     "NewerRegistryError",
     "NoStreamError",
+    "OnNewer",
     "ProtobufSerializer",
     "ProtonatsError",
     "PydanticSerializer",

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from ..jetstream._config import Action
 from . import _commands
 from ._common import EXIT_CHANGES, CliError, Connection, one_line
 from ._options import Debug, Format, Registry, SkipNewer, connection_flags, registry_of
@@ -42,7 +43,7 @@ def plan_command(
     with _commands.status(f"planning {len(events)} events..."):
         rows = asyncio.run(_commands.plan(events, conn, on_newer=on_newer))
     _commands.plan_table(rows, "plan").print(fmt)
-    if check and any(row.changing for row in rows):
+    if check and any(row.action.differs for row in rows):
         raise typer.Exit(EXIT_CHANGES)
 
 
@@ -67,7 +68,7 @@ def register_command(
         rows, failure = asyncio.run(_commands.register(events, conn, on_newer=on_newer))
     _commands.plan_table(rows, "register").print(fmt)
     if failure is not None:
-        refused = [row.event for row in rows if row.action in ("refused", "failed")]
+        refused = [row.event for row in rows if row.action in (Action.REFUSED, Action.FAILED)]
         if len(refused) > 1:
             raise CliError(
                 f"{len(refused)} events were not registered ({', '.join(refused)}); "

@@ -6,13 +6,13 @@ import contextlib
 import dataclasses
 import json
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
-from .._errors import DecodeError, ProtonatsError
+from .._errors import DecodeError, JetStreamError, ProtonatsError
 from ..events._event import Event
 from ..events._registry import Events
-from ..jetstream._config import Action, FieldChange, StreamPlan
+from ..jetstream._config import Action, StreamPlan
 from ..jetstream._connected import ConnectedEvents
 from ..jetstream._publish import Ack
 from ..jetstream._register import OnNewer
@@ -21,7 +21,6 @@ from ._human import change_text, limits_text
 from ._json import message_from_json, message_to_json
 
 __all__ = [
-    "PlanRow",
     "Progress",
     "ack_table",
     "emit",
@@ -32,9 +31,6 @@ __all__ = [
     "status",
     "tail",
 ]
-
-_CHANGING = frozenset({Action.CREATE.value, Action.UPDATE.value, Action.REFUSED.value})
-
 
 Progress = Callable[[str], None]
 
@@ -88,44 +84,24 @@ def ls_table(events: Events) -> Table:
     return Table(title, ["EVENT", "SCHEMA", "LIMITS", "DESCRIPTION"], rows, records)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class PlanRow:
-    """What register does (or did, or would do) to one event's stream, for printing."""
-
-    event: str
-    stream: str
-    action: str
-    changes: tuple[FieldChange, ...] = ()
-    error: str | None = None
-
-    @classmethod
-    def of(cls, plan: StreamPlan, action: str | None = None) -> PlanRow:
-        error = None if plan.error is None else one_line(plan.error)
-        return cls(plan.event, plan.stream, action or plan.action.value, plan.changes, error)
-
-    @property
-    def changing(self) -> bool:
-        """Whether register would create, update or refuse (``plan --check`` fails)."""
-        return self.action in _CHANGING
-
-
-def plan_table(rows: list[PlanRow], title: str) -> Table:
+def plan_table(rows: Sequence[StreamPlan], title: str) -> Table:
     """The plan (or what register did) per event, with changes in human units."""
     cells = []
     for row in rows:
         details = "; ".join(change_text(c) for c in row.changes if c.field != "metadata")
         meta = [change_text(c) for c in row.changes if c.field == "metadata"]
         details = "; ".join(part for part in (details, *meta) if part)
-        if row.error:
-            details = f"{row.error}" if not details else f"{row.error} [{details}]"
-        cells.append([row.event, row.action, details])
+        error = None if row.error is None else one_line(row.error)
+        if error:
+            details = error if not details else f"{error} [{details}]"
+        cells.append([row.event, row.action.value, details])
     records = [
         {
             "event": r.event,
             "stream": r.stream,
-            "action": r.action,
+            "action": r.action.value,
             "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in r.changes],
-            "error": r.error,
+            "error": None if r.error is None else one_line(r.error),
         }
         for r in rows
     ]
@@ -138,15 +114,15 @@ async def _connect(events: Events, connection: Connection) -> AsyncIterator[Conn
         yield conn
 
 
-async def plan(events: Events, connection: Connection, *, on_newer: OnNewer) -> list[PlanRow]:
+async def plan(events: Events, connection: Connection, *, on_newer: OnNewer) -> list[StreamPlan]:
     """What ``register`` would do for every event; changes nothing on the server."""
     async with _connect(events, connection) as conn:
-        return [PlanRow.of(p) for p in await conn.plan(on_newer=on_newer)]
+        return await conn.plan(on_newer=on_newer)
 
 
 async def register(
     events: Events, connection: Connection, *, on_newer: OnNewer
-) -> tuple[list[PlanRow], ProtonatsError | None]:
+) -> tuple[list[StreamPlan], ProtonatsError | None]:
     """Register every event; return what was done, and the refusal that failed it, if any.
 
     When register refuses an event it still applies the others, so the rows are rebuilt from
@@ -155,7 +131,7 @@ async def register(
     async with _connect(events, connection) as conn:
         before = {p.event: p for p in await conn.plan(on_newer=on_newer)}
         try:
-            return [PlanRow.of(p) for p in await conn.register(on_newer=on_newer)], None
+            return await conn.register(on_newer=on_newer), None
         except ProtonatsError as exc:
             failure = exc
         after = await conn.plan(on_newer=on_newer)
@@ -163,12 +139,13 @@ async def register(
     for now in after:
         was = before[now.event]
         if now.action is Action.REFUSED or was.action not in (Action.CREATE, Action.UPDATE):
-            rows.append(PlanRow.of(now))
+            rows.append(now)
         elif now.action is Action.UNCHANGED:
-            rows.append(PlanRow.of(was))  # applied
+            rows.append(was)  # applied
         else:
-            why = str(failure) if getattr(failure, "event", None) == now.event else None
-            rows.append(PlanRow(now.event, now.stream, "failed", now.changes, why or "not applied"))
+            own = getattr(failure, "event", None) == now.event
+            why = failure if own else JetStreamError("not applied", event=now.event)
+            rows.append(StreamPlan(now.event, now.stream, Action.FAILED, now.changes, why))
     return rows, failure
 
 

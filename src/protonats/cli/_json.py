@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import sys
 from typing import Any
 
 import msgspec
@@ -17,6 +16,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from ..events._event import Event
+from ..events._serializers import is_pydantic
 from ._common import CliError, one_line
 
 __all__ = ["is_protobuf", "is_pydantic", "message_from_json", "message_to_json"]
@@ -28,14 +28,6 @@ _MSGSPEC_AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DO
 def is_protobuf(schema: Any) -> bool:
     """Whether ``schema`` is a generated protobuf message class."""
     return isinstance(schema, type) and issubclass(schema, Message)
-
-
-def is_pydantic(schema: Any) -> bool:
-    """Whether ``schema`` is a pydantic v2 model class (without importing pydantic)."""
-    pydantic = sys.modules.get("pydantic")
-    return (
-        pydantic is not None and isinstance(schema, type) and issubclass(schema, pydantic.BaseModel)
-    )
 
 
 def message_from_json(event: Event[Any], text: str) -> Any:

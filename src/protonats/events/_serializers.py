@@ -19,6 +19,7 @@ __all__ = [
     "ProtobufSerializer",
     "PydanticSerializer",
     "Serializer",
+    "is_pydantic",
     "pick_serializer",
 ]
 
@@ -114,7 +115,7 @@ def pick_serializer(schema: Any) -> Serializer[Any]:
             return ProtobufSerializer(schema)
         if schema is bytes:
             return BytesSerializer()
-        if _is_pydantic_model(schema):
+        if is_pydantic(schema):
             return PydanticSerializer(schema)
         if (
             dataclasses.is_dataclass(schema)
@@ -150,9 +151,12 @@ def schema_full_name(schema: Any) -> str:
     return repr(schema)
 
 
-def _is_pydantic_model(schema: type) -> bool:
+def is_pydantic(schema: Any) -> bool:
+    """Whether ``schema`` is a pydantic v2 model class (without importing pydantic)."""
     pydantic = sys.modules.get("pydantic")
-    return pydantic is not None and issubclass(schema, pydantic.BaseModel)
+    return (
+        pydantic is not None and isinstance(schema, type) and issubclass(schema, pydantic.BaseModel)
+    )
 
 
 def _json(schema: Any) -> Serializer[Any]:

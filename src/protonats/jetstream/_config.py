@@ -47,10 +47,26 @@ class Action(enum.StrEnum):
     """What ``register`` does (or would do) to one event's stream."""
 
     CREATE = "create"
+    """The stream is missing: create it."""
     UPDATE = "update"
+    """The stream differs in what JetStream can change: update it (``changes`` say what)."""
     UNCHANGED = "unchanged"
+    """The stream matches the declaration."""
     REFUSED = "refused"
+    """protonats will not touch the stream; ``error`` says why and what to do."""
     SKIPPED = "skipped"
+    """Left alone on request (``create=False``, ``update=False``, ``on_newer="skip"``)."""
+    FAILED = "failed"
+    """``register`` tried to create or update it and did not; ``error`` says why."""
+
+    @property
+    def differs(self) -> bool:
+        """Whether the stream does not match the declaration after this outcome (what
+        ``protonats plan --check`` fails on): create, update, refused or failed."""
+        return self in _DIFFERS
+
+
+_DIFFERS = frozenset({Action.CREATE, Action.UPDATE, Action.REFUSED, Action.FAILED})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
