@@ -2,8 +2,10 @@
 
 from ._errors import (
     AckTimeoutError,
+    ActorDeclarationError,
     BatchEmitError,
     ConnectError,
+    ConsumerConfigError,
     DecodeError,
     EmitError,
     EventDeclarationError,
@@ -25,6 +27,11 @@ from ._errors import (
     UnknownEventError,
     UnsupportedSchemaError,
 )
+from .actors._actor import Actor
+from .actors._config import ConsumerPlan
+from .actors._connected import ConnectedActors
+from .actors._middleware import Context, ErrorContext, Middleware, OkContext
+from .actors._registry import Actors
 from .events._event import Event
 from .events._limits import Discard, Limits, Retention, Storage
 from .events._registry import Events
@@ -47,16 +54,24 @@ __all__ = [
     "Ack",
     "AckTimeoutError",
     "Action",
+    "Actor",
+    "ActorDeclarationError",
+    "Actors",
     "BatchEmitError",
     "BytesSerializer",
     "ConnectContext",
     "ConnectError",
+    "ConnectedActors",
     "ConnectedEvents",
+    "ConsumerConfigError",
     "ConsumerOptions",
+    "ConsumerPlan",
+    "Context",
     "DecodeError",
     "Delivery",
     "Discard",
     "EmitError",
+    "ErrorContext",
     "Event",
     "EventDeclarationError",
     "Events",
@@ -75,8 +90,10 @@ __all__ = [
     "MessageRejectedError",
     "MessageTooLargeError",
     "MessageTypeError",
+    "Middleware",
     "NewerRegistryError",
     "NoStreamError",
+    "OkContext",
     "OnNewer",
     "ProtobufSerializer",
     "ProtonatsError",

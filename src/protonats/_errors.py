@@ -7,6 +7,7 @@
     │   ├── InvalidEventNameError            name breaks the kebab-case rule
     │   ├── InvalidDescriptionError          description too long
     │   └── InvalidLimitsError               a limit is negative, too small, or inconsistent
+    ├── ActorDeclarationError (ValueError)   an Actor or Actors is declared wrong
     ├── UnsupportedSchemaError (TypeError)   no serializer knows the schema
     ├── ConnectError                         the NATS server cannot be reached
     ├── EmitError                            a message was not stored
@@ -21,7 +22,8 @@
     ├── SchemaIncompatibleError (ValueError) register: the schema cannot read what the ledger's did
     └── JetStreamError                       the server refused a JetStream API call
         ├── StreamConfigError                register would change what JetStream cannot change
-        │   └── NewerRegistryError           the stream was written by a newer registry version
+        │   ├── NewerRegistryError           the stream was written by a newer registry version
+        │   └── ConsumerConfigError          an actor's consumer cannot be made to match
         ├── StreamExistsError                the stream or its subjects belong to something else
         └── LedgerError                      the schema ledger (KV bucket) cannot be read or written
             └── RegisterLockTimeoutError (TimeoutError)  another register held the lock too long
@@ -36,8 +38,10 @@ from typing import Any
 
 __all__ = [
     "AckTimeoutError",
+    "ActorDeclarationError",
     "BatchEmitError",
     "ConnectError",
+    "ConsumerConfigError",
     "DecodeError",
     "EmitError",
     "EventDeclarationError",
@@ -117,6 +121,10 @@ class InvalidLimitsError(EventDeclarationError):
         self.field = field
         self.value = value
         self.reason = reason
+
+
+class ActorDeclarationError(ProtonatsError, ValueError):
+    """An ``Actor``, ``Actors`` or ``listen()`` option is wrong; raised before anything runs."""
 
 
 class UnsupportedSchemaError(ProtonatsError, TypeError):
@@ -295,3 +303,11 @@ class SchemaIncompatibleError(ProtonatsError, ValueError):
         self.field = field
         self.rule = rule
         self.problems = list(problems)
+
+
+class ConsumerConfigError(StreamConfigError):
+    """An actor's durable consumer exists with a config ``register`` may not or cannot change.
+
+    Likely causes: a consumer of that name made by hand or by ``consume()`` (protonats never
+    takes it over), or a field JetStream cannot edit. ``field``, ``old`` and ``new`` say what.
+    """

@@ -10,10 +10,18 @@ from collections.abc import Mapping
 
 __all__ = [
     "CONTENT_TYPE",
+    "DEAD_ACTOR",
+    "DEAD_ATTEMPTS",
+    "DEAD_ERROR",
+    "DEAD_ERROR_TYPE",
+    "DEAD_REASON",
+    "DEAD_SEQ",
+    "DEAD_UID",
     "EXPECTED_STREAM",
     "MSG_ID",
     "RESERVED",
     "SCHEMA",
+    "TRACEPARENT",
     "TRACE_ID",
     "header_size",
 ]
@@ -29,6 +37,25 @@ MSG_ID = "Nats-Msg-Id"
 """The emit's ``uid``: a message with a repeated id is stored once within the duplicate window."""
 TRACE_ID = "Protonats-Trace-Id"
 """The emit's ``trace_id``, for correlating messages across services."""
+
+TRACEPARENT = "traceparent"
+"""W3C trace context of the span that emitted the message (set when OpenTelemetry is active)."""
+
+# Dead letters (``<event>-dead`` streams): the original headers, plus why the message died.
+DEAD_ACTOR = "Protonats-Dead-Actor"
+"""The actor (durable consumer) that gave up on the message."""
+DEAD_ATTEMPTS = "Protonats-Dead-Attempts"
+"""Deliveries of the message to that actor, the last included."""
+DEAD_REASON = "Protonats-Dead-Reason"
+"""``attempts-used-up`` or ``undecodable``."""
+DEAD_ERROR_TYPE = "Protonats-Dead-Error-Type"
+"""Qualified type of the last error (``builtins.ValueError``)."""
+DEAD_ERROR = "Protonats-Dead-Error"
+"""The last error's message, on one line, at most 1024 characters."""
+DEAD_SEQ = "Protonats-Dead-Seq"
+"""Sequence of the original message in the event's stream."""
+DEAD_UID = "Protonats-Dead-Uid"
+"""The original ``Nats-Msg-Id``, if the message had one; replay sends it again."""
 
 RESERVED = frozenset({CONTENT_TYPE, SCHEMA, EXPECTED_STREAM, MSG_ID, TRACE_ID})
 """Headers protonats sets itself; user headers may not override them."""

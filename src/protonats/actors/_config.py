@@ -1,0 +1,264 @@
+"""Pure mappings of actors to JetStream configs, the plans to get there, and dead-letter headers.
+
+Nothing here talks to a server, so every rule of ``Actors.register()`` is unit-tested without
+one. Dead letters of event ``x`` live in stream ``x-dead`` on subject ``x.dead``: an event
+subject never has a dot, so no event's messages can land there, and a stream ``x-dead`` that
+protonats did not create for the dead letters of ``x`` (say, an event named ``x-dead``) is
+refused, never taken over.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from nats.js import api
+
+from .. import _wire
+from .._errors import ConsumerConfigError, ProtonatsError, StreamConfigError, StreamExistsError
+from ..events._event import Event
+from ..events._limits import Limits
+from ..jetstream._config import Action, FieldChange, StreamPlan, comparable, stream_config
+from ._actor import Actor
+
+__all__ = [
+    "DEAD_LETTER_LIMITS",
+    "META_ACTOR",
+    "META_DEAD_LETTERS",
+    "ConsumerPlan",
+    "consumer_config",
+    "dead_letter_headers",
+    "dead_letter_stream",
+    "dead_letter_stream_config",
+    "dead_letter_subject",
+    "plan_consumer",
+    "plan_dead_letter_stream",
+    "replay_headers",
+]
+
+META_ACTOR = "protonats.actor"
+META_EVENT = "protonats.event"
+META_MAX_ATTEMPTS = "protonats.max_attempts"
+META_DEAD_LETTERS = "protonats.dead_letters"
+DEAD_LETTER_LIMITS = Limits(age=30 * 86_400)
+"""Dead letters are kept 30 days unless ``Actors(dead_letter_limits=...)`` says otherwise."""
+MAX_ERROR_LENGTH = 1024
+# Fields JetStream cannot change on an existing consumer.
+_FROZEN = ("ack_policy", "deliver_policy", "deliver_subject")
+_DROPPED_ON_DEATH = (_wire.MSG_ID, _wire.EXPECTED_STREAM)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ConsumerPlan:
+    """The outcome of comparing one actor's declaration with its consumer on the server."""
+
+    actor: str
+    event: str
+    action: Action
+    changes: tuple[FieldChange, ...] = ()
+    error: ProtonatsError | None = None
+
+
+def dead_letter_stream(event: Event[Any]) -> str:
+    """Name of the stream keeping the dead letters of ``event``: ``<event>-dead``."""
+    return f"{event.name}-dead"
+
+
+def dead_letter_subject(event: Event[Any]) -> str:
+    """Subject dead letters of ``event`` are stored on: ``<event>.dead``."""
+    return f"{event.name}.dead"
+
+
+def consumer_config(actor: Actor[Any]) -> api.ConsumerConfig:
+    """The durable pull consumer of ``actor``.
+
+    The server redelivers without limit (``max_deliver=-1``): attempts are counted by the
+    actor, which dead-letters the message itself, so a message is never given up silently by
+    the server after an instance died in its last attempt.
+    """
+    attempts = "unlimited" if actor.max_attempts is None else str(actor.max_attempts)
+    return api.ConsumerConfig(
+        durable_name=actor.name,
+        description=actor.description or None,
+        ack_policy=api.AckPolicy.EXPLICIT,
+        deliver_policy=api.DeliverPolicy.ALL,
+        filter_subject=actor.event.subject_name,
+        ack_wait=float(actor.ack_wait),
+        max_deliver=-1,
+        max_ack_pending=actor.max_ack_pending,
+        metadata={
+            META_ACTOR: actor.name,
+            META_EVENT: actor.event.name,
+            META_MAX_ATTEMPTS: attempts,
+        },
+    )
+
+
+def comparable_consumer(config: api.ConsumerConfig) -> dict[str, Any]:
+    """The consumer fields protonats manages, normalised so equal configs compare equal."""
+    return {
+        "description": config.description or None,
+        "ack_policy": _value(config.ack_policy) or "none",
+        "deliver_policy": _value(config.deliver_policy) or "all",
+        "deliver_subject": config.deliver_subject or None,
+        "filter_subject": config.filter_subject or None,
+        "ack_wait": round((config.ack_wait or 30.0) * 1e9),
+        "max_deliver": max(config.max_deliver or -1, -1),
+        "max_ack_pending": config.max_ack_pending or 1000,
+        "backoff": list(config.backoff or ()),
+        "metadata": {
+            k: v for k, v in (config.metadata or {}).items() if k.startswith("protonats.")
+        },
+    }
+
+
+def plan_consumer(
+    actor: Actor[Any], desired: api.ConsumerConfig, actual: api.ConsumerConfig | None
+) -> ConsumerPlan:
+    """Decide what ``register`` does for ``actor``'s consumer, given the server's (or None)."""
+    event = actor.event.name
+    if actual is None:
+        return ConsumerPlan(actor.name, event, Action.CREATE)
+    old, new = comparable_consumer(actual), comparable_consumer(desired)
+    where = f"actor {actor.name!r}: consumer {actor.name!r} on stream {actor.event.stream_name!r}"
+    owner = old["metadata"].get(META_ACTOR)
+    if owner != actor.name:
+        return ConsumerPlan(
+            actor.name,
+            event,
+            Action.REFUSED,
+            error=ConsumerConfigError(
+                f"{where} exists and was not created by this protonats actor (it has no "
+                f"metadata {META_ACTOR}={actor.name!r}; made by hand or by consume()?); "
+                "protonats does not take it over. Delete it, or give the actor another name",
+                event=event,
+                stream=actor.event.stream_name,
+                field="metadata." + META_ACTOR,
+                old=owner,
+                new=actor.name,
+            ),
+        )
+    changes = tuple(FieldChange(k, old[k], new[k]) for k in new if old[k] != new[k])
+    if not changes:
+        return ConsumerPlan(actor.name, event, Action.UNCHANGED)
+    for change in changes:
+        if change.field in _FROZEN:
+            return ConsumerPlan(
+                actor.name,
+                event,
+                Action.REFUSED,
+                changes,
+                ConsumerConfigError(
+                    f"{where} has {change.field} {change.old!r}, the actor needs "
+                    f"{change.new!r}; JetStream cannot change {change.field} of an existing "
+                    "consumer. Delete the consumer (it restarts from the stream's first "
+                    "message) or give the actor another name",
+                    event=event,
+                    stream=actor.event.stream_name,
+                    field=change.field,
+                    old=change.old,
+                    new=change.new,
+                ),
+            )
+    return ConsumerPlan(actor.name, event, Action.UPDATE, changes)
+
+
+def dead_letter_stream_config(event: Event[Any], limits: Limits) -> api.StreamConfig:
+    """The stream of ``event``'s dead letters: file storage, ``limits`` (replicas as the
+    event's unless set), no size limit per message (a dead letter carries extra headers)."""
+    if limits.replicas is None and event.limits.replicas is not None:
+        limits = limits.evolve(replicas=event.limits.replicas)
+    base = stream_config(Event(event.name, bytes, limits=limits.evolve(message_size=None)))
+    return base.evolve(
+        name=dead_letter_stream(event),
+        subjects=[dead_letter_subject(event)],
+        description=f"Dead letters of event {event.name!r}: messages its actors gave up on",
+        metadata={META_DEAD_LETTERS: event.name},
+    )
+
+
+def plan_dead_letter_stream(
+    event: Event[Any], desired: api.StreamConfig, actual: api.StreamConfig | None
+) -> StreamPlan:
+    """Decide what ``register`` does for the dead-letter stream of ``event``."""
+    stream = dead_letter_stream(event)
+    if actual is None:
+        return StreamPlan(event.name, stream, Action.CREATE)
+    owner = (actual.metadata or {}).get(META_DEAD_LETTERS)
+    if owner != event.name:
+        return StreamPlan(
+            event.name,
+            stream,
+            Action.REFUSED,
+            error=StreamExistsError(
+                f"event {event.name!r}: stream {stream!r} for its dead letters already exists "
+                f"and is not protonats' dead-letter stream of {event.name!r} (an event named "
+                f"{stream!r}?); it is not taken over. Rename that event or stream",
+                event=event.name,
+                stream=stream,
+            ),
+        )
+    old, new = comparable(actual), comparable(desired)
+    changes = tuple(FieldChange(k, old[k], new[k]) for k in new if old[k] != new[k])
+    for change in changes:
+        if change.field in ("storage", "retention"):
+            error = StreamConfigError(
+                f"event {event.name!r}: dead-letter stream {stream!r} has {change.field} "
+                f"{change.old!r}, not {change.new!r}; JetStream cannot change it. Delete the "
+                "stream (after replaying its dead letters) to recreate it",
+                event=event.name,
+                stream=stream,
+                field=change.field,
+                old=change.old,
+                new=change.new,
+            )
+            return StreamPlan(event.name, stream, Action.REFUSED, changes, error)
+    return StreamPlan(event.name, stream, Action.UPDATE if changes else Action.UNCHANGED, changes)
+
+
+def dead_letter_headers(
+    headers: Mapping[str, str] | None,
+    *,
+    event: Event[Any],
+    actor: str,
+    attempts: int,
+    reason: str,
+    error: BaseException | None,
+    seq: int,
+) -> dict[str, str]:
+    """Headers of a dead letter: the original ones, plus who gave up, when, and why."""
+    original = dict(headers or {})
+    result = {k: v for k, v in original.items() if k not in _DROPPED_ON_DEATH}
+    result[_wire.EXPECTED_STREAM] = dead_letter_stream(event)
+    result[_wire.MSG_ID] = f"{actor}:{seq}"  # dead-lettered twice after a crash: stored once
+    result[_wire.DEAD_ACTOR] = actor
+    result[_wire.DEAD_ATTEMPTS] = str(attempts)
+    result[_wire.DEAD_REASON] = reason
+    result[_wire.DEAD_SEQ] = str(seq)
+    if error is not None:
+        kind = type(error)
+        result[_wire.DEAD_ERROR_TYPE] = f"{kind.__module__}.{kind.__qualname__}"
+        text = " ".join(str(error).split()) or kind.__name__
+        result[_wire.DEAD_ERROR] = text[:MAX_ERROR_LENGTH]
+    if _wire.MSG_ID in original:
+        result[_wire.DEAD_UID] = original[_wire.MSG_ID]
+    return result
+
+
+def replay_headers(headers: Mapping[str, str], event: Event[Any]) -> dict[str, str]:
+    """Headers to send a dead letter back to ``event`` with: the original ones and uid.
+
+    A message emitted without a uid gets ``replay:<event>:<seq>``, so replaying twice stores
+    it once either way.
+    """
+    result = {k: v for k, v in headers.items() if not k.startswith("Protonats-Dead-")}
+    result[_wire.EXPECTED_STREAM] = event.stream_name
+    uid = headers.get(_wire.DEAD_UID) or f"replay:{event.name}:{headers.get(_wire.DEAD_SEQ)}"
+    result[_wire.MSG_ID] = uid
+    return result
+
+
+def _value(enum_value: Any) -> str | None:
+    value = getattr(enum_value, "value", enum_value)
+    return None if value is None else str(value)

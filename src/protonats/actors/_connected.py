@@ -1,0 +1,223 @@
+"""``ConnectedActors``: register the actors' consumers and dead-letter streams, and listen."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from nats.aio.client import Client
+
+from .._errors import ActorDeclarationError, JetStreamError, ProtonatsError
+from ..events._event import Event
+from ..jetstream._config import Action, StreamPlan
+from . import _io
+from ._config import (
+    ConsumerPlan,
+    consumer_config,
+    dead_letter_stream,
+    dead_letter_stream_config,
+    plan_consumer,
+    plan_dead_letter_stream,
+)
+from ._runner import Runner, Slots
+
+if TYPE_CHECKING:
+    from ._registry import Actors
+
+__all__ = ["ConnectedActors"]
+
+log = logging.getLogger("protonats.actors")
+_STREAM_NAME_IN_USE = 10058
+
+
+class ConnectedActors:
+    """The registry's actors on a live connection. Get one from ``Actors.connect()``."""
+
+    def __init__(self, actors: Actors, nc: Client) -> None:
+        self.actors = actors
+        self.nc = nc
+        self.js = nc.jetstream()
+
+    def _dead_letter_events(self) -> Iterator[Event[Any]]:
+        seen: set[str] = set()
+        for actor in self.actors:
+            if actor.dead_letter and actor.event.name not in seen:
+                seen.add(actor.event.name)
+                yield actor.event
+
+    async def plan(self) -> list[StreamPlan | ConsumerPlan]:
+        """What ``register()`` would do: dead-letter streams first, then consumers."""
+        return await self._plan_or_apply(apply=False)
+
+    async def register(self) -> list[StreamPlan | ConsumerPlan]:
+        """Create or update each dead-letter stream and each actor's durable consumer.
+
+        Unchanged ones are not touched. The events' own streams must exist (``Events``
+        registers them): ``NoStreamError`` otherwise. Refuses (``ConsumerConfigError``,
+        ``StreamExistsError``) a consumer or stream protonats did not create for the actor,
+        and changes JetStream cannot make, after applying everything else.
+        """
+        return await self._plan_or_apply(apply=True)
+
+    async def _plan_or_apply(self, *, apply: bool) -> list[StreamPlan | ConsumerPlan]:
+        js = self.js
+        checked: set[str] = set()
+        for actor in self.actors:
+            if actor.event.name not in checked:
+                checked.add(actor.event.name)
+                await _io.check_stream(js, actor.event)
+        plans: list[StreamPlan | ConsumerPlan] = []
+        for event in self._dead_letter_events():
+            desired = dead_letter_stream_config(event, self.actors.dead_letter_limits)
+            for _attempt in range(3):
+                actual = await _io.stream_config_of(js, event, dead_letter_stream(event))
+                plan = plan_dead_letter_stream(event, desired, actual)
+                try:
+                    if apply and plan.action is Action.CREATE:
+                        await _io.add_stream(js, event, desired)
+                    elif apply and plan.action is Action.UPDATE:
+                        await _io.update_stream(js, event, desired)
+                except JetStreamError as exc:
+                    if exc.err_code == _STREAM_NAME_IN_USE:
+                        continue  # another process created it first: look again
+                    raise
+                break
+            plans.append(plan)
+        for actor in self.actors:
+            desired_consumer = consumer_config(actor)
+            actual_consumer = await _io.consumer_config_of(js, actor.event, actor.name)
+            cplan = plan_consumer(actor, desired_consumer, actual_consumer)
+            if apply and cplan.action in (Action.CREATE, Action.UPDATE):
+                await _io.add_consumer(js, actor.event, desired_consumer)
+            plans.append(cplan)
+        refused = [p.error for p in plans if p.action is Action.REFUSED]
+        if apply and refused:
+            first = refused[0] or ProtonatsError("refused")
+            if len(refused) > 1:
+                first.args = (f"{first} (and {len(refused) - 1} more refusals; see plan())",)
+            raise first
+        return plans
+
+    async def listen(
+        self,
+        *,
+        burst: bool = False,
+        batch: int = 100,
+        max_jobs: int = 16,
+        poll_delay: float = 2.0,
+        drain_timeout: float = 20.0,
+        max_threads: int | None = None,
+        max_polls: int | None = None,
+        handle_signals: bool = True,
+    ) -> None:
+        """Pull every actor's messages and run its handler on each, until cancelled.
+
+        ``max_jobs`` bounds the jobs running at once over all actors (each actor also has
+        its own ``max_jobs``); an actor pulls only as many messages as it has free slots,
+        at most ``batch`` per request, waiting up to ``poll_delay`` s for one to arrive.
+        ``burst=True`` handles what is there now (and the retries that come back at once)
+        and returns. Cancelling the call, or SIGTERM/SIGINT (with ``handle_signals``, in
+        the main thread), stops pulling, lets running jobs finish for up to
+        ``drain_timeout`` s, naks the others so they are redelivered at once, and returns
+        (a second signal stops waiting). Sync handlers run in a pool of ``max_threads``.
+        ``max_polls`` is accepted for walnats compatibility; each actor has one poll.
+        """
+        for name, value in (("batch", batch), ("max_jobs", max_jobs)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ActorDeclarationError(
+                    f"listen: {name} must be an integer >= 1, got {value!r}"
+                )
+        for name, seconds in (("poll_delay", poll_delay), ("drain_timeout", drain_timeout)):
+            if not isinstance(seconds, int | float) or seconds < 0:
+                raise ActorDeclarationError(f"listen: {name} must be seconds >= 0, not {seconds!r}")
+        del max_polls
+        shared = Slots(max_jobs)
+        executor = ThreadPoolExecutor(max_threads, thread_name_prefix="protonats-actor")
+        runners = [
+            Runner(a, self.nc, self.js, shared, executor, batch=batch, poll_delay=poll_delay)
+            for a in self.actors
+        ]
+        loop = asyncio.get_running_loop()
+        pulls = {loop.create_task(r.pull(burst), name=f"actor {r.actor.name}") for r in runners}
+        pulses = [loop.create_task(r.pulse()) for r in runners if r.actor.pulse]
+        signalled: list[int] = []
+
+        def on_signal(signum: int) -> None:
+            signalled.append(signum)
+            if len(signalled) == 1:
+                log.info("%s: stopping; draining running jobs", signal.Signals(signum).name)
+                for runner in runners:
+                    runner.stop()
+            else:  # a second signal: stop waiting for jobs
+                for runner in runners:
+                    for job in runner.jobs:
+                        job.cancel()
+
+        restore = _install_signals(loop, on_signal) if handle_signals else _nothing
+        cancelled = False
+        try:
+            await asyncio.wait(pulls)
+        except asyncio.CancelledError:
+            cancelled = True
+        finally:
+            try:
+                for runner in runners:
+                    runner.stop()
+                await asyncio.wait(pulls)  # each ends after its fetch in flight
+                await _drain(runners, drain_timeout)
+                await _io.flush(self.nc, 5.0)  # the server has read every ack and nak
+            finally:
+                for task in pulses:
+                    task.cancel()
+                executor.shutdown(wait=False, cancel_futures=True)
+                restore()
+        if cancelled:
+            raise asyncio.CancelledError
+        for task in pulls:
+            task.result()  # a pull that failed (its consumer deleted, say) raises here
+
+
+async def _drain(runners: list[Runner], within: float) -> None:
+    jobs = {job for runner in runners for job in runner.jobs}
+    if jobs:
+        log.info("waiting up to %s s for %d running jobs", within, len(jobs))
+        _done, late = await asyncio.wait(jobs, timeout=within)
+        for job in late:
+            job.cancel()  # the job naks its message (no delay) and ends
+        if late:
+            await asyncio.wait(late)
+    hooks = {hook for runner in runners for hook in runner.hooks}
+    if hooks:
+        await asyncio.wait(hooks, timeout=1.0)
+
+
+def _nothing() -> None:
+    return None
+
+
+def _install_signals(
+    loop: asyncio.AbstractEventLoop, callback: Callable[[int], None]
+) -> Callable[[], None]:
+    """Route SIGTERM and SIGINT to ``callback``; return what puts the old handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        return _nothing
+    installed: list[tuple[signal.Signals, Any]] = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(signum)
+        try:
+            loop.add_signal_handler(signum, callback, signum)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+        installed.append((signum, previous))
+
+    def restore() -> None:
+        for signum, previous in installed:
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, previous)
+
+    return restore

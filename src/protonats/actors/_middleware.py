@@ -1,0 +1,102 @@
+"""Middlewares: hooks called around each job, and the contexts they receive (walnats' names)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from .. import _wire
+
+if TYPE_CHECKING:
+    from nats.aio.msg import Msg
+
+    from ._actor import Actor
+
+__all__ = ["Context", "ErrorContext", "Middleware", "OkContext"]
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Context(Generic[T]):
+    """What ``on_start`` gets: the actor, the decoded message and its delivery."""
+
+    actor: Actor[T]
+    """The actor running the job (``ctx.actor.name``, ``ctx.actor.event.name``)."""
+    message: T
+    """The decoded message (``None`` in an ``ErrorContext`` of an undecodable payload)."""
+    attempt: int
+    """Which delivery of the message this is to the actor: 1 the first time."""
+    msg: Msg = dataclasses.field(repr=False)
+    """The raw NATS message (payload, headers, JetStream metadata)."""
+
+    @property
+    def attempts(self) -> int:
+        """``attempt``, under walnats' name."""
+        return self.attempt
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.msg.headers or {}
+
+    @property
+    def seq_number(self) -> int:
+        """Sequence of the message in the event's stream."""
+        return int(self.msg.metadata.sequence.stream)
+
+    @property
+    def trace_id(self) -> str | None:
+        """The emit's ``trace_id``, if it had one."""
+        return self.headers.get(_wire.TRACE_ID)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class OkContext(Context[T]):
+    """What ``on_success`` gets: also how long the handler took."""
+
+    duration: float = 0.0
+    """Seconds the handler ran (awaits included)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ErrorContext(Context[T]):
+    """What ``on_failure`` and ``on_dead_letter`` get: also the error and what happens next."""
+
+    exception: BaseException | None = None
+    """What the handler raised (``TimeoutError`` after ``job_timeout``; the ``DecodeError``
+    of an undecodable payload)."""
+    duration: float = 0.0
+    """Seconds the handler ran before it failed (0 when it never ran)."""
+    final: bool = False
+    """True when the message will not be retried: it goes to the dead letters (or is
+    terminated when the actor has ``dead_letter=False``)."""
+
+
+class Middleware:
+    """Callbacks around each job: subclass and override the hooks you need.
+
+    Hooks may be plain functions or return an awaitable (run as a task, not awaited before
+    the job goes on). They run on the event loop, in the job's task, so a plain hook sees
+    the job's context variables and must be fast. A hook that raises is logged and ignored:
+    middlewares observe jobs, they never decide an ack.
+    """
+
+    __slots__ = ()
+
+    def on_start(self, ctx: Context[Any]) -> Awaitable[None] | None:
+        """Right before the handler is called."""
+        return None
+
+    def on_success(self, ctx: OkContext[Any]) -> Awaitable[None] | None:
+        """The handler returned; the message is acked."""
+        return None
+
+    def on_failure(self, ctx: ErrorContext[Any]) -> Awaitable[None] | None:
+        """The handler raised or timed out, or the payload did not decode (then without
+        ``on_start`` before it)."""
+        return None
+
+    def on_dead_letter(self, ctx: ErrorContext[Any]) -> Awaitable[None] | None:
+        """The message was stored in the event's dead letters and terminated on its stream."""
+        return None

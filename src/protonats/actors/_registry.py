@@ -1,0 +1,121 @@
+"""``Actors``: the actors one service runs; ``connect()`` to register and listen."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Any
+
+from nats.aio.client import Client
+
+from .._errors import ActorDeclarationError
+from ..events._limits import Limits
+from ._actor import Actor
+from ._config import DEAD_LETTER_LIMITS
+from ._connected import ConnectedActors
+
+__all__ = ["Actors"]
+
+
+class Actors:
+    """A registry of actors with unique names per event.
+
+    ::
+
+        actors = Actors(SEND_EMAIL, SEND_SMS)
+        async with actors.connect() as conn:
+            await conn.register()
+            await conn.listen()
+
+    ``dead_letter_limits`` are the limits of the ``<event>-dead`` streams (30 days of age by
+    default; replicas follow the event's).
+    """
+
+    __slots__ = ("_actors", "dead_letter_limits")
+
+    def __init__(
+        self, *actors: Actor[Any], dead_letter_limits: Limits = DEAD_LETTER_LIMITS
+    ) -> None:
+        if not actors:
+            raise ActorDeclarationError("Actors() needs at least one Actor")
+        seen: dict[tuple[str, str], Actor[Any]] = {}
+        events = set()
+        for actor in actors:
+            if not isinstance(actor, Actor):
+                raise ActorDeclarationError(f"Actors() takes Actor objects, got {actor!r}")
+            key = (actor.event.name, actor.name)
+            if key in seen and seen[key] != actor:
+                raise ActorDeclarationError(
+                    f"two different actors are named {actor.name!r} on event "
+                    f"{actor.event.name!r}; an actor name is its durable consumer, unique per event"
+                )
+            seen[key] = actor
+            events.add(actor.event.name)
+        for actor in actors:
+            if actor.dead_letter and f"{actor.event.name}-dead" in events:
+                raise ActorDeclarationError(
+                    f"event {actor.event.name!r} keeps its dead letters in stream "
+                    f"'{actor.event.name}-dead', which is also the name of an event handled "
+                    "here; rename that event (names ending in '-dead' are best avoided)"
+                )
+        if not isinstance(dead_letter_limits, Limits):
+            raise ActorDeclarationError("dead_letter_limits must be a protonats.Limits")
+        self._actors = tuple(seen.values())
+        self.dead_letter_limits = dead_letter_limits
+
+    def get(self, name: str) -> Actor[Any] | None:
+        """The actor called ``name`` (the first one, if several events have one), or None."""
+        for actor in self._actors:
+            if actor.name == name:
+                return actor
+        return None
+
+    def __iter__(self) -> Iterator[Actor[Any]]:
+        return iter(self._actors)
+
+    def __len__(self) -> int:
+        return len(self._actors)
+
+    def __repr__(self) -> str:
+        return f"Actors({', '.join(f'{a.event.name}/{a.name}' for a in self._actors)})"
+
+    def connect(self, server: str | Client | None = None, **options: Any) -> ActorsConnection:
+        """Connect to NATS; use as ``async with actors.connect() as conn:``.
+
+        ``server`` is a URL (default: ``$NATS_URL``, else ``nats://localhost:4222``) or an
+        already connected ``nats`` client, which is then left open on exit. ``options`` go to
+        ``nats.connect`` (user/password, token, user_credentials, nkeys_seed, tls, ...).
+        """
+        return ActorsConnection(self, server, options)
+
+
+class ActorsConnection:
+    """``async with actors.connect(...) as conn``: connects, and closes what it opened."""
+
+    def __init__(self, actors: Actors, server: str | Client | None, options: dict[str, Any]):
+        self._actors = actors
+        self._server = server
+        self._options = options
+        self._owned: Client | None = None
+
+    async def __aenter__(self) -> ConnectedActors:
+        from ..jetstream._connect import DEFAULT_SERVER, _connect
+
+        if isinstance(self._server, Client):
+            nc = self._server
+        else:
+            url = self._server or os.environ.get("NATS_URL") or DEFAULT_SERVER
+            nc = await _connect(url, dict(self._options))
+            self._owned = nc
+        return ConnectedActors(self._actors, nc)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._owned is not None:
+            nc, self._owned = self._owned, None
+            await nc.drain()

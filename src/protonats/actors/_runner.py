@@ -1,0 +1,290 @@
+"""One actor at work: pull while job slots are free, run jobs, answer every message.
+
+Every message pulled gets exactly one answer from here: ack (handled), nak with the retry
+delay (failed, attempts left), nak without delay (interrupted by shutdown), or dead letter
+then term (attempts used up, undecodable). Nothing is pulled without a free slot for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
+from typing import Any
+
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
+from .._errors import DecodeError, JetStreamError
+from . import _io
+from ._actor import Actor
+from ._config import dead_letter_headers, dead_letter_stream, dead_letter_subject
+from ._middleware import Context, ErrorContext, OkContext
+
+__all__ = ["Runner", "Slots"]
+
+log = logging.getLogger("protonats.actors")
+ATTEMPTS_USED_UP = "attempts-used-up"
+UNDECODABLE = "undecodable"
+_BURST_WAIT = 0.05  # a burst asks "anything now?": the server answers at once when not
+
+
+class Slots:
+    """A count of free job slots; ``wait`` returns when one is free or ``wake`` is called."""
+
+    __slots__ = ("_waiters", "free")
+
+    def __init__(self, size: int) -> None:
+        self.free = size
+        self._waiters: list[asyncio.Future[None]] = []
+
+    def release(self) -> None:
+        self.free += 1
+        self.wake()
+
+    def wake(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait(self) -> None:
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        await waiter
+
+
+class Runner:
+    """Pulls and handles the messages of one actor inside one ``listen``."""
+
+    def __init__(
+        self,
+        actor: Actor[Any],
+        nc: Client,
+        js: JetStreamContext,
+        shared: Slots,
+        executor: Executor,
+        *,
+        batch: int,
+        poll_delay: float,
+    ) -> None:
+        self.actor = actor
+        self.nc = nc
+        self.js = js
+        self.shared = shared
+        self.own = Slots(actor.max_jobs)
+        self.executor = executor
+        self.batch = batch
+        self.poll_delay = poll_delay
+        self.jobs: set[asyncio.Task[None]] = set()
+        self.hooks: set[asyncio.Task[None]] = set()
+        self.running: dict[int, Msg] = {}
+        self.stopping = False
+        self._loop = asyncio.get_running_loop()
+
+    def stop(self) -> None:
+        """Stop pulling (the fetch in flight ends within ``poll_delay``); jobs go on."""
+        self.stopping = True
+        self.own.wake()
+        self.shared.wake()
+
+    async def pull(self, burst: bool) -> None:
+        """Pull and start jobs until stopped (or, in a burst, until nothing is left)."""
+        actor = self.actor
+        puller = await _io.open_puller(self.nc, actor.event, actor.name)
+        try:
+            while not self.stopping:
+                free = min(self.own.free, self.shared.free)
+                if free <= 0:
+                    await (self.own.wait() if self.own.free <= 0 else self.shared.wait())
+                    continue
+                wait = _BURST_WAIT if burst else self.poll_delay
+                msgs = await puller.fetch(min(free, self.batch), wait)
+                for msg in msgs:  # fetched with slots reserved: they start even when stopping
+                    self._start(msg)
+                if burst and not msgs:
+                    if not self.jobs:
+                        break
+                    await asyncio.wait(self.jobs, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            await _io.close_puller(puller)
+
+    def _start(self, msg: Msg) -> None:
+        self.own.free -= 1
+        self.shared.free -= 1
+        task = self._loop.create_task(self._job(msg))
+        self.jobs.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.jobs.discard(task)
+        self.own.release()
+        self.shared.release()
+
+    async def _job(self, msg: Msg) -> None:
+        try:
+            await self._handle(msg)
+        except Exception:  # a bug of ours: still answer the message, never leave it hanging
+            log.exception("actor %r: job crashed; the message is redelivered", self.actor.name)
+            self.running.pop(id(msg), None)
+            await _io.nak(msg, self.actor.delay_after(1))
+
+    async def _handle(self, msg: Msg) -> None:
+        actor = self.actor
+        attempt = int(msg.metadata.num_delivered)
+        if actor.max_attempts is not None and attempt > actor.max_attempts:
+            # The instance running the last attempt stopped without an answer.
+            await self._give_up(msg, None, attempt - 1, ATTEMPTS_USED_UP, None)
+            return
+        try:
+            data = actor.event.decode(msg.data)
+        except DecodeError as exc:
+            self._hooks("on_failure", ErrorContext(actor, None, attempt, msg, exc, 0.0, True))
+            await self._give_up(msg, None, attempt, UNDECODABLE, exc)
+            return
+        if actor.middlewares:
+            self._hooks("on_start", Context(actor, data, attempt, msg))
+        if actor.pulse:
+            self.running[id(msg)] = msg
+        start = time.perf_counter()
+        timeout = asyncio.timeout(actor.job_timeout)
+        try:
+            async with timeout:
+                if actor.is_async:
+                    await actor.handler(data)
+                else:
+                    await self._call_sync(actor.handler, data)
+        except asyncio.CancelledError:
+            self.running.pop(id(msg), None)
+            await _io.nak(msg)  # interrupted by shutdown: redeliver now, to anyone
+            log.warning(
+                "actor %r: job for message %s interrupted by shutdown; it is redelivered",
+                actor.name,
+                _seq(msg),
+            )
+            raise
+        except Exception as exc:
+            self.running.pop(id(msg), None)
+            error: BaseException = exc
+            if timeout.expired():
+                error = TimeoutError(f"the handler ran past job_timeout ({actor.job_timeout} s)")
+                error.__cause__ = exc
+            await self._failed(msg, data, attempt, error, time.perf_counter() - start)
+        else:
+            self.running.pop(id(msg), None)
+            await _io.ack(msg)
+            if actor.middlewares:
+                duration = time.perf_counter() - start
+                self._hooks("on_success", OkContext(actor, data, attempt, msg, duration))
+
+    async def _call_sync(self, handler: Callable[[Any], Any], data: Any) -> None:
+        context = contextvars.copy_context()  # the handler sees the job's context variables
+        result = await self._loop.run_in_executor(self.executor, context.run, handler, data)
+        if inspect.isawaitable(result):
+            await result
+
+    async def _failed(
+        self, msg: Msg, data: Any, attempt: int, error: BaseException, duration: float
+    ) -> None:
+        actor = self.actor
+        final = actor.max_attempts is not None and attempt >= actor.max_attempts
+        if actor.middlewares:
+            ctx = ErrorContext(actor, data, attempt, msg, error, duration, final)
+            self._hooks("on_failure", ctx)
+        if final:
+            await self._give_up(msg, data, attempt, ATTEMPTS_USED_UP, error)
+            return
+        delay = actor.delay_after(attempt)
+        log.warning(
+            "actor %r: attempt %d on message %s failed (%s: %s); retrying in %s s",
+            actor.name,
+            attempt,
+            _seq(msg),
+            type(error).__name__,
+            error,
+            delay,
+            exc_info=error,
+        )
+        await _io.nak(msg, delay)
+
+    async def _give_up(
+        self, msg: Msg, data: Any, attempts: int, reason: str, error: BaseException | None
+    ) -> None:
+        """Store the message in the dead letters, then terminate it; never drop it silently."""
+        actor, event = self.actor, self.actor.event
+        seq = _seq(msg)
+        why = f"{type(error).__name__}: {error}" if error is not None else "no answer"
+        if not actor.dead_letter:
+            await _io.term(msg)
+            log.error(
+                "actor %r: gave up on message %s of event %r (%s after %d attempts, %s); "
+                "terminated without a dead letter (dead_letter=False)",
+                actor.name, seq, event.name, reason, attempts, why,
+            )  # fmt: skip
+            return
+        headers = dead_letter_headers(
+            msg.headers,
+            event=event,
+            actor=actor.name,
+            attempts=attempts,
+            reason=reason,
+            error=error,
+            seq=seq,
+        )
+        stream = dead_letter_stream(event)
+        try:
+            await _io.publish(self.js, event, dead_letter_subject(event), msg.data, headers, stream)
+        except JetStreamError as exc:
+            retry = max(actor.delay_after(attempts), 1.0)
+            log.error(
+                "actor %r: could not store message %s in %r (%s); it stays on its stream "
+                "and is dead-lettered again in %s s",
+                actor.name, seq, stream, exc, retry,
+            )  # fmt: skip
+            await _io.nak(msg, retry)
+            return
+        await _io.term(msg)
+        log.warning(
+            "actor %r: message %s of event %r moved to %r (%s after %d attempts, %s)",
+            actor.name, seq, event.name, stream, reason, attempts, why,
+        )  # fmt: skip
+        if actor.middlewares:
+            ctx = ErrorContext(actor, data, attempts, msg, error, 0.0, True)
+            self._hooks("on_dead_letter", ctx)
+
+    def _hooks(self, name: str, ctx: Context[Any]) -> None:
+        for middleware in self.actor.middlewares:
+            try:
+                result: Awaitable[None] | None = getattr(middleware, name)(ctx)
+                if result is not None:
+                    task = self._loop.create_task(_quiet(result, middleware, name))
+                    self.hooks.add(task)
+                    task.add_done_callback(self.hooks.discard)
+            except Exception:
+                log.exception(
+                    "actor %r: middleware %r %s failed", self.actor.name, middleware, name
+                )
+
+    async def pulse(self) -> None:
+        """Tell the server every ``ack_wait / 2`` s that running jobs are still in progress."""
+        period = self.actor.ack_wait / 2
+        while True:
+            await asyncio.sleep(period)
+            for msg in list(self.running.values()):
+                await _io.in_progress(msg)
+
+
+async def _quiet(hook: Awaitable[None], middleware: object, name: str) -> None:
+    try:
+        await hook
+    except Exception:
+        log.exception("middleware %r %s failed", middleware, name)
+
+
+def _seq(msg: Msg) -> int:
+    return int(msg.metadata.sequence.stream)
