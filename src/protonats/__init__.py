@@ -31,7 +31,7 @@ from .actors._actor import Actor
 from .actors._config import ConsumerPlan
 from .actors._connected import ConnectedActors
 from .actors._middleware import Context, ErrorContext, Middleware, OkContext
-from .actors._registry import Actors
+from .actors._registry import Actors, ActorsConnection
 from .events._event import Event
 from .events._limits import Discard, Limits, Retention, Storage
 from .events._registry import Events
@@ -57,6 +57,7 @@ __all__ = [
     "Actor",
     "ActorDeclarationError",
     "Actors",
+    "ActorsConnection",
     "BatchEmitError",
     "BytesSerializer",
     "ConnectContext",
