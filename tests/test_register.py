@@ -16,6 +16,7 @@ from protonats import (
     Event,
     Events,
     JetStreamError,
+    JetStreamNotEnabledError,
     Limits,
     NewerRegistryError,
     Retention,
@@ -229,5 +230,5 @@ async def test_server_without_jetstream_gets_a_clear_error(unique: str) -> None:
 
     with nats_server(jetstream=False) as url:
         async with Events(Event(f"nojs-{unique}", User)).connect(url) as conn:
-            with pytest.raises(JetStreamError, match="JetStream is not available"):
+            with pytest.raises(JetStreamNotEnabledError, match=r"JetStream is not enabled.*-js"):
                 await conn.register()

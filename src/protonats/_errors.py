@@ -16,11 +16,17 @@
     │   ├── MessageTypeError (TypeError)     message is not the event's schema
     │   ├── MessageTooLargeError (ValueError) payload over limits.message_size
     │   ├── NoStreamError                    no stream listens on the subject: register first
+    │   ├── StreamUnavailableError (JetStreamError)  the stream exists, no leader answered: retry
+    │   ├── PublishPermissionError (PermissionError) the user may not publish to the subject
     │   ├── MessageRejectedError (JetStreamError)  the stream refused to store it
     │   └── BatchEmitError                   some messages of emit_many failed
     ├── DecodeError (ValueError)             a payload does not decode with the event's schema
     ├── SchemaIncompatibleError (ValueError) register: the schema cannot read what the ledger's did
     └── JetStreamError                       the server refused a JetStream API call
+        ├── JetStreamNotEnabledError         the server or account has no JetStream
+        ├── JetStreamTimeoutError (TimeoutError)  no answer in time: server paused or electing
+        ├── ConsumerError                    a consumer failed: its event and consumer named
+        │   └── ConsumerDeletedError         the consumer (or its stream) was deleted
         ├── StreamConfigError                register would change what JetStream cannot change
         │   ├── NewerRegistryError           the stream was written by a newer registry version
         │   └── ConsumerConfigError          an actor's consumer cannot be made to match
@@ -42,6 +48,8 @@ __all__ = [
     "BatchEmitError",
     "ConnectError",
     "ConsumerConfigError",
+    "ConsumerDeletedError",
+    "ConsumerError",
     "DecodeError",
     "EmitError",
     "EventDeclarationError",
@@ -49,6 +57,8 @@ __all__ = [
     "InvalidEventNameError",
     "InvalidLimitsError",
     "JetStreamError",
+    "JetStreamNotEnabledError",
+    "JetStreamTimeoutError",
     "LedgerError",
     "MessageRejectedError",
     "MessageTooLargeError",
@@ -56,10 +66,12 @@ __all__ = [
     "NewerRegistryError",
     "NoStreamError",
     "ProtonatsError",
+    "PublishPermissionError",
     "RegisterLockTimeoutError",
     "SchemaIncompatibleError",
     "StreamConfigError",
     "StreamExistsError",
+    "StreamUnavailableError",
     "UnknownEventError",
     "UnsupportedSchemaError",
 ]
@@ -173,15 +185,27 @@ class BatchEmitError(EmitError):
     """Some messages of ``emit_many`` were not stored.
 
     ``failures`` maps each failed message's index to its exception; ``acks`` holds the ack
-    of every message, ``None`` where it failed, in input order.
+    of every message, ``None`` where it failed, in input order. ``not_stored`` are the
+    indexes the server certainly did not store (refused, or never sent); ``maybe_stored`` got
+    no answer: retry them with the same uids within ``duplicate_window`` seconds so the stream
+    stores each exactly once.
     """
 
     def __init__(
-        self, message: str, failures: dict[int, BaseException], acks: Sequence[Any]
+        self,
+        message: str,
+        failures: dict[int, BaseException],
+        acks: Sequence[Any],
+        *,
+        maybe_stored: frozenset[int] = frozenset(),
+        duplicate_window: float = 120.0,
     ) -> None:
         super().__init__(message)
         self.failures = failures
         self.acks = list(acks)
+        self.maybe_stored = maybe_stored
+        self.not_stored = frozenset(failures) - maybe_stored
+        self.duplicate_window = duplicate_window
 
 
 class DecodeError(ProtonatsError, ValueError):
@@ -311,3 +335,42 @@ class ConsumerConfigError(StreamConfigError):
     Likely causes: a consumer of that name made by hand or by ``consume()`` (protonats never
     takes it over), or a field JetStream cannot edit. ``field``, ``old`` and ``new`` say what.
     """
+
+
+class StreamUnavailableError(EmitError, JetStreamError):
+    """The stream exists but did not answer: no leader yet (an election) or it is recovering.
+
+    Nothing was stored. Retry the emit (with the same ``uid``) in a moment.
+    """
+
+
+class PublishPermissionError(EmitError, PermissionError):
+    """The server refused the publish: this user may not publish to the subject.
+
+    Nothing was stored. Fix the user's publish permissions; retrying will not help.
+    """
+
+    def __init__(self, message: str, *, subject: str) -> None:
+        super().__init__(message)
+        self.subject = subject
+
+
+class JetStreamNotEnabledError(JetStreamError):
+    """The server (or this account) has no JetStream: start ``nats-server -js`` or enable it."""
+
+
+class JetStreamTimeoutError(JetStreamError, TimeoutError):
+    """A JetStream API call got no answer in time: the server is paused, overloaded or
+    electing a leader. Whether the call took effect is unknown; it is safe to retry."""
+
+
+class ConsumerError(JetStreamError):
+    """A consumer failed: fetching, acking or creating it. ``consumer`` names it."""
+
+    def __init__(self, message: str, *, consumer: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.consumer = consumer
+
+
+class ConsumerDeletedError(ConsumerError):
+    """The consumer, or the stream under it, was deleted while it was in use."""

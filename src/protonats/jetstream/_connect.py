@@ -12,6 +12,7 @@ from nats.aio.client import Client
 
 from .._errors import ConnectError
 from ._connected import ConnectedEvents
+from ._nats import ServerErrors, api_prefix
 
 if TYPE_CHECKING:
     from ..events._registry import Events
@@ -43,17 +44,22 @@ class ConnectContext:
         self._conn: ConnectedEvents | None = None
 
     async def __aenter__(self) -> ConnectedEvents:
+        options = dict(self._options)
+        prefix = api_prefix(options.pop("domain", None), options.pop("api_prefix", None))
+        errors = ServerErrors(forward=options.pop("error_cb", None))
         if isinstance(self._server, Client):
             nc = self._server
         else:
             url = self._server or os.environ.get("NATS_URL") or DEFAULT_SERVER
-            nc = await _connect(url, self._options)
+            nc = await _connect(url, {**options, "error_cb": errors.callback})
             self._owned = nc
         conn = ConnectedEvents(
             self._events,
             nc,
             ack_timeout=self._ack_timeout,
             cloudevents_source=self._cloudevents_source,
+            api_prefix=prefix,
+            errors=errors,
         )
         try:
             await conn._inbox.start()
@@ -80,10 +86,6 @@ class ConnectContext:
             await nc.drain()
 
 
-async def _quiet_error(exc: Exception) -> None:
-    log.debug("nats: %s", exc)
-
-
 async def _connect(url: str, options: dict[str, Any]) -> Client:
     # nats-py retries a failed first connection like a reconnect: 60 tries, 2 s apart. Try
     # twice, then fail; restore the reconnect settings for later disconnects (nats-py reads
@@ -94,9 +96,7 @@ async def _connect(url: str, options: dict[str, Any]) -> Client:
     }
     first = {"max_reconnect_attempts": 1, "reconnect_time_wait": 0.2}
     try:
-        nc = await nats.connect(
-            url, **{"connect_timeout": 2, "error_cb": _quiet_error, **options, **first}
-        )
+        nc = await nats.connect(url, **{"connect_timeout": 2, **options, **first})
         nc.options.update(later)
         return nc
     except Exception as exc:

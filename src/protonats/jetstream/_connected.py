@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime
 import uuid
-from collections import deque
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import nats
-import nats.errors
 from nats.aio.client import Client
 from nats.js import api
-from nats.js import errors as js_errors
 
 from .. import _wire
 from .._errors import (
@@ -22,15 +17,15 @@ from .._errors import (
     EmitError,
     MessageTooLargeError,
     NoStreamError,
-    ProtonatsError,
     UnknownEventError,
 )
 from ..events._event import Event
-from ._config import StreamPlan
+from ._config import StreamPlan, stream_config
 from ._consume import ConsumerOptions, Delivery, iterate_deliveries
 from ._ledger import LedgerEntry, LedgerRevision
 from ._ledger_kv import LedgerStore
-from ._publish import Ack, AckInbox
+from ._nats import DEFAULT_API_PREFIX, Link, ServerErrors
+from ._publish import Ack, AckInbox, publish_batch, publish_one
 from ._register import OnNewer, plan_events, register_events
 
 if TYPE_CHECKING:
@@ -70,21 +65,25 @@ class ConnectedEvents:
         *,
         ack_timeout: float = 5.0,
         cloudevents_source: str | None = None,
+        api_prefix: str = DEFAULT_API_PREFIX,
+        errors: ServerErrors | None = None,
     ) -> None:
         self.events = events
         self.nc = nc
-        self.js = nc.jetstream()
+        self.api_prefix = api_prefix
+        self._link = Link(nc, prefix=api_prefix, errors=errors)
+        self.js = self._link.js
         self.ack_timeout = ack_timeout
         self.cloudevents_source = cloudevents_source
-        self._inbox = AckInbox(nc)
-        self._routes = {e.name: _Route(e, nc.max_payload) for e in events}
+        self._inbox = AckInbox(self._link)
+        self._routes = {e.name: _Route(e, self._link.max_payload) for e in events}
 
     async def plan(
         self, *, on_newer: OnNewer = "raise", allow_incompatible: bool = False
     ) -> list[StreamPlan]:
         """What ``register()`` would do to each event's stream; changes nothing."""
         return await plan_events(
-            self.js,
+            self._link,
             self.events,
             version=self.events.version,
             on_newer=on_newer,
@@ -111,7 +110,7 @@ class ConnectedEvents:
         registrant at most ``lock_timeout`` seconds.
         """
         return await register_events(
-            self.js,
+            self._link,
             self.events,
             version=self.events.version,
             create=create,
@@ -210,15 +209,9 @@ class ConnectedEvents:
         hdrs = self._headers(route, uid, headers, trace_id)
         payload = self._encode(route, message, hdrs)
         if not sync:
-            await self._publish(route, payload, "", hdrs)
+            await self._link.publish(event.subject_name, payload, "", hdrs, event.name)
             return None
-        reply, future = self._inbox.expect()
-        try:
-            await self._publish(route, payload, reply, hdrs)
-        except BaseException:
-            self._inbox.forget(reply)
-            raise
-        return await self._inbox.wait(reply, future, self.ack_timeout, event.name)
+        return await publish_one(self._link, self._inbox, event, payload, hdrs, self.ack_timeout)
 
     async def emit_many(
         self,
@@ -248,52 +241,13 @@ class ConnectedEvents:
                 hdrs = self._headers(route, uids[index] if uids else None, headers, trace_id)
                 batch.append((self._encode(route, message, hdrs), hdrs))
             except EmitError as exc:
-                exc.args = (f"{exc} (message #{index} of the batch; nothing was sent)",)
-                raise
-        acks: list[Ack | None] = [None] * len(batch)
-        failures: dict[int, BaseException] = {}
-        pending: deque[tuple[int, str, asyncio.Future[Any]]] = deque()
-
-        async def settle_oldest() -> None:
-            index, reply, future = pending.popleft()
-            try:
-                acks[index] = await self._inbox.wait(reply, future, self.ack_timeout, event.name)
-            except ProtonatsError as exc:
-                failures[index] = exc
-
-        for index, (payload, hdrs) in enumerate(batch):
-            reply, future = self._inbox.expect()
-            try:
-                await self._publish(route, payload, reply, hdrs)
-            except EmitError as exc:
-                self._inbox.forget(reply)
-                failures[index] = exc
-                continue
-            pending.append((index, reply, future))
-            if len(pending) >= _WINDOW:
-                await settle_oldest()
-        while pending:
-            await settle_oldest()
-        if failures:
-            shown = ", ".join(f"#{i}: {failures[i]}" for i in sorted(failures)[:5])
-            more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
-            raise BatchEmitError(
-                f"event {event.name!r}: {len(failures)} of {len(batch)} messages were not "
-                f"stored: {shown}{more}",
-                failures,
-                acks,
-            )
-        return [ack for ack in acks if ack is not None]
-
-    async def _publish(
-        self, route: _Route, payload: bytes, reply: str, headers: dict[str, str]
-    ) -> None:
-        try:
-            await self.nc.publish(route.event.subject_name, payload, reply=reply, headers=headers)
-        except nats.errors.Error as exc:
-            raise EmitError(
-                f"event {route.event.name!r}: could not send: {exc or type(exc).__name__}"
-            ) from exc
+                raise _at_index(exc, index) from exc
+        result = await publish_batch(
+            self._link, self._inbox, event, batch, self.ack_timeout, _WINDOW
+        )
+        if result.failures:
+            raise _batch_error(event, result.failures, result.acks, result.maybe_stored)
+        return [ack for ack in result.acks if ack is not None]
 
     def consume(
         self,
@@ -315,7 +269,7 @@ class ConnectedEvents:
         self._route(event)
         opts = options if options is not None else ConsumerOptions(**option_kwargs)
         return iterate_deliveries(
-            self.js, event, opts.config(event, consumer), batch=batch, idle_timeout=idle_timeout
+            self._link, event, opts.config(event, consumer), batch=batch, idle_timeout=idle_timeout
         )
 
     async def tail(
@@ -338,20 +292,55 @@ class ConnectedEvents:
             inactive_threshold=30.0,
             deliver_policy=api.DeliverPolicy.ALL if from_start else api.DeliverPolicy.NEW,
         )
-        try:
-            info = await self.js.stream_info(event.stream_name)
-        except js_errors.NotFoundError:
+        info = await self._link.stream_info(event)
+        if info is None:
             raise NoStreamError(
                 f"event {event.name!r}: stream {event.stream_name!r} does not exist; "
                 "register the event first"
-            ) from None
+            )
         if last is not None and not from_start:
             first = max(info.state.first_seq, info.state.last_seq - last + 1)
             config.deliver_policy = api.DeliverPolicy.BY_START_SEQUENCE
             config.opt_start_seq = first
         deliveries = iterate_deliveries(
-            self.js, event, config, batch=100, idle_timeout=idle_timeout, ephemeral=True
+            self._link, event, config, batch=100, idle_timeout=idle_timeout, ephemeral=True
         )
         async with contextlib.aclosing(deliveries):  # delete the consumer when we stop
             async for delivery in deliveries:
                 yield delivery
+
+
+def _at_index(exc: EmitError, index: int) -> EmitError:
+    """A new error like ``exc`` that says which message of the batch it is about."""
+    text = f"{exc} (message #{index} of the batch; nothing was sent)"
+    try:
+        return type(exc)(text)
+    except TypeError:  # an error class with required fields: keep the class family
+        return EmitError(text)
+
+
+def _batch_error(
+    event: Event[Any],
+    failures: dict[int, BaseException],
+    acks: Sequence[Ack | None],
+    maybe_stored: Iterable[int],
+) -> BatchEmitError:
+    maybe = frozenset(maybe_stored)
+    window = float(stream_config(event).duplicate_window or 120.0)
+    refused = len(failures) - len(maybe)
+    shown = ", ".join(f"#{i}: {failures[i]}" for i in sorted(failures)[:3])
+    more = f" (and {len(failures) - 3} more)" if len(failures) > 3 else ""
+    retry = (
+        f"; {len(maybe)} got no answer and may be stored: retry them with the same uids "
+        f"within the stream's duplicate window ({window:g} s) to store each exactly once"
+        if maybe
+        else ""
+    )
+    return BatchEmitError(
+        f"event {event.name!r}: {len(failures)} of {len(acks)} messages were not stored "
+        f"({refused} certainly not stored{retry}): {shown}{more}",
+        failures,
+        acks,
+        maybe_stored=maybe,
+        duplicate_window=window,
+    )

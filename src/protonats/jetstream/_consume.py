@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime
 import re
 import time
+import uuid
 from collections.abc import AsyncGenerator, Sequence
 from typing import Any, Generic, TypeVar
 
-import nats.errors
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext, api
-from nats.js import errors as js_errors
+from nats.js import api
 
-from .._errors import EventDeclarationError
+from .._errors import EventDeclarationError, ProtonatsError
 from ..events._event import Event
+from ._nats import Link, log, settle
 from ._pull import Puller
-from ._register import jetstream_error
 
 __all__ = ["ConsumerOptions", "Delivery", "iterate_deliveries"]
 
@@ -34,10 +32,11 @@ class Delivery(Generic[T]):
     there (carrying the raw bytes) and the message stays unacked, so nothing is lost.
     """
 
-    __slots__ = ("_data", "_event", "msg")
+    __slots__ = ("_consumer", "_data", "_event", "msg")
 
-    def __init__(self, event: Event[T], msg: Msg) -> None:
+    def __init__(self, event: Event[T], msg: Msg, consumer: str | None = None) -> None:
         self._event = event
+        self._consumer = consumer
         self._data: T = _UNDECODED
         self.msg = msg
 
@@ -72,21 +71,26 @@ class Delivery(Generic[T]):
         stamp: datetime.datetime = self.msg.metadata.timestamp
         return stamp
 
+    @property
+    def consumer(self) -> str | None:
+        """The consumer it was delivered to."""
+        return self._consumer
+
     async def ack(self) -> None:
-        """Done with it: the consumer will not get it again."""
-        await self.msg.ack()
+        """Done with it: the consumer will not get it again. ``ConsumerError`` if not sent."""
+        await settle(self.msg.ack, self._event, self._consumer, "ack the message")
 
     async def nak(self, delay: float | None = None) -> None:
         """Not done: redeliver it, after ``delay`` seconds if given."""
-        await self.msg.nak(delay=delay)
+        await settle(lambda: self.msg.nak(delay=delay), self._event, self._consumer, "nak it")
 
     async def term(self) -> None:
         """Never redeliver it (e.g. it can never be handled); it stays in the stream."""
-        await self.msg.term()
+        await settle(self.msg.term, self._event, self._consumer, "term it")
 
     async def in_progress(self) -> None:
         """Still working on it: reset the ack timer."""
-        await self.msg.in_progress()
+        await settle(self.msg.in_progress, self._event, self._consumer, "mark it in progress")
 
     def __repr__(self) -> str:
         return f"Delivery(event={self._event.name!r}, subject={self.msg.subject!r})"
@@ -144,7 +148,7 @@ class ConsumerOptions:
 
 
 async def iterate_deliveries(
-    js: JetStreamContext,
+    link: Link,
     event: Event[T],
     config: api.ConsumerConfig,
     *,
@@ -154,19 +158,18 @@ async def iterate_deliveries(
 ) -> AsyncGenerator[Delivery[T], None]:
     """Create (or reuse) the consumer and yield its deliveries; stop after ``idle_timeout``.
 
-    An ``ephemeral`` consumer is deleted when the iteration ends, leaving nothing behind.
+    An ``ephemeral`` consumer gets a name chosen here, before it is created, and is deleted
+    when the iteration ends however it ends (even cancelled while being created).
     """
-    name = config.durable_name or config.name
-    try:
-        info = await js.add_consumer(event.stream_name, config)
-    except js_errors.APIError as exc:
-        raise jetstream_error(exc, event, f"create consumer {name!r} on stream") from exc
-    nc = js._nc  # the client this JetStream context talks through
-    puller = Puller(nc, getattr(js, "_prefix", "$JS.API"), event.stream_name, info.name)
+    if ephemeral and not config.name:
+        config.name = f"protonats-tail-{uuid.uuid4().hex[:16]}"
+    name = str(config.durable_name or config.name)
+    puller = Puller(link, event, name)
     wait = min(idle_timeout, 5.0) if idle_timeout is not None else 5.0
-    idle_since = time.monotonic()
     try:
+        await link.add_consumer(event, config)
         await puller.start()
+        idle_since = time.monotonic()
         while True:
             msgs = await puller.fetch(batch, wait)
             if not msgs:
@@ -174,11 +177,12 @@ async def iterate_deliveries(
                     return
                 continue
             for msg in msgs:
-                yield Delivery(event, msg)
+                yield Delivery(event, msg, name)
             idle_since = time.monotonic()
     finally:
-        with contextlib.suppress(nats.errors.Error):  # a closed connection has no subs
-            await puller.stop()
+        await puller.stop()
         if ephemeral:
-            with contextlib.suppress(nats.errors.Error):
-                await js.delete_consumer(event.stream_name, info.name)
+            try:
+                await link.delete_consumer(event, name)
+            except ProtonatsError as exc:  # the server went away: it expires by itself
+                log.warning("%s (it expires after its inactive threshold)", exc)

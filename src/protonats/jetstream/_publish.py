@@ -1,8 +1,10 @@
-"""Acknowledged publishing: one reply subscription, one future per message, no polling.
+"""Acknowledged publishing: one reply inbox, one future per message, deadlines from the send.
 
 nats-py's ``js.publish`` pays for a generic request (new inbox token, ``wait_for``, JSON into a
-dataclass) on every message; here the reply subject is a counter on one wildcard inbox, the
-timeout is a timer handle, and the ack is decoded by msgspec straight into a struct.
+dataclass) on every message; here the reply subject is a counter on one wildcard inbox, every
+message's ack deadline starts when it is sent (one timer for all of them), and the ack is
+decoded by msgspec straight into a struct. A 503 (nobody answered) is retried briefly, then
+explained: no stream, a stream without a leader, or no JetStream at all.
 """
 
 from __future__ import annotations
@@ -10,19 +12,38 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import itertools
-from collections.abc import Callable
+from collections import deque
 from typing import TYPE_CHECKING
 
 import msgspec
 
-from .._errors import AckTimeoutError, EmitError, MessageRejectedError, NoStreamError
+from .._errors import (
+    AckTimeoutError,
+    EmitError,
+    JetStreamError,
+    JetStreamNotEnabledError,
+    MessageRejectedError,
+    NoStreamError,
+    PublishPermissionError,
+    StreamUnavailableError,
+)
+from ._nats import jetstream_error
 
 if TYPE_CHECKING:
-    from nats.aio.client import Client
+    from typing import Any
+
     from nats.aio.msg import Msg
     from nats.aio.subscription import Subscription
 
-__all__ = ["Ack", "AckInbox"]
+    from ..events._event import Event
+    from ._nats import Link
+
+__all__ = ["RETRIES", "RETRY_WAIT", "Ack", "AckInbox", "explain_no_responders", "send"]
+
+RETRIES = 2
+"""Times a 503 (no responders) reply is retried before it is explained (as nats.go does)."""
+RETRY_WAIT = 0.25
+"""Seconds between those retries."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -54,98 +75,134 @@ class _Reply(msgspec.Struct):
 _decode_reply = msgspec.json.Decoder(_Reply).decode
 
 
+class _Closed(EmitError):
+    """Stand-in exception for waiters when the inbox stops."""
+
+
 class AckInbox:
-    """A wildcard reply subscription that resolves one future per published message."""
+    """A wildcard reply subscription that resolves one future per published message.
 
-    __slots__ = ("_counter", "_futures", "_loop", "_nc", "_prefix", "_sub")
+    Each future fails with ``TimeoutError`` ``within`` seconds after ``expect`` (called right
+    before the send), so a thousand unanswered messages all fail one timeout after their send,
+    not one after another; and with ``PublishPermissionError`` when the server says the
+    publish to its subject was not allowed.
+    """
 
-    def __init__(self, nc: Client) -> None:
-        self._nc = nc
-        self._futures: dict[str, asyncio.Future[Msg]] = {}
+    __slots__ = (
+        "_counter",
+        "_deadlines",
+        "_link",
+        "_loop",
+        "_pending",
+        "_prefix",
+        "_sub",
+        "_timer",
+        "_unwatch",
+    )
+
+    def __init__(self, link: Link) -> None:
+        self._link = link
+        self._pending: dict[str, tuple[asyncio.Future[Msg], str]] = {}
+        self._deadlines: deque[tuple[float, str]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
         self._counter = itertools.count()
         self._prefix = ""
         self._sub: Subscription | None = None
         self._loop = asyncio.get_running_loop()
+        self._unwatch = link.errors.watch(self._on_denied)
 
     async def start(self) -> None:
-        self._prefix = self._nc.new_inbox() + "."
-        sub = await self._nc.subscribe(self._prefix + "*", pending_bytes_limit=0)
-        # Resolve each ack right where the reader parses it, instead of queueing it for a
-        # subscription task: one event-loop wake-up less per emit (~10% of its cost).
-        sub._pending_queue = Resolver(self._on_reply)  # type: ignore[assignment]
-        self._sub = sub
+        self._prefix = self._link.new_inbox() + "."
+        self._sub = await self._link.subscribe(self._prefix + "*", self._on_reply)
 
     async def stop(self) -> None:
+        self._unwatch()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self._sub is not None:
-            await self._sub.unsubscribe()
-            self._sub = None
-        for future in self._futures.values():
-            future.cancel()
-        self._futures.clear()
+            sub, self._sub = self._sub, None
+            await self._link.unsubscribe(sub)
+        pending, self._pending = self._pending, {}
+        for future, _ in pending.values():
+            if not future.done():
+                future.set_exception(_Closed("the connection was closed before the ack"))
+        self._deadlines.clear()
 
-    def expect(self) -> tuple[str, asyncio.Future[Msg]]:
-        """A fresh reply subject and the future its reply will resolve."""
+    def expect(self, subject: str, within: float) -> tuple[str, asyncio.Future[Msg]]:
+        """A fresh reply subject for a message to ``subject`` about to be sent, and its future."""
         token = str(next(self._counter))
         future: asyncio.Future[Msg] = self._loop.create_future()
-        self._futures[token] = future
+        self._pending[token] = (future, subject)
+        deadline = self._loop.time() + within
+        self._deadlines.append((deadline, token))
+        if self._timer is None:
+            self._timer = self._loop.call_at(deadline, self._expire)
         return self._prefix + token, future
 
     def forget(self, reply: str) -> None:
         """Drop the future of ``reply`` (its publish failed or its waiter gave up)."""
-        self._futures.pop(reply[len(self._prefix) :], None)
+        self._pending.pop(reply[len(self._prefix) :], None)
 
     def _on_reply(self, msg: Msg) -> None:
-        future = self._futures.pop(msg.subject[len(self._prefix) :], None)
-        if future is not None and not future.done():
-            future.set_result(msg)
+        entry = self._pending.pop(msg.subject[len(self._prefix) :], None)
+        if entry is not None and not entry[0].done():
+            entry[0].set_result(msg)
 
-    async def wait(self, reply: str, future: asyncio.Future[Msg], within: float, event: str) -> Ack:
-        """Wait for the ack of one message and check it; raise if it was not stored."""
-        if not future.done():
-            timer = self._loop.call_later(within, _expire, future)
-            try:
-                msg = await future
-            except TimeoutError:
-                raise AckTimeoutError(
-                    f"event {event!r}: no acknowledgement within {within} s; the message may "
-                    "not be stored. Retry the emit with the same uid to store it exactly once"
-                ) from None
-            finally:
-                timer.cancel()
-                self.forget(reply)
-        else:
-            msg = future.result()
+    def _expire(self) -> None:
+        """Fail every future past its deadline; drop answered ones; wake again for the next."""
+        self._timer = None
+        now = self._loop.time()
+        deadlines, pending = self._deadlines, self._pending
+        while deadlines:
+            deadline, token = deadlines[0]
+            if token in pending:
+                if deadline > now:
+                    self._timer = self._loop.call_at(deadline, self._expire)
+                    return
+                future = pending.pop(token)[0]
+                if not future.done():
+                    future.set_exception(TimeoutError())
+            deadlines.popleft()
+
+    def _on_denied(self, subject: str) -> None:
+        for token, (future, target) in list(self._pending.items()):
+            if target == subject:
+                del self._pending[token]
+                if not future.done():
+                    future.set_exception(
+                        PublishPermissionError(
+                            f"publish to subject {subject!r} refused: no permission "
+                            "(Permissions Violation); nothing was stored. Grant this user "
+                            "publish permission on the subject",
+                            subject=subject,
+                        )
+                    )
+
+    async def wait(
+        self, reply: str, future: asyncio.Future[Msg], within: float, event: str
+    ) -> Ack | None:
+        """The ack of one message; None for a 503 (nobody answered: retry or explain)."""
+        try:
+            msg = await future
+        except TimeoutError:
+            raise AckTimeoutError(
+                f"event {event!r}: no acknowledgement within {within} s of the send; the "
+                "message may or may not be stored. Retry the emit with the same uid (within "
+                "the stream's duplicate window) to store it exactly once"
+            ) from None
+        finally:
+            self.forget(reply)
         return parse_ack(msg, event)
 
 
-class Resolver:
-    """Stands in for a subscription's pending queue; nats-py calls only these methods."""
-
-    __slots__ = ("put_nowait",)
-
-    def __init__(self, on_message: Callable[[Msg], None]) -> None:
-        self.put_nowait = on_message
-
-    def empty(self) -> bool:
-        return True
-
-    def qsize(self) -> int:
-        return 0
-
-    async def join(self) -> None:
-        return None
-
-
-def parse_ack(msg: Msg, event: str) -> Ack:
-    """Turn a JetStream publish reply into an ``Ack``, or raise the error it reports."""
+def parse_ack(msg: Msg, event: str) -> Ack | None:
+    """A JetStream publish reply as an ``Ack``; None for 503; raise the error it reports."""
     data = msg.data
     if not data:
         status = (msg.headers or {}).get("Status", "")
         if status == "503":
-            raise NoStreamError(
-                f"event {event!r}: no stream stores subject {event!r}; nothing was stored. "
-                "Call register() for this event first"
-            )
+            return None
         raise EmitError(f"event {event!r}: server replied with status {status or 'empty'}")
     try:
         reply = _decode_reply(data)
@@ -165,6 +222,173 @@ def parse_ack(msg: Msg, event: str) -> Ack:
     return Ack(reply.stream, reply.seq, reply.duplicate)
 
 
-def _expire(future: asyncio.Future[Msg]) -> None:
-    if not future.done():
-        future.set_exception(TimeoutError())
+async def send(
+    link: Link,
+    subject: str,
+    payload: bytes,
+    reply: str,
+    headers: dict[str, str],
+    event: str,
+    within: float,
+) -> bool:
+    """Publish one message; False when the socket stayed blocked for ``within`` seconds.
+
+    The client buffers publishes; only with a full buffer (a paused or slow server) does a
+    publish wait, and then it waits for the socket without limit: bound it here.
+    """
+    if not link.send_may_block(len(payload)):
+        await link.publish(subject, payload, reply, headers, event)
+        return True
+    async with asyncio.timeout(within) as scope:
+        await link.publish(subject, payload, reply, headers, event)
+    return not scope.expired()
+
+
+def stalled(event: str, within: float) -> AckTimeoutError:
+    return AckTimeoutError(
+        f"event {event!r}: the connection did not take the message within {within} s (server "
+        "paused or unreachable); it may or may not be stored. Retry with the same uid"
+    )
+
+
+async def explain_no_responders(link: Link, event: Event[Any]) -> JetStreamError | EmitError:
+    """Why nobody answered a publish, after retries: no stream, no leader, or no JetStream."""
+    nothing = "nothing was stored"
+    try:
+        info = await link.stream_info(event)
+    except JetStreamNotEnabledError as exc:
+        return JetStreamNotEnabledError(
+            f"event {event.name!r}: {nothing}: {exc}", event=event.name, stream=event.stream_name
+        )
+    except JetStreamError as exc:
+        cause = str(exc)
+    except Exception as exc:
+        cause = str(jetstream_error(exc, event, "look up"))
+    else:
+        if info is None:
+            return NoStreamError(
+                f"event {event.name!r}: no stream stores subject {event.subject_name!r}; "
+                f"{nothing}. Call register() for this event first"
+            )
+        cause = f"stream {event.stream_name!r} exists but no leader answered"
+    return StreamUnavailableError(
+        f"event {event.name!r}: {cause}; {nothing}. The stream is electing a leader or "
+        "recovering: retry the emit (with the same uid) in a moment",
+        event=event.name,
+        stream=event.stream_name,
+        code=503,
+    )
+
+
+async def publish_one(
+    link: Link,
+    inbox: AckInbox,
+    event: Event[Any],
+    payload: bytes,
+    headers: dict[str, str],
+    within: float,
+) -> Ack:
+    """Publish one message and return its ack; a 503 is retried, then explained."""
+    subject = event.subject_name
+    for attempt in range(RETRIES + 1):
+        if attempt:
+            await asyncio.sleep(RETRY_WAIT)
+        reply, future = inbox.expect(subject, within)
+        try:
+            if not await send(link, subject, payload, reply, headers, event.name, within):
+                raise stalled(event.name, within)
+        except BaseException:
+            inbox.forget(reply)
+            raise
+        ack = await inbox.wait(reply, future, within, event.name)
+        if ack is not None:
+            return ack
+    raise await explain_no_responders(link, event)
+
+
+@dataclasses.dataclass(slots=True)
+class BatchResult:
+    """What became of each message of a batch, by index."""
+
+    acks: list[Ack | None]
+    failures: dict[int, BaseException] = dataclasses.field(default_factory=dict)
+    maybe_stored: set[int] = dataclasses.field(default_factory=set)
+
+
+async def publish_batch(
+    link: Link,
+    inbox: AckInbox,
+    event: Event[Any],
+    batch: list[tuple[bytes, dict[str, str]]],
+    within: float,
+    window: int,
+) -> BatchResult:
+    """Publish a batch with up to ``window`` acks in flight; every message is accounted for.
+
+    Each message's deadline runs from its own send, so a batch nobody answers fails about
+    ``within`` seconds after its last send. 503 replies are re-sent together, then explained.
+    """
+    subject, name = event.subject_name, event.name
+    result = BatchResult([None] * len(batch))
+    todo = list(range(len(batch)))
+    for attempt in range(RETRIES + 1):
+        if attempt:
+            await asyncio.sleep(RETRY_WAIT)
+        unanswered: list[int] = []
+        in_flight: deque[tuple[int, str, asyncio.Future[Msg]]] = deque()
+
+        for position, index in enumerate(todo):
+            payload, headers = batch[index]
+            reply, future = inbox.expect(subject, within)
+            try:
+                sent = await send(link, subject, payload, reply, headers, name, within)
+            except EmitError as exc:
+                inbox.forget(reply)
+                result.failures[index] = exc
+                continue
+            if not sent:
+                inbox.forget(reply)
+                result.failures[index] = stalled(name, within)
+                result.maybe_stored.add(index)
+                for rest in todo[position + 1 :]:
+                    result.failures[rest] = EmitError(
+                        f"event {name!r}: not sent, the connection was stalled; nothing stored"
+                    )
+                break
+            in_flight.append((index, reply, future))
+            if len(in_flight) >= window:
+                await _settle(inbox, in_flight.popleft(), within, name, result, unanswered)
+        while in_flight:
+            await _settle(inbox, in_flight.popleft(), within, name, result, unanswered)
+        todo = unanswered
+        if not todo:
+            return result
+    error = await explain_no_responders(link, event)
+    for index in todo:
+        result.failures[index] = error
+    return result
+
+
+async def _settle(
+    inbox: AckInbox,
+    entry: tuple[int, str, asyncio.Future[Msg]],
+    within: float,
+    event: str,
+    result: BatchResult,
+    unanswered: list[int],
+) -> None:
+    """Record what became of one sent message of a batch."""
+    index, reply, future = entry
+    try:
+        ack = await inbox.wait(reply, future, within, event)
+    except (AckTimeoutError, _Closed) as exc:
+        result.failures[index] = exc
+        result.maybe_stored.add(index)
+        return
+    except EmitError as exc:
+        result.failures[index] = exc
+        return
+    if ack is None:
+        unanswered.append(index)
+    else:
+        result.acks[index] = ack

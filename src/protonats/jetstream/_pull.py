@@ -1,8 +1,9 @@
-"""Pull requests to a JetStream consumer, collected where the reader parses them.
+"""Pull requests to a JetStream consumer, collected as they arrive.
 
-nats-py's ``fetch`` waits for every message with its own ``wait_for`` and task wake-up; here
-one pull request's messages are appended to a list as they arrive and the waiter wakes once,
-when the batch is complete or the server says there is no more.
+nats-py's ``fetch`` waits for every message with its own ``wait_for``; here one pull request's
+messages are appended to a list by the inbox callback and the waiter wakes once, when the batch
+is complete or the server says there is no more. A request the server never answers (paused,
+gone) fails with ``ConsumerError`` naming the event and the consumer.
 """
 
 from __future__ import annotations
@@ -10,20 +11,27 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .._errors import JetStreamError
-from ._publish import Resolver
+from .._errors import ConsumerDeletedError, ConsumerError, JetStreamTimeoutError
 
 if TYPE_CHECKING:
-    from nats.aio.client import Client
     from nats.aio.msg import Msg
     from nats.aio.subscription import Subscription
 
-__all__ = ["Puller"]
+    from ..events._event import Event
+    from ._nats import Link
 
+__all__ = ["GRACE", "Puller"]
+
+GRACE = 5.0
+"""Seconds past a pull request's expiry before an unanswered request is an error."""
 _CONFLICT = "409"
 _HEARTBEAT = "100"
+
+
+class _PullTimeoutError(ConsumerError, JetStreamTimeoutError):
+    """A pull request got no answer: the server is paused, overloaded or unreachable."""
 
 
 class Puller:
@@ -31,19 +39,23 @@ class Puller:
 
     __slots__ = (
         "_batch",
+        "_consumer",
         "_counter",
         "_done",
+        "_event",
         "_limit",
-        "_nc",
+        "_link",
         "_prefix",
         "_request",
         "_sub",
         "_token",
     )
 
-    def __init__(self, nc: Client, api_prefix: str, stream: str, consumer: str) -> None:
-        self._nc = nc
-        self._request = f"{api_prefix}.CONSUMER.MSG.NEXT.{stream}.{consumer}"
+    def __init__(self, link: Link, event: Event[Any], consumer: str) -> None:
+        self._link = link
+        self._event = event
+        self._consumer = consumer
+        self._request = f"{link.api_prefix}.CONSUMER.MSG.NEXT.{event.stream_name}.{consumer}"
         self._prefix = ""
         self._counter = itertools.count()
         self._token = ""
@@ -53,23 +65,21 @@ class Puller:
         self._sub: Subscription | None = None
 
     async def start(self) -> None:
-        self._prefix = self._nc.new_inbox() + "."
-        sub = await self._nc.subscribe(self._prefix + "*", pending_bytes_limit=0)
-        sub._pending_queue = Resolver(self._on_msg)  # type: ignore[assignment]
-        self._sub = sub
+        self._prefix = self._link.new_inbox() + "."
+        self._sub = await self._link.subscribe(self._prefix + "*", self._on_msg)
 
     async def stop(self) -> None:
         if self._sub is not None:
             sub, self._sub = self._sub, None
-            await sub.unsubscribe()
+            await self._link.unsubscribe(sub)
 
     async def fetch(self, batch: int, wait: float) -> list[Msg]:
         """Up to ``batch`` messages: what is there now, else the first to arrive in ``wait`` s."""
-        msgs = await self._pull({"batch": batch, "no_wait": True}, wait=5.0)
+        msgs = await self._pull({"batch": batch, "no_wait": True}, wait=GRACE)
         if msgs:
             return msgs
         expires = max(int(wait * 1e9), 1_000_000)
-        return await self._pull({"batch": 1, "expires": expires}, wait=wait + 5.0)
+        return await self._pull({"batch": 1, "expires": expires}, wait=wait + GRACE)
 
     async def _pull(self, request: dict[str, object], wait: float) -> list[Msg]:
         if self._batch:  # messages that arrived after their request had ended
@@ -79,19 +89,40 @@ class Puller:
         batch = self._batch
         self._done = done = asyncio.get_running_loop().create_future()
         self._limit = int(str(request["batch"]))
-        await self._nc.publish(
-            self._request, json.dumps(request).encode(), reply=self._prefix + self._token
-        )
+        body = json.dumps(request).encode()
         try:
+            await self._link.publish(
+                self._request, body, self._prefix + self._token, None, self._event.name
+            )
             status = await asyncio.wait_for(done, wait)
         except TimeoutError:
-            return batch  # the server went quiet: what arrived is still ours to handle
+            if batch:
+                return batch  # the server went quiet: what arrived is still ours to handle
+            raise self._error(
+                _PullTimeoutError,
+                f"no answer to a pull request within {wait:g} s: the server is paused, "
+                "overloaded or unreachable. Iterate again once it is back (nothing is lost: "
+                "unacked messages are redelivered)",
+            ) from None
         finally:
             self._done = None
             self._batch = []  # what arrives from now on waits for the next fetch
         if status.startswith(_CONFLICT) and "Deleted" in status:
-            raise JetStreamError(f"consumer of {self._request!r} was deleted: {status}")
+            raise self._error(
+                ConsumerDeletedError,
+                f"the consumer (or its stream) was deleted while in use: {status.strip()}",
+            )
         return batch
+
+    def _error(self, cls: type[ConsumerError], why: str) -> ConsumerError:
+        event = self._event
+        return cls(
+            f"event {event.name!r}, consumer {self._consumer!r} on stream "
+            f"{event.stream_name!r}: {why}",
+            event=event.name,
+            stream=event.stream_name,
+            consumer=self._consumer,
+        )
 
     def _on_msg(self, msg: Msg) -> None:
         headers = msg.headers

@@ -3,34 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import warnings
 from collections.abc import Iterable
 from typing import Any, Literal
 
-import nats.errors
-from nats.js import JetStreamContext, api
-from nats.js import errors as js_errors
+from nats.js import api
 
 from .._errors import JetStreamError, StreamConfigError, StreamExistsError
 from ..events._event import Event
 from ._config import Action, StreamPlan, plan_stream, stream_config
 from ._ledger_kv import LedgerStore, RegisterLock
 from ._ledger_step import LedgerStep
+from ._nats import STREAM_NAME_IN_USE, SUBJECTS_OVERLAP, Link
 
 __all__ = ["OnNewer", "plan_events", "register_events"]
 
 OnNewer = Literal["raise", "skip"]
 
-# JetStream API error codes (nats-server errors.json).
-_STREAM_NOT_FOUND = 10059
-_STREAM_NAME_IN_USE = 10058
-_SUBJECTS_OVERLAP = 10065
 _PARALLEL = 16
 _RECORDED = (Action.CREATE, Action.UPDATE, Action.UNCHANGED)
 
 
 async def plan_events(
-    js: JetStreamContext,
+    link: Link,
     events: Iterable[Event[Any]],
     *,
     version: str | None,
@@ -39,7 +35,9 @@ async def plan_events(
 ) -> list[StreamPlan]:
     """What ``register`` would do for each event, in order; changes nothing."""
     limit = asyncio.Semaphore(_PARALLEL)
-    ledger = LedgerStep(await LedgerStore.open(js), version, allow_incompatible=allow_incompatible)
+    ledger = LedgerStep(
+        await LedgerStore.open(link.js), version, allow_incompatible=allow_incompatible
+    )
 
     async def one(event: Event[Any]) -> StreamPlan:
         async with limit:
@@ -47,13 +45,13 @@ async def plan_events(
             if refusal is not None:
                 return StreamPlan(event.name, event.stream_name, Action.REFUSED, error=refusal)
             desired = stream_config(event, version=version)
-            return plan_stream(event, desired, await _current(js, event), on_newer=on_newer)
+            return plan_stream(event, desired, await _current(link, event), on_newer=on_newer)
 
     return list(await asyncio.gather(*(one(e) for e in events)))
 
 
 async def register_events(
-    js: JetStreamContext,
+    link: Link,
     events: Iterable[Event[Any]],
     *,
     version: str | None,
@@ -70,7 +68,7 @@ async def register_events(
     """
     events = list(events)
     replicas = max((e.limits.replicas or 1 for e in events), default=1)
-    store = await LedgerStore.ensure(js, replicas=replicas)
+    store = await LedgerStore.ensure(link.js, replicas=replicas)
     ledger = LedgerStep(store, version, allow_incompatible=allow_incompatible)
     limit = asyncio.Semaphore(_PARALLEL)
     async with store.lock(wait=lock_timeout) as lock:
@@ -81,7 +79,7 @@ async def register_events(
                 if prepared.refusal is not None:
                     error = prepared.refusal
                     return StreamPlan(event.name, event.stream_name, Action.REFUSED, error=error)
-                plan = await _register_one(js, event, version, create, update, on_newer, lock)
+                plan = await _register_one(link, event, version, create, update, on_newer, lock)
                 if plan.action in _RECORDED:
                     lock.check(f"record event {event.name!r} in the ledger")
                     await ledger.record(prepared)
@@ -96,13 +94,15 @@ async def register_events(
         first = refused[0][1]
         if len(refused) > 1:
             others = ", ".join(repr(name) for name, _ in refused[1:])
-            first.args = (f"{first} (also refused: {others}; see plan())",)
+            summary = copy.copy(first)  # the same error, told about the others; first unchanged
+            summary.args = (f"{first} (also refused: {others}; see plan())",)
+            raise summary from first
         raise first
     return plans
 
 
 async def _register_one(
-    js: JetStreamContext,
+    link: Link,
     event: Event[Any],
     version: str | None,
     create: bool,
@@ -112,29 +112,27 @@ async def _register_one(
 ) -> StreamPlan:
     desired = stream_config(event, version=version)
     for _attempt in range(3):
-        plan = plan_stream(event, desired, await _current(js, event), on_newer=on_newer)
+        plan = plan_stream(event, desired, await _current(link, event), on_newer=on_newer)
         if plan.action is Action.CREATE:
             if not create:
                 return _skipped(plan)
             lock.check(f"create stream {event.stream_name!r}")
             try:
-                await js.add_stream(desired)
-            except js_errors.APIError as exc:
-                if exc.err_code == _STREAM_NAME_IN_USE:
+                await link.add_stream(event, desired)
+            except JetStreamError as exc:
+                if exc.err_code == STREAM_NAME_IN_USE:
                     continue  # another process created it first: look again
-                raise await _create_error(js, event, exc) from exc
-            except nats.errors.Error as exc:  # timeouts, no responders: no API answer at all
-                raise jetstream_error(exc, event, "create the stream") from exc
+                if exc.err_code == SUBJECTS_OVERLAP:
+                    raise await _overlap_error(link, event, exc) from exc
+                raise
         elif plan.action is Action.UPDATE:
             if not update:
                 return _skipped(plan)
             lock.check(f"update stream {event.stream_name!r}")
             try:
-                await js.update_stream(desired)
-            except js_errors.APIError as exc:
+                await link.update_stream(event, desired)
+            except StreamConfigError as exc:  # the server refused it (others: no answer)
                 raise _update_error(event, plan, exc) from exc
-            except nats.errors.Error as exc:
-                raise jetstream_error(exc, event, "update the stream") from exc
         return plan
     raise JetStreamError(
         f"event {event.name!r}: stream {event.stream_name!r} kept changing while registering",
@@ -143,43 +141,34 @@ async def _register_one(
     )
 
 
-async def _current(js: JetStreamContext, event: Event[Any]) -> api.StreamConfig | None:
-    try:
-        info = await js.stream_info(event.stream_name)
-    except js_errors.NotFoundError:
-        return None
-    except nats.errors.Error as exc:
-        raise jetstream_error(exc, event, "look up the stream") from exc
-    return info.config
+async def _current(link: Link, event: Event[Any]) -> api.StreamConfig | None:
+    info = await link.stream_info(event)
+    return info.config if info is not None else None
 
 
 def _skipped(plan: StreamPlan) -> StreamPlan:
     return StreamPlan(plan.event, plan.stream, Action.SKIPPED, plan.changes)
 
 
-async def _create_error(
-    js: JetStreamContext, event: Event[Any], exc: js_errors.APIError
-) -> JetStreamError:
-    if exc.err_code == _SUBJECTS_OVERLAP:
-        try:
-            owner = await js.find_stream_name_by_subject(event.subject_name)
-        except js_errors.Error:
-            owner = "another stream"
-        return StreamExistsError(
-            f"event {event.name!r}: subject {event.subject_name!r} is already stored by stream "
-            f"{owner!r}; protonats will not create a second stream on it (JetStream error "
-            f"{exc.err_code}: {exc.description}). Remove that subject from {owner!r} or "
-            "rename the event",
-            event=event.name,
-            stream=event.stream_name,
-            code=exc.code,
-            err_code=exc.err_code,
-            description=exc.description,
-        )
-    return jetstream_error(exc, event, "create the stream", cls=StreamConfigError)
+async def _overlap_error(link: Link, event: Event[Any], exc: JetStreamError) -> JetStreamError:
+    try:
+        owner = await link.find_stream(event, event.subject_name)
+    except JetStreamError:
+        owner = "another stream"
+    return StreamExistsError(
+        f"event {event.name!r}: subject {event.subject_name!r} is already stored by stream "
+        f"{owner!r}; protonats will not create a second stream on it (JetStream error "
+        f"{exc.err_code}: {exc.description}). Remove that subject from {owner!r} or "
+        "rename the event",
+        event=event.name,
+        stream=event.stream_name,
+        code=exc.code,
+        err_code=exc.err_code,
+        description=exc.description,
+    )
 
 
-def _update_error(event: Event[Any], plan: StreamPlan, exc: js_errors.APIError) -> JetStreamError:
+def _update_error(event: Event[Any], plan: StreamPlan, exc: JetStreamError) -> JetStreamError:
     changes = "; ".join(str(c) for c in plan.changes)
     first = plan.changes[0] if plan.changes else None
     return StreamConfigError(
@@ -193,31 +182,4 @@ def _update_error(event: Event[Any], plan: StreamPlan, exc: js_errors.APIError) 
         code=exc.code,
         err_code=exc.err_code,
         description=exc.description,
-    )
-
-
-def jetstream_error(
-    exc: nats.errors.Error,
-    event: Event[Any],
-    doing: str,
-    *,
-    cls: type[JetStreamError] = JetStreamError,
-) -> JetStreamError:
-    """Convert a nats-py error into ours, keeping the server's code and description."""
-    code = getattr(exc, "code", None)
-    err_code = getattr(exc, "err_code", None)
-    description = getattr(exc, "description", None)
-    if description:
-        why = f"{description} (JetStream error {err_code}, status {code})"
-    elif isinstance(exc, js_errors.ServiceUnavailableError | nats.errors.NoRespondersError):
-        why = "JetStream is not available: start nats-server with -js, or enable it for the account"
-    else:
-        why = str(exc) or type(exc).__name__
-    return cls(
-        f"event {event.name!r}: could not {doing} {event.stream_name!r}: {why}",
-        event=event.name,
-        stream=event.stream_name,
-        code=code,
-        err_code=err_code,
-        description=description,
     )

@@ -1,0 +1,325 @@
+"""The boundary: every call protonats makes into nats-py, and every translation of its failures.
+
+The rest of the runtime and the CLI talk to NATS through a ``Link`` (one per connection) and
+the functions here; nothing else imports ``nats``' clients, and only public nats-py APIs are
+used. A nats-py or JetStream failure leaves this module as a ``ProtonatsError`` that keeps the
+server's code and description, chained to the original.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import nats.errors
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from nats.js import JetStreamContext, api
+from nats.js import errors as js_errors
+
+from .._errors import (
+    ConsumerDeletedError,
+    ConsumerError,
+    EmitError,
+    JetStreamError,
+    JetStreamNotEnabledError,
+    JetStreamTimeoutError,
+    StreamConfigError,
+)
+from ..events._event import Event
+
+__all__ = [
+    "DEFAULT_API_PREFIX",
+    "Link",
+    "ServerErrors",
+    "api_prefix",
+    "jetstream_error",
+    "settle",
+]
+
+log = logging.getLogger("protonats")
+T = TypeVar("T")
+
+DEFAULT_API_PREFIX = "$JS.API"
+
+# JetStream API error codes (nats-server errors.json).
+CONSUMER_NOT_FOUND = 10014
+STREAM_NAME_IN_USE = 10058
+STREAM_NOT_FOUND = 10059
+SUBJECTS_OVERLAP = 10065
+_NOT_ENABLED = frozenset({10039, 10076})  # for the account / on the server
+_ROUTINE = (nats.errors.UnexpectedEOF, nats.errors.StaleConnectionError)
+_PERMISSIONS = "Permissions Violation for Publish to"
+ENABLE_JETSTREAM = (
+    "JetStream is not enabled: start nats-server with -js (or jetstream {} in its config), "
+    "or enable JetStream for this account"
+)
+
+
+def api_prefix(domain: str | None = None, prefix: str | None = None) -> str:
+    """The JetStream API subject prefix for a domain or a custom prefix (default ``$JS.API``)."""
+    if domain:
+        return f"$JS.{domain}.API"
+    return prefix or DEFAULT_API_PREFIX
+
+
+class ServerErrors:
+    """The async errors a server sends (``-ERR ...``): logged, and handed to who waits on them.
+
+    Pass ``ServerErrors.callback`` as nats-py's ``error_cb``. A permission violation names a
+    subject; the publishes waiting on that subject are failed by their watcher.
+    """
+
+    __slots__ = ("_denied", "_forward", "_watchers")
+
+    def __init__(self, forward: Callable[[Exception], Awaitable[None]] | None = None) -> None:
+        self._forward = forward  # the user's own error_cb, still called
+        self._watchers: list[Callable[[str], None]] = []
+        self._denied: dict[str, float] = {}  # subject -> when, the last few
+
+    def denied_recently(self, subject: str, within: float = 30.0) -> bool:
+        """Whether the server refused a publish to ``subject`` in the last ``within`` s."""
+        when = self._denied.get(subject)
+        return when is not None and time.monotonic() - when < within
+
+    def watch(self, on_denied: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``on_denied(subject)`` for each publish permission violation; returns undo."""
+        self._watchers.append(on_denied)
+        return lambda: self._watchers.remove(on_denied)
+
+    async def callback(self, exc: Exception) -> None:
+        text = str(exc) or type(exc).__name__
+        # What the server says (-ERR, permissions, authorization) is a warning; a socket that
+        # fails while (re)connecting is routine and the operation waiting on it reports it.
+        server_said = isinstance(exc, nats.errors.Error) and not isinstance(exc, _ROUTINE)
+        log.log(logging.WARNING if server_said else logging.DEBUG, "nats: %s", text)
+        if self._forward is not None:
+            await self._forward(exc)
+        subject = denied_subject(text)
+        if subject is not None:
+            if len(self._denied) > 100:
+                self._denied.clear()
+            self._denied[subject] = time.monotonic()
+            for watcher in list(self._watchers):
+                watcher(subject)
+
+
+def denied_subject(text: str) -> str | None:
+    """The subject of ``Permissions Violation for Publish to "subject"``, else None."""
+    _, found, rest = text.partition(_PERMISSIONS)
+    if not found:
+        return None
+    return rest.strip().strip("'\"").split('"')[0].strip() or None
+
+
+class Link:
+    """protonats' link to one NATS connection: publishing, inboxes and JetStream API calls."""
+
+    __slots__ = ("api_prefix", "errors", "js", "nc")
+
+    def __init__(
+        self,
+        nc: Client,
+        *,
+        prefix: str = DEFAULT_API_PREFIX,
+        errors: ServerErrors | None = None,
+        timeout: float = 5.0,
+    ) -> None:
+        self.nc = nc
+        self.api_prefix = prefix
+        self.errors = errors if errors is not None else ServerErrors()
+        self.js: JetStreamContext = nc.jetstream(prefix=prefix, timeout=timeout)
+
+    @property
+    def max_payload(self) -> int:
+        return self.nc.max_payload
+
+    def new_inbox(self) -> str:
+        return self.nc.new_inbox()
+
+    async def subscribe(self, subject: str, on_msg: Callable[[Msg], None]) -> Subscription:
+        """Subscribe ``on_msg`` (a plain function, called once per message) to ``subject``."""
+
+        async def deliver(msg: Msg) -> None:
+            on_msg(msg)
+
+        return await self.nc.subscribe(subject, cb=deliver, pending_bytes_limit=0)
+
+    async def unsubscribe(self, sub: Subscription) -> None:
+        """Stop a subscription; a closed connection has nothing left to stop."""
+        try:
+            await sub.unsubscribe()
+        except nats.errors.Error as exc:
+            log.debug("nats: unsubscribe: %s", exc)
+
+    def send_may_block(self, size: int) -> bool:
+        """Whether publishing ``size`` more bytes waits for the socket (the buffer is full)."""
+        limit = int(self.nc.options.get("pending_size", 2 * 1024 * 1024))
+        return limit > 0 and self.nc.pending_data_size + size + 1024 > limit
+
+    async def publish(
+        self,
+        subject: str,
+        payload: bytes,
+        reply: str,
+        headers: dict[str, str] | None,
+        event: str,
+    ) -> None:
+        """Hand one message to the client; ``EmitError`` when it cannot even be buffered."""
+        try:
+            await self.nc.publish(subject, payload, reply=reply, headers=headers)
+        except nats.errors.Error as exc:
+            raise EmitError(
+                f"event {event!r}: could not send, nothing was stored: {exc or type(exc).__name__}"
+            ) from exc
+
+    # JetStream API: each call names the event it is for, so its errors can.
+
+    async def stream_info(self, event: Event[Any], doing: str = "look up") -> api.StreamInfo | None:
+        """The event's stream, or None when it does not exist."""
+        try:
+            return await self.js.stream_info(event.stream_name)
+        except js_errors.NotFoundError:
+            return None
+        except nats.errors.Error as exc:
+            raise jetstream_error(exc, event, f"{doing} the stream") from exc
+
+    async def add_stream(self, event: Event[Any], config: api.StreamConfig) -> None:
+        """Create the stream; a refusal is a ``StreamConfigError`` with the server's code."""
+        subject = f"{self.api_prefix}.STREAM.CREATE.{config.name}"
+        await self._api(self.js.add_stream(config), event, "create the stream", subject)
+
+    async def update_stream(self, event: Event[Any], config: api.StreamConfig) -> None:
+        subject = f"{self.api_prefix}.STREAM.UPDATE.{config.name}"
+        await self._api(self.js.update_stream(config), event, "update the stream", subject)
+
+    async def find_stream(self, event: Event[Any], subject: str) -> str:
+        names = f"{self.api_prefix}.STREAM.NAMES"
+        found = self._api(self.js.find_stream_name_by_subject(subject), event, "find", names)
+        return await found
+
+    async def _api(self, call: Awaitable[T], event: Event[Any], doing: str, subject: str) -> T:
+        try:
+            return await call
+        except js_errors.APIError as exc:
+            raise jetstream_error(exc, event, doing, cls=StreamConfigError) from exc
+        except nats.errors.TimeoutError as exc:
+            if self.errors.denied_recently(subject):
+                raise JetStreamError(
+                    f"event {event.name!r}: could not {doing} {event.stream_name!r}: no "
+                    f"permission to publish to {subject!r} (Permissions Violation). Grant "
+                    "this user the JetStream API permission",
+                    event=event.name,
+                    stream=event.stream_name,
+                ) from exc
+            raise jetstream_error(exc, event, doing) from exc
+        except nats.errors.Error as exc:
+            raise jetstream_error(exc, event, doing) from exc
+
+    async def add_consumer(self, event: Event[Any], config: api.ConsumerConfig) -> api.ConsumerInfo:
+        name = config.durable_name or config.name
+        try:
+            return await self.js.add_consumer(event.stream_name, config)
+        except nats.errors.Error as exc:
+            raise consumer_error(exc, event, name, "create") from exc
+
+    async def delete_consumer(self, event: Event[Any], name: str) -> None:
+        """Delete a consumer; one already gone is fine."""
+        try:
+            await self.js.delete_consumer(event.stream_name, name)
+        except js_errors.NotFoundError:
+            return
+        except nats.errors.Error as exc:
+            raise consumer_error(exc, event, name, "delete") from exc
+
+
+def jetstream_error(
+    exc: BaseException,
+    event: Event[Any],
+    doing: str,
+    *,
+    cls: type[JetStreamError] = JetStreamError,
+) -> JetStreamError:
+    """Convert a nats-py error into ours, keeping the server's code and description."""
+    code = getattr(exc, "code", None)
+    err_code = getattr(exc, "err_code", None)
+    description = getattr(exc, "description", None)
+    if err_code in _NOT_ENABLED or (
+        not description
+        and isinstance(exc, js_errors.ServiceUnavailableError | nats.errors.NoRespondersError)
+    ):
+        cls, why = JetStreamNotEnabledError, ENABLE_JETSTREAM
+        if description:
+            why = f"{description}; {why}"
+    elif isinstance(exc, nats.errors.TimeoutError | asyncio.TimeoutError):
+        cls = JetStreamTimeoutError
+        why = (
+            "no answer from JetStream in time (server paused or overloaded, or a leader "
+            "election); retry"
+        )
+    elif description:
+        why = f"{description} (JetStream error {err_code}, status {code})"
+    else:
+        why = str(exc) or type(exc).__name__
+    return cls(
+        f"event {event.name!r}: could not {doing} {event.stream_name!r}: {why}",
+        event=event.name,
+        stream=event.stream_name,
+        code=code,
+        err_code=err_code,
+        description=description,
+    )
+
+
+def consumer_error(
+    exc: BaseException, event: Event[Any], consumer: str | None, doing: str
+) -> ConsumerError:
+    """A failed consumer operation as a ``ConsumerError`` naming event and consumer."""
+    base = jetstream_error(exc, event, f"{doing} consumer {consumer!r} on stream")
+    cls: type[ConsumerError] = ConsumerError
+    if base.err_code in (CONSUMER_NOT_FOUND, STREAM_NOT_FOUND):
+        cls = ConsumerDeletedError
+    if isinstance(base, JetStreamNotEnabledError | JetStreamTimeoutError):
+        why = str(base)
+        if isinstance(base, JetStreamTimeoutError):
+            return _ConsumerTimeoutError(why, consumer=consumer, **_fields(base))
+        return _ConsumerNotEnabledError(why, consumer=consumer, **_fields(base))
+    return cls(str(base), consumer=consumer, **_fields(base))
+
+
+def _fields(err: JetStreamError) -> dict[str, Any]:
+    return {
+        "event": err.event,
+        "stream": err.stream,
+        "code": err.code,
+        "err_code": err.err_code,
+        "description": err.description,
+    }
+
+
+class _ConsumerTimeoutError(ConsumerError, JetStreamTimeoutError):
+    """A consumer call got no answer in time."""
+
+
+class _ConsumerNotEnabledError(ConsumerError, JetStreamNotEnabledError):
+    """A consumer call on a server without JetStream."""
+
+
+async def settle(
+    call: Callable[[], Awaitable[T]], event: Event[Any], consumer: str | None, what: str
+) -> T:
+    """Run ``msg.ack()``-like ``call``; nats errors become a ``ConsumerError``."""
+    try:
+        return await call()
+    except nats.errors.Error as exc:
+        raise ConsumerError(
+            f"event {event.name!r}, consumer {consumer!r}: could not {what}: "
+            f"{exc or type(exc).__name__}; the server will redeliver it after ack_wait",
+            event=event.name,
+            stream=event.stream_name,
+            consumer=consumer,
+        ) from exc
