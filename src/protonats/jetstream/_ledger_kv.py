@@ -21,8 +21,9 @@ from nats.js import JetStreamContext, api
 from nats.js import errors as js_errors
 from nats.js.kv import KeyValue
 
-from .._errors import LedgerError, RegisterLockTimeoutError
+from .._errors import JetStreamNotEnabledError, LedgerError, RegisterLockTimeoutError
 from ._ledger import LedgerEntry, LedgerRevision, decode_entry, encode_entry
+from ._nats import ENABLE_JETSTREAM
 
 __all__ = [
     "BUCKET",
@@ -263,8 +264,13 @@ def _revision(name: str, value: bytes | None, revision: int | None) -> LedgerRev
 def _raise(exc: nats.errors.Error, doing: str) -> NoReturn:
     description = getattr(exc, "description", None)
     why = description or str(exc) or type(exc).__name__
-    if isinstance(exc, js_errors.ServiceUnavailableError | nats.errors.NoRespondersError):
-        why = "JetStream is not available: start nats-server with -js, or enable it"
+    if not description and isinstance(
+        exc, js_errors.ServiceUnavailableError | nats.errors.NoRespondersError
+    ):
+        raise JetStreamNotEnabledError(
+            f"could not {doing} the schema ledger (KV bucket {BUCKET!r}): {ENABLE_JETSTREAM}",
+            code=getattr(exc, "code", None),
+        ) from exc
     raise LedgerError(
         f"could not {doing} the schema ledger (KV bucket {BUCKET!r}): {why}; {_FIX}",
         code=getattr(exc, "code", None),
