@@ -12,7 +12,7 @@ from nats.aio.client import Client
 
 from .._errors import ConnectError
 from ._connected import ConnectedEvents
-from ._nats import ServerErrors, api_prefix
+from ._nats import ServerErrors, api_prefix, attach
 
 if TYPE_CHECKING:
     from ..events._registry import Events
@@ -52,6 +52,7 @@ class ConnectContext:
         else:
             url = self._server or os.environ.get("NATS_URL") or DEFAULT_SERVER
             nc = await _connect(url, {**options, "error_cb": errors.callback})
+            attach(nc, errors)
             self._owned = nc
         conn = ConnectedEvents(
             self._events,
@@ -59,7 +60,6 @@ class ConnectContext:
             ack_timeout=self._ack_timeout,
             cloudevents_source=self._cloudevents_source,
             api_prefix=prefix,
-            errors=errors,
         )
         try:
             await conn._inbox.start()

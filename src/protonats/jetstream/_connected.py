@@ -24,7 +24,7 @@ from ._config import StreamPlan, stream_config
 from ._consume import ConsumerOptions, Delivery, iterate_deliveries
 from ._ledger import LedgerEntry, LedgerRevision
 from ._ledger_kv import LedgerStore
-from ._nats import DEFAULT_API_PREFIX, Link, ServerErrors
+from ._nats import DEFAULT_API_PREFIX, Link
 from ._publish import Ack, AckInbox, publish_batch, publish_one
 from ._register import OnNewer, plan_events, register_events
 
@@ -66,12 +66,11 @@ class ConnectedEvents:
         ack_timeout: float = 5.0,
         cloudevents_source: str | None = None,
         api_prefix: str = DEFAULT_API_PREFIX,
-        errors: ServerErrors | None = None,
     ) -> None:
         self.events = events
         self.nc = nc
         self.api_prefix = api_prefix
-        self._link = Link(nc, prefix=api_prefix, errors=errors)
+        self._link = Link(nc, prefix=api_prefix)
         self.js = self._link.js
         self.ack_timeout = ack_timeout
         self.cloudevents_source = cloudevents_source

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -37,6 +38,7 @@ __all__ = [
     "Link",
     "ServerErrors",
     "api_prefix",
+    "attach",
     "jetstream_error",
     "settle",
 ]
@@ -116,6 +118,14 @@ def denied_subject(text: str) -> str | None:
     return rest.strip().strip("'\"").split('"')[0].strip() or None
 
 
+_HOOKS: weakref.WeakKeyDictionary[Client, ServerErrors] = weakref.WeakKeyDictionary()
+
+
+def attach(nc: Client, errors: ServerErrors) -> None:
+    """Tell the boundary that ``errors.callback`` is ``nc``'s error_cb (set at connect)."""
+    _HOOKS[nc] = errors
+
+
 class Link:
     """protonats' link to one NATS connection: publishing, inboxes and JetStream API calls."""
 
@@ -126,12 +136,12 @@ class Link:
         nc: Client,
         *,
         prefix: str = DEFAULT_API_PREFIX,
-        errors: ServerErrors | None = None,
         timeout: float = 5.0,
     ) -> None:
         self.nc = nc
         self.api_prefix = prefix
-        self.errors = errors if errors is not None else ServerErrors()
+        # A client connected elsewhere has its own error_cb: its violations stay ack timeouts.
+        self.errors = _HOOKS.get(nc) or ServerErrors()
         self.js: JetStreamContext = nc.jetstream(prefix=prefix, timeout=timeout)
 
     @property
