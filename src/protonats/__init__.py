@@ -36,6 +36,7 @@ from ._errors import (
 from .actors._actor import Actor
 from .actors._config import ConsumerPlan
 from .actors._connected import ConnectedActors
+from .actors._dead import DeadLetter, Replayed
 from .actors._middleware import Context, ErrorContext, Middleware, OkContext
 from .actors._registry import Actors, ActorsConnection
 from .events._event import Event
@@ -76,6 +77,7 @@ __all__ = [
     "ConsumerOptions",
     "ConsumerPlan",
     "Context",
+    "DeadLetter",
     "DecodeError",
     "Delivery",
     "Discard",
@@ -111,6 +113,7 @@ __all__ = [
     "PublishPermissionError",
     "PydanticSerializer",
     "RegisterLockTimeoutError",
+    "Replayed",
     "Retention",
     "SchemaIncompatibleError",
     "Serializer",

@@ -24,6 +24,7 @@ from ._config import (
     plan_consumer,
     plan_dead_letter_stream,
 )
+from ._dead import DeadLetter, Replayed, dead_letters, replay
 from ._runner import Runner, Slots
 
 if TYPE_CHECKING:
@@ -102,6 +103,23 @@ class ConnectedActors:
                 first.args = (f"{first} (and {len(refused) - 1} more refusals; see plan())",)
             raise first
         return plans
+
+    async def dead_letters(
+        self, event: Event[Any], *, actor: str | None = None
+    ) -> list[DeadLetter]:
+        """The messages the actors of ``event`` gave up on (of ``actor`` only, if given)."""
+        return await dead_letters(self.nc, event, actor=actor)
+
+    async def replay_dead_letters(
+        self, event: Event[Any], *, actor: str | None = None
+    ) -> list[Replayed]:
+        """Send ``event``'s dead letters back to it, each with its original uid (so a
+        replay twice stores once), and remove them from the dead letters.
+
+        Every actor of the event gets a replayed message again, not only the one that
+        gave up on it: handlers should be idempotent.
+        """
+        return await replay(self.nc, event, await dead_letters(self.nc, event, actor=actor))
 
     async def listen(
         self,

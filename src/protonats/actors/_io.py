@@ -24,9 +24,11 @@ __all__ = [
     "add_stream",
     "check_stream",
     "consumer_config_of",
+    "delete_message",
     "flush",
     "in_progress",
     "nak",
+    "next_message",
     "open_puller",
     "publish",
     "stream_config_of",
@@ -129,6 +131,29 @@ async def publish(
     except nats.errors.Error as exc:
         raise _error(
             exc, event, f"store a message in {stream!r}, the dead-letter stream of"
+        ) from exc
+
+
+async def next_message(
+    js: JetStreamContext, event: Event[Any], stream: str, subject: str, seq: int
+) -> api.RawStreamMsg | None:
+    """The first message on ``subject`` at or after ``seq`` in ``stream``, or None."""
+    try:
+        return await js.get_msg(stream, seq, subject=subject, next=True)
+    except js_errors.NotFoundError:
+        return None
+    except nats.errors.Error as exc:
+        raise _error(exc, event, f"read {stream!r}, the dead-letter stream of") from exc
+
+
+async def delete_message(js: JetStreamContext, event: Event[Any], stream: str, seq: int) -> None:
+    try:
+        await js.delete_msg(stream, seq)
+    except js_errors.NotFoundError:
+        return  # already deleted (a replay that ran twice)
+    except nats.errors.Error as exc:
+        raise _error(
+            exc, event, f"delete message {seq} of {stream!r}, the dead letters of"
         ) from exc
 
 

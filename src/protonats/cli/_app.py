@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from . import _cmd_docs, _cmd_messages, _cmd_streams
+from . import _cmd_docs, _cmd_messages, _cmd_streams, _dead
 from ._common import EXIT_ERROR, App, State, handles_errors
 from ._options import Debug, Registry
 from ._registry_loading import ENTRY_POINT_GROUP
@@ -47,6 +47,7 @@ app.command("plan")(_cmd_streams.plan_command)
 app.command("register")(_cmd_streams.register_command)
 app.command("emit")(_cmd_messages.emit_command)
 app.command("tail")(_cmd_messages.tail_command)
+app.command("dead")(_dead.dead_command)
 app.command("catalog")(_cmd_docs.catalog_command)
 app.command("breaking")(_cmd_docs.breaking_command)
 

@@ -1,0 +1,121 @@
+"""Reading dead letters back, and replaying them to their event."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from typing import Any
+
+from nats.aio.client import Client
+
+from .. import _wire
+from .._errors import JetStreamError
+from ..events._event import Event
+from . import _io
+from ._config import dead_letter_stream, dead_letter_subject, replay_headers
+
+__all__ = ["DeadLetter", "Replayed", "dead_letters", "replay"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A message an actor gave up on, as stored in ``<event>-dead``."""
+
+    seq: int
+    """Sequence in the dead-letter stream."""
+    time: datetime.datetime
+    """When it was dead-lettered (UTC)."""
+    actor: str
+    attempts: int
+    reason: str
+    """``attempts-used-up`` or ``undecodable``."""
+    error_type: str | None
+    error: str | None
+    original_seq: int
+    """Sequence of the original message in the event's stream."""
+    uid: str | None
+    """The original ``Nats-Msg-Id``, if it had one."""
+    data: bytes
+    headers: dict[str, str]
+
+    def decode(self, event: Event[Any]) -> Any:
+        """The payload as the event's schema (``DecodeError`` if it never decoded)."""
+        return event.decode(self.data)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Replayed:
+    """The outcome of replaying one dead letter: stored again as ``new_seq`` of the event's
+    stream (``duplicate``: an earlier replay had already stored it), and removed."""
+
+    letter: DeadLetter
+    new_seq: int
+    duplicate: bool
+
+
+async def dead_letters(
+    nc: Client, event: Event[Any], *, actor: str | None = None
+) -> list[DeadLetter]:
+    """Every dead letter of ``event`` (of ``actor`` only, when given), oldest first."""
+    js = nc.jetstream()
+    stream = dead_letter_stream(event)
+    if await _io.stream_config_of(js, event, stream) is None:
+        return []
+    letters: list[DeadLetter] = []
+    seq = 1
+    while True:
+        raw = await _io.next_message(js, event, stream, dead_letter_subject(event), seq)
+        if raw is None:
+            return letters
+        found = raw.seq or seq
+        seq = found + 1
+        letter = _letter(found, raw.time, raw.data, raw.headers)
+        if actor is None or letter.actor == actor:
+            letters.append(letter)
+
+
+async def replay(nc: Client, event: Event[Any], letters: list[DeadLetter]) -> list[Replayed]:
+    """Send each dead letter back to ``event`` with its original uid, then delete it.
+
+    Replaying twice stores once (the uid). Refuses, keeping the dead letter, when the event's
+    stream answers with the original message itself: the original is still inside the
+    duplicate window, so the replay would be dropped as a duplicate of it.
+    """
+    js = nc.jetstream()
+    done = []
+    for letter in letters:
+        headers = replay_headers(letter.headers, event)
+        ack = await _io.publish(
+            js, event, event.subject_name, letter.data, headers, event.stream_name
+        )
+        if ack.duplicate and ack.seq == letter.original_seq:
+            raise JetStreamError(
+                f"event {event.name!r}: dead letter {letter.seq} was not replayed: its original "
+                f"(seq {letter.original_seq}, uid {headers[_wire.MSG_ID]!r}) is still inside "
+                f"stream {event.stream_name!r}'s duplicate window, which drops the replay as a "
+                "duplicate. Replay again once the window has passed",
+                event=event.name,
+                stream=event.stream_name,
+            )
+        await _io.delete_message(js, event, dead_letter_stream(event), letter.seq)
+        done.append(Replayed(letter, ack.seq, bool(ack.duplicate)))
+    return done
+
+
+def _letter(
+    seq: int, time: datetime.datetime | None, data: bytes | None, headers: dict[str, str] | None
+) -> DeadLetter:
+    h = dict(headers or {})
+    return DeadLetter(
+        seq=seq,
+        time=time or datetime.datetime.fromtimestamp(0, datetime.UTC),
+        actor=h.get(_wire.DEAD_ACTOR, ""),
+        attempts=int(h.get(_wire.DEAD_ATTEMPTS, "0") or 0),
+        reason=h.get(_wire.DEAD_REASON, ""),
+        error_type=h.get(_wire.DEAD_ERROR_TYPE),
+        error=h.get(_wire.DEAD_ERROR),
+        original_seq=int(h.get(_wire.DEAD_SEQ, "0") or 0),
+        uid=h.get(_wire.DEAD_UID),
+        data=data or b"",
+        headers=h,
+    )
