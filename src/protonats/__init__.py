@@ -38,6 +38,8 @@ from .actors._config import ConsumerPlan
 from .actors._connected import ConnectedActors
 from .actors._dead import DeadLetter, Replayed
 from .actors._middleware import Context, ErrorContext, Middleware, OkContext
+from .actors._otel import OpenTelemetryTraceMiddleware
+from .actors._prometheus import PrometheusMiddleware
 from .actors._registry import Actors, ActorsConnection
 from .events._event import Event
 from .events._limits import Discard, Limits, Retention, Storage
@@ -108,6 +110,8 @@ __all__ = [
     "NoStreamError",
     "OkContext",
     "OnNewer",
+    "OpenTelemetryTraceMiddleware",
+    "PrometheusMiddleware",
     "ProtobufSerializer",
     "ProtonatsError",
     "PublishPermissionError",

@@ -31,7 +31,7 @@ __all__ = ["Runner", "Slots"]
 log = logging.getLogger("protonats.actors")
 ATTEMPTS_USED_UP = "attempts-used-up"
 UNDECODABLE = "undecodable"
-_BURST_WAIT = 0.05  # a burst asks "anything now?": the server answers at once when not
+_BURST_WAIT = 0.2  # a burst's last "anything now?" also sees retries due at once
 
 
 class Slots:

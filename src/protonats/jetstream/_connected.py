@@ -27,6 +27,7 @@ from ._ledger_kv import LedgerStore
 from ._nats import DEFAULT_API_PREFIX, Link
 from ._publish import Ack, AckInbox, publish_batch, publish_one
 from ._register import OnNewer, plan_events, register_events
+from ._trace import current_trace
 
 if TYPE_CHECKING:
     from ..events._registry import Events
@@ -153,9 +154,18 @@ class ConnectedEvents:
         trace_id: str | None,
     ) -> dict[str, str]:
         """The message's headers; the event's shared dict when nothing is added (hot path)."""
-        if uid is None and headers is None and trace_id is None and self.cloudevents_source is None:
+        traced = current_trace() if current_trace is not None else None
+        if (
+            uid is None
+            and headers is None
+            and trace_id is None
+            and traced is None
+            and self.cloudevents_source is None
+        ):
             return route.headers
         result = dict(route.headers)
+        if traced:  # the current span's W3C trace context; headers given explicitly win
+            result.update(traced)
         if headers:
             clash = _wire.RESERVED.intersection(headers)
             if clash:
