@@ -1,34 +1,30 @@
-"""``protonats breaking`` end to end: real protos, built by buf from a git ref and from images.
+"""The breaking rules of ``buf-plugin-protonats`` through real ``buf breaking``.
 
-Every rule has a before/after proto pair, checked twice: as two commits of a temporary git
-repository (``--against .git#ref=HEAD~1``) and as an image file of the old tree against the
-directory of the new one. Every safe change is shown to pass both ways.
+Every rule has a before/after proto pair and every safe change has one too. All pairs live in
+one module (each in its own package ``cNN.v1`` with its own event names), so one temporary git
+repository (``--against .git#ref=HEAD~1``) and one image file (``buf build -o``) check them all
+at once: each pair's file must carry exactly its rules, at the expected ``file:line:col``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from pathlib import Path
-from typing import Any, Literal
 
 import pytest
+from protonats_bufplugin._catalog import BREAKING as BREAKING_TYPE
+from protonats_bufplugin._catalog import RULES
+from typer.testing import CliRunner
 
-from protonats.checks._gate import EXIT_BREAKING, run_breaking
-from protonats.checks._images import find_buf
-from protonats.checks._rules import RULES
+from protonats.cli._app import app
 
-ROOT = Path(__file__).resolve().parents[1]
-OPTIONS = (ROOT / "proto" / "protonats" / "v1" / "options.proto").read_text()
-BUF_YAML = "version: v2\nmodules:\n  - path: proto\n"
+from .bufcheck import OPTIONS, OPTIONS_PATH, Result, buf, buf_yaml, make_repo, write_tree
+
 USER = "proto/shop/v1/user.proto"
-OPTIONS_PATH = "proto/protonats/v1/options.proto"
+EXIT_BREAKING = 100
 
 DEFAULT_OPTION = """\
     name: "user-registered"
@@ -107,6 +103,18 @@ message UserSignedUp {{
 }}
 """
 
+ONEOF_FIELDS = (
+    DEFAULT_FIELDS
+    + """
+  oneof contact {
+    string email = 4;
+    string phone = 5;
+  }
+  string note = 6;"""
+)
+ENUM_FIELDS = DEFAULT_FIELDS + "\n  Status status = 4;"
+STATUS = "\nenum Status {\n  STATUS_UNSPECIFIED = 0;\n  ACTIVE = 1;\n  GONE = 2;\n}\n"
+
 BREAKING = [
     Case("removed", {USER: user_proto(option=None).split("// A user")[0]}, {"EVENT_REMOVED"}),
     Case("file-removed", {USER: None}, {"EVENT_REMOVED"}, line=7),
@@ -144,6 +152,44 @@ BREAKING = [
         {USER: user_proto(address="int32 city = 1;")},
         {"EVENT_SCHEMA_INCOMPATIBLE"},
         line=25,
+    ),
+    Case(
+        "oneof-joined",
+        {
+            USER: user_proto(
+                fields=ONEOF_FIELDS.replace("\n  string note = 6;", "").replace(
+                    "string phone = 5;", "string phone = 5;\n    string note = 6;"
+                )
+            )
+        },
+        {"EVENT_SCHEMA_ONEOF_CHANGED"},
+        before={USER: user_proto(fields=ONEOF_FIELDS)},
+        line=25,
+    ),
+    Case(
+        "oneof-left",
+        {
+            USER: user_proto(
+                fields=ONEOF_FIELDS.replace("    string phone = 5;\n", "").replace(
+                    "string note = 6;", "string note = 6;\n  string phone = 5;"
+                )
+            )
+        },
+        {"EVENT_SCHEMA_ONEOF_CHANGED"},
+        before={USER: user_proto(fields=ONEOF_FIELDS)},
+    ),
+    Case(
+        "enum-value-removed",
+        {USER: user_proto(fields=ENUM_FIELDS, extra=STATUS.replace("  GONE = 2;\n", ""))},
+        {"EVENT_SCHEMA_ENUM_CHANGED"},
+        before={USER: user_proto(fields=ENUM_FIELDS, extra=STATUS)},
+    ),
+    Case(
+        "enum-value-renumbered",
+        {USER: user_proto(fields=ENUM_FIELDS, extra=STATUS.replace("GONE = 2;", "GONE = 3;"))},
+        {"EVENT_SCHEMA_ENUM_CHANGED"},
+        before={USER: user_proto(fields=ENUM_FIELDS, extra=STATUS)},
+        line=36,
     ),
     Case(
         "storage",
@@ -261,6 +307,31 @@ SAFE = [
         },
     ),
     Case(
+        "new-field-in-oneof",
+        {
+            USER: user_proto(
+                fields=ONEOF_FIELDS.replace(
+                    "string phone = 5;", "string phone = 5;\n    string fax = 7;"
+                )
+            )
+        },
+        before={USER: user_proto(fields=ONEOF_FIELDS)},
+    ),
+    Case(
+        "enum-value-removed-and-reserved",
+        {
+            USER: user_proto(
+                fields=ENUM_FIELDS, extra=STATUS.replace("  GONE = 2;", "  reserved 2;")
+            )
+        },
+        before={USER: user_proto(fields=ENUM_FIELDS, extra=STATUS)},
+    ),
+    Case(
+        "enum-value-renamed",  # the number is what is stored
+        {USER: user_proto(fields=ENUM_FIELDS, extra=STATUS.replace("GONE", "DELETED"))},
+        before={USER: user_proto(fields=ENUM_FIELDS, extra=STATUS)},
+    ),
+    Case(
         "explicit-defaults",  # unspecified storage/retention mean file/limits
         {
             USER: user_proto(
@@ -271,269 +342,193 @@ SAFE = [
 ]
 
 
-def test_every_rule_has_a_proto_case() -> None:
+def test_every_breaking_rule_has_a_proto_case() -> None:
     covered = set().union(*(case.rules for case in BREAKING))
-    assert covered == set(RULES)
+    assert covered == {rule for rule, kind, _ in RULES if kind == BREAKING_TYPE}
 
 
-# --- helpers ---------------------------------------------------------------------------------
+# --- all pairs in one module -----------------------------------------------------------------
+
+BATCHED = [case for case in [*BREAKING, *SAFE] if OPTIONS_PATH not in case.after]
 
 
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        [
-            "git",
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-            *args,
-        ],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
+def _path(index: int) -> str:
+    return USER.replace("/shop/", f"/c{index:02}/")
+
+
+def _own(text: str | None, index: int) -> str | None:
+    """The pair's file in its own package, with its own event names."""
+    if text is None:
+        return None
+    return text.replace("package shop.v1;", f"package c{index:02}.v1;").replace(
+        '"user-', f'"c{index:02}-user-'
     )
-    return done.stdout
 
 
-def write_tree(root: Path, files: Mapping[str, str | None]) -> None:
-    tree = {"buf.yaml": BUF_YAML, OPTIONS_PATH: OPTIONS, **files}
-    for name, text in tree.items():
-        path = root / name
-        if text is None:
-            path.unlink(missing_ok=True)
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+def _trees() -> tuple[dict[str, str | None], dict[str, str | None]]:
+    before: dict[str, str | None] = {}
+    after: dict[str, str | None] = {}
+    for index, case in enumerate(BATCHED):
+        before[_path(index)] = _own(case.before[USER], index)
+        after[_path(index)] = _own(case.after.get(USER, case.before[USER]), index)
+    return before, after
 
 
-def make_repo(
-    root: Path, before: Mapping[str, str | None], after: Mapping[str, str | None]
-) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    git(root, "init", "-q", "-b", "main")
-    write_tree(root, before)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "before")
-    write_tree(root, after)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "--allow-empty", "-m", "after")
-    return root
-
-
-def buf_build(source: Path, output: Path) -> Path:
-    subprocess.run([find_buf(), "build", str(source), "-o", str(output)], check=True)
-    return output
-
-
-@dataclasses.dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-def run(
-    against: str,
-    input: str = ".",
-    *,
-    config: Path | None = None,
-    fmt: Literal["text", "json"] = "json",
-) -> Result:
-    out, err = io.StringIO(), io.StringIO()
-    code = run_breaking(against=against, input=input, config=config, format=fmt, out=out, err=err)
-    return Result(code, out.getvalue(), err.getvalue())
-
-
-def run_case(case: Case, mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Result:
-    if mode == "git":
-        repo = make_repo(tmp_path / "repo", case.before, case.after)
-        monkeypatch.chdir(repo)
-        return run(".git#ref=HEAD~1")
-    write_tree(tmp_path / "before", case.before)
-    write_tree(tmp_path / "after", {**case.before, **case.after})
-    image = buf_build(tmp_path / "before", tmp_path / "before.binpb")
-    return run(str(image), str(tmp_path / "after"))
-
-
-# --- the rules, from protos ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Result]:
+    """``buf breaking`` of every pair, against a git ref and against an image file."""
+    root = tmp_path_factory.mktemp("breaking")
+    before, after = _trees()
+    repo = make_repo(root / "repo", before, after)
+    by_git = buf(["breaking", "--against", ".git#ref=HEAD~1"], repo)
+    write_tree(root / "old", before)
+    assert buf(["build", "-o", str(root / "old.binpb")], root / "old", json_format=False).code == 0
+    by_image = buf(["breaking", "--against", str(root / "old.binpb")], repo)
+    return {"git": by_git, "image": by_image}
 
 
 @pytest.mark.parametrize("mode", ["git", "image"])
-@pytest.mark.parametrize("case", BREAKING, ids=lambda c: c.id)
-def test_breaking_change_is_reported(
-    case: Case, mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    result = run_case(case, mode, tmp_path, monkeypatch)
+def test_breaking_changes_exit_100(results: dict[str, Result], mode: str) -> None:
+    result = results[mode]
     assert result.code == EXIT_BREAKING, result.err
-    report = result.json()
-    assert {f["rule"] for f in report["findings"]} == case.rules
-    assert report["breaking"] == len(report["findings"]) > 0
-    first = report["findings"][0]
-    assert first["path"].endswith(
-        OPTIONS_PATH if case.rules == {"EVENT_EXTENSION_NUMBER_CHANGED"} else USER
-    )
+    assert "Traceback" not in result.err
+    assert all(f.message for f in result.ours())
+
+
+@pytest.mark.parametrize("mode", ["git", "image"])
+@pytest.mark.parametrize("case", [c for c in BATCHED if c.rules], ids=lambda c: c.id)
+def test_breaking_change_is_reported(results: dict[str, Result], mode: str, case: Case) -> None:
+    index = BATCHED.index(case)
+    path = _path(index)
+    result = results[mode]
+    if case.after.get(USER, "") is None:  # the whole file is gone: buf shows no file
+        gone = [f for f in result.ours() if f'"c{index:02}-user-registered"' in f.message]
+        assert {f.rule for f in gone} == case.rules
+        assert gone[0].path == ""
+        return
+    assert result.rules_in(path) == case.rules
+    first = next(f for f in result.ours() if f.path == path)
     if case.line is not None:
-        assert first["line"] == case.line, first
-    assert first["message"]
-    assert first["hint"]
+        assert first.line == case.line, first
+    assert first.column >= 1
 
 
 @pytest.mark.parametrize("mode", ["git", "image"])
 @pytest.mark.parametrize("case", SAFE, ids=lambda c: c.id)
-def test_safe_change_passes(
-    case: Case, mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    result = run_case(case, mode, tmp_path, monkeypatch)
-    assert result.code == 0, result.out + result.err
-    report = result.json()
-    assert report["findings"] == []
-    assert report["events"]["current"] >= 1
+def test_safe_change_passes(results: dict[str, Result], mode: str, case: Case) -> None:
+    assert results[mode].rules_in(_path(BATCHED.index(case))) == set()
 
 
-# --- output ----------------------------------------------------------------------------------
+def test_extension_number_changed(tmp_path: Path) -> None:
+    case = next(c for c in BREAKING if OPTIONS_PATH in c.after)
+    repo = make_repo(tmp_path / "repo", case.before, case.after)
+    result = buf(["breaking", "--against", ".git#ref=HEAD~1"], repo)
+    assert result.code == EXIT_BREAKING, result.err
+    assert [f.rule for f in result.ours()] == ["EVENT_EXTENSION_NUMBER_CHANGED"]
+    assert result.ours()[0].where.startswith(f"{OPTIONS_PATH}:")
 
 
-@pytest.fixture
-def renamed_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    after = user_proto(option_with(name='name: "user-signed-up"', max_bytes="max_bytes: 10"))
-    repo = make_repo(tmp_path / "repo", {USER: user_proto()}, {USER: after})
-    monkeypatch.chdir(repo)
-    return repo
+# --- buf's own mechanisms accept a deliberate break ----------------------------------------------
 
 
-def test_text_output_is_buf_like(renamed_repo: Path) -> None:
-    result = run(".git#ref=HEAD~1", fmt="text")
-    assert result.code == EXIT_BREAKING
-    lines = result.out.splitlines()
-    assert lines[0].startswith(
-        'proto/shop/v1/user.proto:7:3:EVENT_RENAMED: event "user-registered" on '
-        'shop.v1.UserRegistered was renamed to "user-signed-up"; '
+@pytest.fixture(scope="module")
+def renamed_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A repository whose last commit renames one event and lowers the max_age of another,
+    so that two rules fire in one file."""
+    after = user_proto(option_with(name='name: "user-signed-up"')).replace(
+        "message UserDeleted {",
+        'message UserDeleted {\n  option (protonats.v1.event) = {name: "user-deleted" '
+        "limits: {max_age: {seconds: 300}}};",
     )
-    assert 'keep the name "user-registered"' in lines[0]
-    assert lines[-1].startswith("protonats breaking: 1 breaking event change(s) against")
-    assert result.err == ""
-
-
-def test_allow_list_accepts_a_deliberate_break(renamed_repo: Path) -> None:
-    (renamed_repo / "pyproject.toml").write_text(
-        "[tool.protonats.breaking]\nallow = [\n"
-        '  {rule = "EVENT_RENAMED", event = "user-registered", reason = "never deployed"},\n'
-        '  {rule = "EVENT_MAX_AGE_LOWERED", event = "*", reason = "stale"},\n'
-        "]\n"
+    before = user_proto().replace(
+        "message UserDeleted {",
+        'message UserDeleted {\n  option (protonats.v1.event) = {name: "user-deleted" '
+        "limits: {max_age: {seconds: 600}}};",
     )
-    result = run(".git#ref=HEAD~1", fmt="text")
-    assert result.code == 0, result.out + result.err
-    assert "allowed: proto/shop/v1/user.proto:7:3:EVENT_RENAMED:" in result.out
-    assert "(allowed because: never deployed)" in result.out
-    assert "EVENT_MAX_AGE_LOWERED', event = '*'} matched nothing" in result.out
-    report = run(".git#ref=HEAD~1").json()
-    assert report["breaking"] == 0
-    assert report["allowed"] == 1
-    assert report["findings"][0]["reason"] == "never deployed"
-    assert report["unused_allow"] == [
-        {"rule": "EVENT_MAX_AGE_LOWERED", "event": "*", "reason": "stale"}
-    ]
-
-
-def test_allow_list_only_allows_its_event(renamed_repo: Path, tmp_path: Path) -> None:
-    config = tmp_path / "other.toml"
-    config.write_text(
-        "[tool.protonats.breaking]\n"
-        'allow = [{rule = "EVENT_RENAMED", event = "order-created", reason = "other event"}]\n'
-    )
-    assert run(".git#ref=HEAD~1", config=config).code == EXIT_BREAKING
+    return make_repo(tmp_path_factory.mktemp("renamed") / "repo", {USER: before}, {USER: after})
 
 
 @pytest.mark.parametrize(
-    ("entry", "error"),
+    ("config", "left"),
     [
-        ('{rule = "EVENT_RENAMED", event = "user-registered"}', "'reason' is required"),
-        (
-            '{rule = "EVENT_RENAMED", event = "user-registered", reason = " "}',
-            "'reason' is required",
-        ),
-        ('{rule = "EVENT_RENAMD", event = "x", reason = "r"}', "rule 'EVENT_RENAMD' is not one of"),
-        ('{rule = "EVENT_RENAMED", reason = "r"}', "'event' is required"),
-        ('{rule = "EVENT_RENAMED", event = "x", reason = "r", why = 1}', "unknown key(s) why"),
+        ("", {"EVENT_RENAMED", "EVENT_MAX_AGE_LOWERED"}),
+        ("  except: [EVENT_RENAMED]\n", {"EVENT_MAX_AGE_LOWERED"}),
+        ("  ignore_only:\n    EVENT_MAX_AGE_LOWERED: [proto/shop/v1/user.proto]\n",
+         {"EVENT_RENAMED"}),
+        ("  ignore: [proto/shop]\n", set()),
     ],
-)
-def test_bad_allow_entry_is_an_error(renamed_repo: Path, entry: str, error: str) -> None:
-    (renamed_repo / "pyproject.toml").write_text(f"[tool.protonats.breaking]\nallow = [{entry}]\n")
-    result = run(".git#ref=HEAD~1", fmt="text")
-    assert result.code == 1
-    assert result.out == ""
-    assert result.err.count("\n") == 1
-    assert error in result.err
-    assert "pyproject.toml: [tool.protonats.breaking] allow[0]" in result.err
+)  # fmt: skip
+def test_buf_yaml_accepts_deliberate_breaks(
+    renamed_repo: Path, config: str, left: set[str]
+) -> None:
+    (renamed_repo / "buf.yaml").write_text(buf_yaml(breaking=config))
+    result = buf(["breaking", "--against", ".git#ref=HEAD~1"], renamed_repo)
+    assert {f.rule for f in result.ours()} == left
+    assert result.code == (EXIT_BREAKING if left else 0), result.err
 
 
-# --- baselines and errors --------------------------------------------------------------------
+def test_findings_as_github_actions_annotations(renamed_repo: Path) -> None:
+    (renamed_repo / "buf.yaml").write_text(buf_yaml())
+    args = ["breaking", "--against", ".git#ref=HEAD~1", "--error-format", "github-actions"]
+    result = buf(args, renamed_repo, json_format=False)
+    assert result.code == EXIT_BREAKING
+    assert "::error file=proto/shop/v1/user.proto,line=7,col=3" in result.out
+    assert 'event "user-registered" on shop.v1.UserRegistered was renamed' in result.out
 
 
-def test_origin_main_in_a_shallow_clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    after = {USER: user_proto(option_with(name='name: "user-signed-up"'))}
-    origin = make_repo(tmp_path / "origin", {USER: user_proto()}, {USER: user_proto()})
-    clone = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", "--depth", "1", origin.as_uri(), str(clone))
-    git(clone, "checkout", "-q", "-b", "feature")
-    write_tree(clone, after)
-    git(clone, "commit", "-q", "-am", "rename")
-    monkeypatch.chdir(clone)
-    result = run(".git#ref=origin/main")
-    assert result.code == EXIT_BREAKING, result.err
-    assert [f["rule"] for f in result.json()["findings"]] == ["EVENT_RENAMED"]
-    # Two commits back is not in the depth-1 clone: one line that says what to do.
-    missing = run(".git#ref=HEAD~2")
-    assert missing.code == 1
-    assert missing.err.count("\n") == 1
-    assert "fetch-depth: 0" in missing.err
+# --- protonats breaking runs buf ------------------------------------------------------------------
 
 
-def test_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    repo = make_repo(tmp_path / "repo", {USER: user_proto()}, {USER: user_proto()})
-    monkeypatch.chdir(repo)
-    bad_ref = run(".git#ref=no-such-branch")
-    assert bad_ref.code == 1
-    assert bad_ref.err.startswith("protonats: error: cannot build the baseline")
-    assert "no-such-branch" in bad_ref.err
-    no_image = run("missing.binpb")
-    assert no_image.code == 1
-    assert "missing.binpb" in no_image.err
-    (repo / USER).write_text(user_proto().replace("string user_id = 1;", "string user_id = ;"))
-    broken = run(".git#ref=HEAD~1")
-    assert broken.code == 1
-    assert broken.err.startswith("protonats: error: cannot build the input '.'")
-    assert "proto/shop/v1/user.proto:" in broken.err
-    not_git = tmp_path / "plain"
-    write_tree(not_git, {USER: user_proto()})
-    monkeypatch.chdir(not_git)
-    outside = run(".git#ref=HEAD~1")
-    assert outside.code == 1
-    for result in (bad_ref, no_image, broken, outside):
-        assert result.out == ""
-        assert result.err.count("\n") == 1, result.err
-        assert "Traceback" not in result.err
+def protonats(*args: str) -> tuple[int, str, str]:
+    """The ``protonats`` CLI in-process: (exit code, stdout, stderr)."""
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
 
 
-def test_cli_entry_point(renamed_repo: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    cli = [sys.executable, "-c", "import sys; from protonats.cli import main; sys.exit(main())"]
-    done = subprocess.run(
-        [*cli, "breaking", "--against", ".git#ref=HEAD~1"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
+def test_protonats_breaking_is_buf_breaking(
+    renamed_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (renamed_repo / "buf.yaml").write_text(buf_yaml())
+    monkeypatch.chdir(renamed_repo)
+    code, out, err = protonats("breaking", "--against", ".git#ref=HEAD~1", "--format", "jsonl")
+    assert code == EXIT_BREAKING, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert {(f["rule"], f["plugin"]) for f in lines} == {
+        ("EVENT_RENAMED", "buf-plugin-protonats"),
+        ("EVENT_MAX_AGE_LOWERED", "buf-plugin-protonats"),
+    }
+    assert (lines[0]["path"], lines[0]["line"]) == (USER, 7)
+    assert err == "protonats: 2 breaking change(s) against .git#ref=HEAD~1\n"
+
+
+def test_protonats_breaking_errors_are_one_line(
+    renamed_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(renamed_repo)
+    for against, says in ((".git#ref=no-such-branch", "no-such-branch"),
+                          ("missing.binpb", "missing.binpb")):  # fmt: skip
+        code, out, err = protonats("breaking", "--against", against)
+        assert (code, out) == (1, "")
+        assert err.count("\n") == 1, err
+        assert err.startswith("protonats: error: ")
+        assert says in err
+
+
+def test_protonats_breaking_warns_about_old_config(
+    renamed_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (renamed_repo / "buf.yaml").write_text("version: v2\nmodules:\n  - path: proto\n")
+    (renamed_repo / "pyproject.toml").write_text(
+        '[tool.protonats.breaking]\nallow = [{rule = "EVENT_RENAMED", event = "*", reason = "x"}]\n'
     )
-    assert done.returncode == EXIT_BREAKING, done.stderr
-    assert "EVENT_RENAMED" in done.stdout
-    usage = subprocess.run([*cli, "breaking"], capture_output=True, text=True, env=env, check=False)
-    assert usage.returncode == 2
-    assert "--against" in usage.stderr
+    monkeypatch.chdir(renamed_repo)
+    try:
+        code, _, err = protonats("breaking", "--against", ".git#ref=HEAD~1")
+    finally:
+        (renamed_repo / "pyproject.toml").unlink()
+    assert code == 0  # buf's own default rules only: the wire format did not change
+    warnings = err.splitlines()[:-1]
+    assert len(warnings) == 2, err
+    assert "does not list buf-plugin-protonats" in warnings[0]
+    assert "[tool.protonats.breaking] is no longer read" in warnings[1]
+    assert "ignore_only" in warnings[1]

@@ -11,11 +11,11 @@ import dataclasses
 import pytest
 from google.protobuf import descriptor_pb2
 
-from protonats.checks._allow import AllowEntry, apply_allow_list
 from protonats.checks._decls import (
     DeclaredLimits as L,
 )
 from protonats.checks._decls import (
+    EnumShape,
     EventDecl,
     FieldShape,
     ImageDecls,
@@ -24,6 +24,7 @@ from protonats.checks._decls import (
 )
 from protonats.checks._image_events import _extension_bytes, read_image
 from protonats.checks._rules import Finding, compare, compare_images
+from protonats.checks._schema_compat import enum_problems, oneof_problems
 from protonats.v1 import options_pb2
 
 F = descriptor_pb2.FieldDescriptorProto
@@ -34,7 +35,8 @@ HERE = Location("proto/shop/v1/user.proto", 7, 3)
 def field(path: tuple[int, ...], type_: int = F.TYPE_STRING, **kw: object) -> FieldShape:
     label = kw.pop("label", F.LABEL_OPTIONAL)
     name = str(kw.pop("name", f"f{'_'.join(map(str, path))}"))
-    return FieldShape(path, name, type_, int(label), str(kw.pop("type_name", "")))  # type: ignore[call-overload]
+    type_name, oneof = str(kw.pop("type_name", "")), str(kw.pop("oneof", ""))
+    return FieldShape(path, name, type_, int(label), type_name, oneof=oneof)  # type: ignore[call-overload]
 
 
 def event(
@@ -260,31 +262,39 @@ def test_extension_number_changed() -> None:
     assert compare_images(decls(50701, event()), decls(50701, event())) == []
 
 
-# --- allow-list ------------------------------------------------------------------------------
+# --- oneofs and enums ------------------------------------------------------------------------
 
 
-def test_allow_list_marks_matches_and_returns_unused() -> None:
-    found = compare([event(), event("b", "shop.v1.B")], [])
-    entries = [
-        AllowEntry("EVENT_REMOVED", "b", "retired"),
-        AllowEntry("EVENT_RENAMED", "*", "unused"),
+def test_oneof_membership() -> None:
+    old = Schema("m", (field((1,)), field((2,), oneof="contact"), field((3,))))
+    joined = Schema("m", (field((1,), oneof="contact"), field((2,), oneof="contact"), field((3,))))
+    left = Schema("m", (field((1,)), field((2,)), field((3,))))
+    added = Schema("m", (*old.fields, field((4,), oneof="contact")))
+    renamed = Schema("m", (field((1,)), field((2,), oneof="reach"), field((3,))))
+    assert [p[1][:20] for p in oneof_problems(old, joined, HERE)] == ['field 1 "f1" moved f']
+    assert 'from oneof "contact" to no oneof' in oneof_problems(old, left, HERE)[0][1]
+    assert len(oneof_problems(old, renamed, HERE)) == 1
+    assert oneof_problems(old, added, HERE) == []
+
+
+def test_enum_values() -> None:
+    def status(*values: tuple[str, int], reserved: tuple[tuple[int, int], ...] = ()) -> Schema:
+        return Schema("m", (field((1,), F.TYPE_ENUM),), enums=(EnumShape("m.S", values, reserved),))
+
+    old = status(("S_UNSPECIFIED", 0), ("ACTIVE", 1), ("GONE", 2))
+    assert enum_problems(old, old, HERE) == []
+    removed = enum_problems(old, status(("S_UNSPECIFIED", 0), ("ACTIVE", 1)), HERE)
+    assert ["removed without reserving 2" in p[1] for p in removed] == [True]
+    reserved = status(("S_UNSPECIFIED", 0), ("ACTIVE", 1), reserved=((2, 2),))
+    assert enum_problems(old, reserved, HERE) == []
+    renamed = status(("S_UNSPECIFIED", 0), ("ACTIVE", 1), ("DELETED", 2))
+    assert enum_problems(old, renamed, HERE) == []
+    renumbered = status(("S_UNSPECIFIED", 0), ("ACTIVE", 1), ("GONE", 3))
+    assert ["renumbered from 2 to 3" in p[1] for p in enum_problems(old, renumbered, HERE)] == [
+        True
     ]
-    marked, unused = apply_allow_list(found, entries)
-    assert [(f.event, f.allowed, f.reason) for f in marked] == [
-        ("b", True, "retired"),
-        ("user-registered", False, ""),
-    ]
-    assert unused == [entries[1]]
-    star, _ = apply_allow_list(found, [AllowEntry("EVENT_REMOVED", "*", "all gone")])
-    assert all(f.allowed for f in star)
-
-
-def test_finding_text() -> None:
-    finding = Finding("EVENT_RENAMED", HERE, "it was renamed", "keep it", "a", "shop.v1.A")
-    assert finding.text() == "proto/shop/v1/user.proto:7:3:EVENT_RENAMED: it was renamed; keep it"
-    allowed = dataclasses.replace(finding, allowed=True, reason="why")
-    assert allowed.text().startswith("allowed: proto/shop/v1/user.proto:7:3:EVENT_RENAMED: ")
-    assert allowed.text().endswith("(allowed because: why)")
+    new = event(schema=renumbered)
+    assert rules(compare([event(schema=old)], [new])) == ["EVENT_SCHEMA_ENUM_CHANGED"]
 
 
 # --- reading images without buf --------------------------------------------------------------

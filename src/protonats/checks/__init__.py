@@ -1,5 +1,6 @@
-"""The event rules over descriptors: breaking-change rules between two sides (today run by
-``protonats breaking`` over ``buf build`` images), schema compatibility and the allow-list.
+"""The protonats event rules over descriptors, run inside buf by ``buf-plugin-protonats``
+(``protonats_bufplugin``): the breaking rules, schema compatibility, reading event declarations,
+and ``protonats breaking`` (which runs ``buf breaking``).
 
 Needs no connection and no runtime beyond the declarations' value rules.
 """

@@ -9,16 +9,27 @@ from collections.abc import Mapping
 from ..events._fields import BY_PROTO, LIMITS, LimitField
 from ..v1 import options_pb2
 
-__all__ = ["DeclaredLimits", "EventDecl", "FieldShape", "ImageDecls", "Location", "Schema"]
+__all__ = [
+    "DeclaredLimits",
+    "EnumShape",
+    "EventDecl",
+    "FieldShape",
+    "ImageDecls",
+    "Location",
+    "Schema",
+]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Location:
-    """Where something is declared: a path as the user sees it, 1-based line and column."""
+    """Where something is declared: a path as the user sees it, 1-based line and column, and
+    the ``SourceCodeInfo`` path of the declaration in its file (what buf resolves to a line and
+    column, and where it reads ``// buf:lint:ignore`` comments)."""
 
     file: str
     line: int = 1
     column: int = 1
+    path: tuple[int, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
@@ -67,6 +78,26 @@ class FieldShape:
     type_name: str = ""
     """Message or enum full name, without the leading dot; empty for scalars."""
     location: Location | None = dataclasses.field(default=None, compare=False)
+    oneof: str = ""
+    """The oneof the field belongs to; empty if none (a proto3 ``optional`` is in none)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EnumShape:
+    """An enum an event's message uses (directly or in a nested message): its values."""
+
+    name: str
+    """Full name, without the leading dot."""
+    values: tuple[tuple[str, int], ...]
+    """``(value name, number)`` in declaration order."""
+    reserved: tuple[tuple[int, int], ...] = ()
+    """Reserved number ranges, ``start <= n <= end`` (enum ranges are inclusive)."""
+    location: Location | None = dataclasses.field(default=None, compare=False)
+    value_locations: tuple[Location, ...] = dataclasses.field(default=(), compare=False)
+    """Where each of ``values`` is declared, in the same order."""
+
+    def is_reserved(self, number: int) -> bool:
+        return any(start <= number <= end for start, end in self.reserved)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -78,6 +109,8 @@ class Schema:
     reserved: tuple[tuple[tuple[int, ...], int, int], ...] = ()
     """``(message path, start, end)``: numbers ``start <= n < end`` are reserved in the
     message reached by ``message path`` (``()`` is the event message itself)."""
+    enums: tuple[EnumShape, ...] = ()
+    """The enums its fields use, recursively."""
 
     def is_reserved(self, path: tuple[int, ...]) -> bool:
         """Whether the number of the field at ``path`` is reserved in its parent message."""

@@ -17,10 +17,24 @@ from ..events._fields import (
     Unit,
 )
 from ..v1 import options_pb2
-from ._decls import DeclaredLimits, EventDecl, FieldShape, ImageDecls, Location, Schema
-from ._images import BuildError
+from ._decls import (
+    DeclaredLimits,
+    EnumShape,
+    EventDecl,
+    FieldShape,
+    ImageDecls,
+    Location,
+    Schema,
+)
 
-__all__ = ["DEFAULT_EXTENSION_NUMBER", "EXTENSION_FULL_NAME", "message_schema", "read_image"]
+__all__ = [
+    "DEFAULT_EXTENSION_NUMBER",
+    "EXTENSION_FULL_NAME",
+    "BuildError",
+    "message_schema",
+    "read_files",
+    "read_image",
+]
 
 # The option is read from the serialized ``MessageOptions`` bytes under the extension number
 # the image itself declares for ``protonats.v1.event``. So an image parsed without the extension
@@ -33,15 +47,22 @@ EXTENSION_FULL_NAME = EXTENSION_NAME
 _EXTENDEE = ".google.protobuf.MessageOptions"
 _MAX_SCHEMA_DEPTH = 16
 
-# FileDescriptorProto / DescriptorProto field numbers used in SourceCodeInfo paths.
+# FileDescriptorProto / DescriptorProto / EnumDescriptorProto field numbers in SourceCodeInfo paths.
 _FILE_MESSAGE_TYPE = 4
+_FILE_ENUM_TYPE = 5
 _FILE_EXTENSION = 7
 _MESSAGE_FIELD = 2
 _MESSAGE_NESTED_TYPE = 3
+_MESSAGE_ENUM_TYPE = 4
 _MESSAGE_EXTENSION = 6
 _MESSAGE_OPTIONS = 7
+_ENUM_VALUE = 2
 
 _Path = tuple[int, ...]
+
+
+class BuildError(Exception):
+    """The descriptors cannot be read (not a descriptor set, or a malformed option)."""
 
 
 def read_image(data: bytes, paths: Mapping[str, str] | None = None) -> ImageDecls:
@@ -50,41 +71,68 @@ def read_image(data: bytes, paths: Mapping[str, str] | None = None) -> ImageDecl
         fds = descriptor_pb2.FileDescriptorSet.FromString(data)
     except DecodeError as exc:
         raise BuildError(f"not a buf image or FileDescriptorSet: {exc}") from exc
-    reader = _Reader(fds, paths or {})
-    return reader.read()
+    return _Reader(fds.file, paths or {}).read()
+
+
+def read_files(files: Sequence[descriptor_pb2.FileDescriptorProto]) -> ImageDecls:
+    """Read the events of the files buf hands a check plugin (imports included); locations
+    name each file as its ``FileDescriptorProto`` does."""
+    return _Reader(files, {}).read()
 
 
 def message_schema(data: bytes, full_name: str) -> Schema:
     """The wire shape of message ``full_name`` in a serialized ``FileDescriptorSet``; the
     message needs no event option (the schema ledger compares its descriptor sets this way)."""
-    return _Reader(descriptor_pb2.FileDescriptorSet.FromString(data), {}).schema(full_name)
+    return _Reader(descriptor_pb2.FileDescriptorSet.FromString(data).file, {}).schema(full_name)
 
 
 class _Reader:
-    def __init__(self, fds: descriptor_pb2.FileDescriptorSet, paths: Mapping[str, str]) -> None:
-        self.fds = fds
+    def __init__(
+        self, files: Sequence[descriptor_pb2.FileDescriptorProto], paths: Mapping[str, str]
+    ) -> None:
+        self.files = files
         self.paths = paths
         # Files only the baseline has are shown under the module directory all the others
         # share (``proto/``), when there is exactly one.
         prefixes = {p.removesuffix(i) for i, p in paths.items() if p.endswith(i)}
         self.prefix = prefixes.pop() if len(prefixes) == 1 else ""
         self.messages: dict[str, descriptor_pb2.DescriptorProto] = {}
+        self.enums: dict[str, tuple[descriptor_pb2.EnumDescriptorProto, str, _Path]] = {}
         self.spans: dict[str, dict[_Path, Sequence[int]]] = {}
         self.message_sites: dict[str, tuple[str, _Path]] = {}
-        for file in fds.file:
-            self.spans[file.name] = {
-                tuple(loc.path): tuple(loc.span) for loc in file.source_code_info.location
-            }
+        for file in files:
+            spans: dict[_Path, Sequence[int]] = {}
+            for loc in file.source_code_info.location:
+                spans.setdefault(tuple(loc.path), tuple(loc.span))  # buf uses the first one
+            self.spans[file.name] = spans
             for full_name, message, path in _walk_messages(file):
                 self.messages[full_name] = message
                 self.message_sites[full_name] = (file.name, path)
+                for i, enum in enumerate(message.enum_type):
+                    site = (*path, _MESSAGE_ENUM_TYPE, i)
+                    self.enums[f"{full_name}.{enum.name}"] = (enum, file.name, site)
+            prefix = f"{file.package}." if file.package else ""
+            for i, enum in enumerate(file.enum_type):
+                self.enums[prefix + enum.name] = (enum, file.name, (_FILE_ENUM_TYPE, i))
 
     def location(self, file: str, path: _Path) -> Location:
+        """Where ``path`` is in ``file``: the path itself when the compiler recorded it, else
+        its first recorded part, else its nearest recorded parent (buf resolves the path)."""
         shown = self.paths.get(file, self.prefix + file)
-        span = self.spans.get(file, {}).get(path)
-        if not span:
+        spans = self.spans.get(file, {})
+        resolved: _Path | None = path if path in spans else None
+        if resolved is None:
+            parts = [p for p in spans if p[: len(path)] == path]
+            resolved = min(parts, key=lambda p: tuple(spans[p]), default=None)
+        for end in range(len(path) - 1, 0, -1):
+            if resolved is not None:
+                break
+            if path[:end] in spans:
+                resolved = path[:end]
+        if resolved is None or not spans.get(resolved):
             return Location(shown)
-        return Location(shown, span[0] + 1, span[1] + 1)
+        span = spans[resolved]
+        return Location(shown, span[0] + 1, span[1] + 1, resolved)
 
     def read(self) -> ImageDecls:
         number, ext_location = self._extension()
@@ -105,7 +153,7 @@ class _Reader:
                     f"{message_location}: cannot read (protonats.v1.event) on {full_name}: {exc}"
                 ) from exc
             option_path = (*path, _MESSAGE_OPTIONS, wanted)
-            if option_path in self.spans.get(file, {}):
+            if any(p[: len(option_path)] == option_path for p in self.spans.get(file, {})):
                 location = self._statement_location(file, path, option_path)
             else:
                 location = message_location
@@ -125,26 +173,20 @@ class _Reader:
         return ImageDecls(tuple(events), plain, number, ext_location)
 
     def _statement_location(self, file: str, message_path: _Path, option_path: _Path) -> Location:
-        """The ``option (...) = {...};`` statement holding the extension, else the name."""
+        """The ``option (...) = {...};`` statement holding the extension, else the extension.
+
+        Every option statement of a message shares the path ``(message, 7)`` and buf (like
+        this reader) takes the first one recorded, so the statement path is used only when
+        that first statement encloses the extension."""
         spans = self.spans[file]
-        inner = spans[option_path]
+        inner = self.location(file, option_path)
         statement = spans.get((*message_path, _MESSAGE_OPTIONS))
-        # Several option statements share the path (message, 7); the table keeps the last one,
-        # so only use it when it encloses the extension.
-        if (
-            statement
-            and statement[0] <= inner[0]
-            and (statement[0], statement[1])
-            <= (
-                inner[0],
-                inner[1],
-            )
-        ):
+        if statement and inner.path and _encloses(statement, spans[inner.path]):
             return self.location(file, (*message_path, _MESSAGE_OPTIONS))
-        return self.location(file, option_path)
+        return inner
 
     def _extension(self) -> tuple[int | None, Location | None]:
-        for file in self.fds.file:
+        for file in self.files:
             for index, ext in enumerate(file.extension):
                 full_name = f"{file.package}.{ext.name}" if file.package else ext.name
                 if full_name == EXTENSION_FULL_NAME and ext.extendee == _EXTENDEE:
@@ -154,8 +196,9 @@ class _Reader:
     def schema(self, full_name: str) -> Schema:
         fields: list[FieldShape] = []
         reserved: list[tuple[tuple[int, ...], int, int]] = []
-        self._shape(full_name, (), (), (full_name,), fields, reserved)
-        return Schema(full_name, tuple(fields), tuple(reserved))
+        enums: dict[str, EnumShape] = {}
+        self._shape(full_name, (), (), (full_name,), fields, reserved, enums)
+        return Schema(full_name, tuple(fields), tuple(reserved), tuple(enums.values()))
 
     def _shape(
         self,
@@ -165,6 +208,7 @@ class _Reader:
         seen: tuple[str, ...],
         fields: list[FieldShape],
         reserved: list[tuple[tuple[int, ...], int, int]],
+        enums: dict[str, EnumShape],
     ) -> None:
         message = self.messages.get(full_name)
         if message is None:
@@ -175,6 +219,7 @@ class _Reader:
             type_name = field.type_name.removeprefix(".")
             field_path = (*path, field.number)
             field_names = (*names, field.name)
+            in_oneof = field.HasField("oneof_index") and not field.proto3_optional
             fields.append(
                 FieldShape(
                     path=field_path,
@@ -183,13 +228,45 @@ class _Reader:
                     label=field.label,
                     type_name=type_name,
                     location=self.location(file, (*message_path, _MESSAGE_FIELD, index)),
+                    oneof=message.oneof_decl[field.oneof_index].name if in_oneof else "",
                 )
             )
+            if field.type == field.TYPE_ENUM and type_name not in enums:
+                shape = self._enum(type_name)
+                if shape is not None:
+                    enums[type_name] = shape
             is_message = field.type in (field.TYPE_MESSAGE, field.TYPE_GROUP)
             if is_message and type_name not in seen and len(field_path) < _MAX_SCHEMA_DEPTH:
                 self._shape(
-                    type_name, field_path, field_names, (*seen, type_name), fields, reserved
+                    type_name, field_path, field_names, (*seen, type_name), fields, reserved, enums
                 )
+
+    def _enum(self, full_name: str) -> EnumShape | None:
+        found = self.enums.get(full_name)
+        if found is None:
+            return None
+        enum, file, path = found
+        return EnumShape(
+            name=full_name,
+            values=tuple((v.name, v.number) for v in enum.value),
+            reserved=tuple((r.start, r.end) for r in enum.reserved_range),
+            location=self.location(file, path),
+            value_locations=tuple(
+                self.location(file, (*path, _ENUM_VALUE, i)) for i in range(len(enum.value))
+            ),
+        )
+
+
+def _span_bounds(span: Sequence[int]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """``((start line, col), (end line, col))`` of a span (3 numbers when on one line)."""
+    if len(span) == 3:
+        return (span[0], span[1]), (span[0], span[2])
+    return (span[0], span[1]), (span[2], span[3])
+
+
+def _encloses(outer: Sequence[int], inner: Sequence[int]) -> bool:
+    (outer_start, outer_end), (inner_start, inner_end) = _span_bounds(outer), _span_bounds(inner)
+    return outer_start <= inner_start and inner_end <= outer_end
 
 
 def _walk_messages(

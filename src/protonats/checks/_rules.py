@@ -1,35 +1,17 @@
-"""The breaking-change rules of ``protonats breaking``: ``compare`` the events of two sides and
-return ``Finding`` values with stable rule ids. Pure: no buf, no files."""
+"""The breaking rules: ``compare`` the events of two sides and return ``Finding`` values with
+stable rule ids (listed, with their purposes, in ``protonats_bufplugin._catalog``). Pure: no
+buf, no files; ``buf-plugin-protonats`` runs them inside ``buf breaking``."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from ..events._fields import BY_KEYWORD, LIMITS, POLICIES, Guard, PolicyField
 from ._decls import EventDecl, ImageDecls, Location
-from ._schema_compat import schema_problems
+from ._schema_compat import enum_problems, oneof_problems, schema_problems
 
-__all__ = ["RULES", "Finding", "compare", "compare_images"]
-
-RULES: Mapping[str, str] = {
-    "EVENT_REMOVED": "an event was removed together with its message",
-    "EVENT_OPTION_REMOVED": "a message lost its (protonats.v1.event) option",
-    "EVENT_RENAMED": "a message declares its event under a new name",
-    "EVENT_NAME_MOVED": "an event name was moved to another message type",
-    "EVENT_SCHEMA_INCOMPATIBLE": "an event's message cannot read the messages already stored",
-    "EVENT_STORAGE_CHANGED": "an event's stream storage changed",
-    "EVENT_RETENTION_CHANGED": "an event's stream retention changed",
-    "EVENT_REPLICAS_LOWERED": "an event's stream replicas were lowered",
-    "EVENT_MAX_AGE_LOWERED": "an event's max_age was lowered or set",
-    "EVENT_MAX_BYTES_LOWERED": "an event's max_bytes was lowered or set",
-    "EVENT_MAX_MESSAGES_LOWERED": "an event's max_messages was lowered or set",
-    "EVENT_MAX_MESSAGE_SIZE_LOWERED": "an event's max_message_size was lowered or set",
-    "EVENT_DUPLICATE_WINDOW_CHANGED": "an event's effective duplicate window changed",
-    "EVENT_EXTENSION_NUMBER_CHANGED": "the (protonats.v1.event) extension number changed",
-}
-"""Every rule id, with a one-line summary. Ids are stable: never rename one."""
+__all__ = ["Finding", "compare", "compare_images"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -42,28 +24,13 @@ class Finding:
     hint: str
     event: str | None = None
     message_type: str | None = None
-    allowed: bool = False
-    reason: str = ""
-    """The allow-list reason, when ``allowed``."""
+    in_baseline: bool = False
+    """``location`` is in the baseline (what was removed), not in the current files."""
 
+    @property
     def text(self) -> str:
-        """``file:line:col:RULE: message; hint`` (buf's text format, plus the rule id)."""
-        line = f"{self.location}:{self.rule}: {self.message}; {self.hint}"
-        return f"allowed: {line} (allowed because: {self.reason})" if self.allowed else line
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "path": self.location.file,
-            "line": self.location.line,
-            "column": self.location.column,
-            "event": self.event,
-            "message_type": self.message_type,
-            "message": self.message,
-            "hint": self.hint,
-            "allowed": self.allowed,
-            "reason": self.reason or None,
-        }
+        """What happened and what to do instead, as one message."""
+        return f"{self.message}; {self.hint}"
 
 
 def compare(
@@ -164,32 +131,31 @@ def _gone(was: EventDecl, same_message: EventDecl | None, plain: Mapping[str, Lo
     return Finding(
         "EVENT_REMOVED",
         was.location,
-        f'event "{name}" ({was.message}, declared here in the baseline) was removed; its stream '
-        "is orphaned and consumers of it starve",
-        "keep the message and its option (deprecate it instead), or allow-list the removal "
-        "once the stream is retired",
+        f'event "{name}" ({was.message}, declared at {was.location} in the baseline) was '
+        "removed; its stream is orphaned and consumers of it starve",
+        "keep the message and its option (deprecate it instead), or once the stream is "
+        "retired accept this in buf.yaml (breaking: ignore_only: {EVENT_REMOVED: [path]})",
         name,
         was.message,
+        in_baseline=True,
     )
 
 
 def _check_schema(was: EventDecl, now: EventDecl) -> list[Finding]:
-    """EVENT_SCHEMA_INCOMPATIBLE: can the new message read what the old one stored?
-    (See ``_schema_compat.schema_problems`` for exactly what counts.)"""
+    """EVENT_SCHEMA_INCOMPATIBLE, EVENT_SCHEMA_ONEOF_CHANGED, EVENT_SCHEMA_ENUM_CHANGED: can
+    the new message read what the old one stored? (See ``_schema_compat`` for what counts.)"""
     if was.schema is None or now.schema is None:
         return []
-    problems = schema_problems(was.schema, now.schema, now.location)
     return [
-        Finding(
-            "EVENT_SCHEMA_INCOMPATIBLE",
-            location,
-            f'event "{now.name}" schema {now.message}: {what}',
-            hint,
-            now.name,
-            now.message,
+        Finding(rule, location, f'event "{now.name}" schema {now.message}: {what}', hint,
+                now.name, now.message)
+        for rule, problems in (
+            ("EVENT_SCHEMA_INCOMPATIBLE", schema_problems),
+            ("EVENT_SCHEMA_ONEOF_CHANGED", oneof_problems),
+            ("EVENT_SCHEMA_ENUM_CHANGED", enum_problems),
         )
-        for location, what, hint in problems
-    ]
+        for location, what, hint in problems(was.schema, now.schema, now.location)
+    ]  # fmt: skip
 
 
 def _check_stream(was: EventDecl, now: EventDecl) -> list[Finding]:

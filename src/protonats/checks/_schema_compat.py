@@ -1,5 +1,7 @@
-"""Can a new version of an event's message read what the old one stored? The wire-level check
-behind EVENT_SCHEMA_INCOMPATIBLE, on ``Schema`` values (field shapes matched by number)."""
+"""Can a new version of an event's message read what the old one stored? The wire-level checks
+behind EVENT_SCHEMA_INCOMPATIBLE (``schema_problems``), EVENT_SCHEMA_ONEOF_CHANGED
+(``oneof_problems``) and EVENT_SCHEMA_ENUM_CHANGED (``enum_problems``), on ``Schema`` values
+(field shapes matched by number)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from google.protobuf import descriptor_pb2
 
 from ._decls import FieldShape, Location, Schema
 
-__all__ = ["Problem", "schema_problems"]
+__all__ = ["Problem", "enum_problems", "oneof_problems", "schema_problems"]
 
 _FIELD = descriptor_pb2.FieldDescriptorProto
 
@@ -122,3 +124,71 @@ def schema_problems(old: Schema, new: Schema, fallback: Location) -> list[Proble
             )
         )
     return problems
+
+
+def oneof_problems(old: Schema, new: Schema, fallback: Location) -> list[Problem]:
+    """Every field of ``old`` that is still there (same number, same path) but moved into a
+    oneof, out of one, or to another. A oneof keeps only the last member set, so a stored
+    message with several of its members set decodes with some of them dropped; and a field
+    leaving a oneof changes what readers see as "which one is set". A new field added to a
+    oneof is fine: no stored message has it. Synthetic oneofs (proto3 ``optional``) count as
+    none."""
+    new_fields = {f.path: f for f in new.fields}
+    problems: list[Problem] = []
+    for field in old.fields:
+        got = new_fields.get(field.path)
+        if got is None or got.oneof == field.oneof:
+            continue
+        label = f'field {".".join(map(str, field.path))} "{field.name}"'
+        was = f'oneof "{field.oneof}"' if field.oneof else "no oneof"
+        now = f'oneof "{got.oneof}"' if got.oneof else "no oneof"
+        problems.append(
+            (
+                got.location or fallback,
+                f"{label} moved from {was} to {now}; stored messages that set it together with "
+                "other fields decode differently",
+                "keep the field where it was; add a new field (new number) to the oneof instead",
+            )
+        )
+    return problems
+
+
+def enum_problems(old: Schema, new: Schema, fallback: Location) -> list[Problem]:
+    """Every enum value an event's message used that is gone without its number reserved, or
+    that now has another number (stored messages carry numbers: a renumbered value reads as
+    another one, a removed number reads as unknown and may be reused)."""
+    new_enums = {e.name: e for e in new.enums}
+    problems: list[Problem] = []
+    for enum in old.enums:
+        now = new_enums.get(enum.name)
+        if now is None:
+            continue  # the field changed type: EVENT_SCHEMA_INCOMPATIBLE says so
+        numbers = {number for _, number in now.values}
+        by_name = {name: (number, i) for i, (name, number) in enumerate(now.values)}
+        for name, number in enum.values:
+            moved = by_name.get(name)
+            if moved is not None and moved[0] != number:
+                where = _at(now.value_locations, moved[1]) or now.location or fallback
+                problems.append(
+                    (
+                        where,
+                        f"enum {enum.name} value {name} was renumbered from {number} to "
+                        f"{moved[0]}; stored messages with {number} read as another value",
+                        f"give {name} back the number {number}",
+                    )
+                )
+            elif moved is None and number not in numbers and not now.is_reserved(number):
+                problems.append(
+                    (
+                        now.location or fallback,
+                        f"enum {enum.name} value {name} ({number}) was removed without "
+                        f"reserving {number}; stored messages still carry it and a new value "
+                        "could reuse it",
+                        f"add `reserved {number};` to {enum.name}, or keep the value",
+                    )
+                )
+    return problems
+
+
+def _at(locations: tuple[Location, ...], index: int) -> Location | None:
+    return locations[index] if index < len(locations) else None

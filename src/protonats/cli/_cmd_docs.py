@@ -59,47 +59,30 @@ def breaking_command(
         str,
         typer.Option("--input", metavar="INPUT", help="The buf input to check (default: '.')."),
     ] = ".",
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", metavar="FILE", help="TOML with [tool.protonats.breaking]."),
-    ] = None,
     fmt: Format = None,
     debug: Debug = False,
 ) -> None:
-    """Find breaking changes in the event declarations of the protos (exit 100 if any).
+    """buf breaking with the event rules of buf-plugin-protonats (exit 100 if anything breaks).
 
-    Prints one row per finding (location, rule, event, what changed and the fix); allowed
-    findings are listed as allowed and do not fail the gate.
+    Prints one row per finding (location, rule, which plugin, what changed and the fix), buf's
+    own rules and the event rules alike. Accept a deliberate break in buf.yaml
+    (breaking.except / breaking.ignore_only).
     """
+    from ..checks._gate import EXIT_BREAKING, BufError, breaking_report
+
     try:
-        from ..checks._allow import ConfigError
-        from ..checks._gate import EXIT_BREAKING, breaking_report
-        from ..checks._images import BuildError
-    except ImportError as exc:
-        raise CliError(f"protonats breaking is not available in this install: {exc}") from exc
-    try:
-        report = breaking_report(against=against, input=input_, config=config)
-    except (BuildError, ConfigError) as exc:
+        report = breaking_report(against=against, input=input_)
+    except BufError as exc:
         raise CliError(str(exc)) from exc
-    ordered = [*report.failing, *(f for f in report.findings if f.allowed)]
-    rows = [
-        [
-            str(f.location),
-            f.rule,
-            f.event or "",
-            f"{f.message}; {f.hint}",
-            f"allowed: {f.reason}" if f.allowed else "breaking",
-        ]
-        for f in ordered
-    ]
-    columns = ["LOCATION", "RULE", "EVENT", "CHANGE", "STATUS"]
+    for warning in report.warnings:
+        print(f"protonats: warning: {warning}", file=sys.stderr)
+    rows = [[f.location, f.rule, f.plugin or "buf", f.message] for f in report.findings]
+    columns = ["LOCATION", "RULE", "FROM", "CHANGE"]
     records = report.as_json()
     table = Table(report.summary(), columns, rows, records)
     if fmt is OutputFormat.JSONL:
         table = Table(report.summary(), columns, rows, records["findings"])
     table.print(fmt)
-    for note in report.notes():
-        print(f"protonats: {note}", file=sys.stderr)
     print(f"protonats: {report.summary()}", file=sys.stderr)
-    if report.failing:
+    if report.findings:
         raise typer.Exit(EXIT_BREAKING)

@@ -1,0 +1,77 @@
+"""Decode a ``buf.plugin.check.v1.CheckRequest`` and run ``protonats.checks`` on it. Imported
+only for ``check``: the one call that needs protobuf and the rule code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import descriptor_pb2, json_format
+from google.protobuf.message import DecodeError
+
+from protonats.checks._buf import check as run_checks
+
+from ._pbwire import WireError, fields
+from ._protocol import Annotation, ProtocolError
+
+__all__ = ["check"]
+
+_FDP = descriptor_pb2.FileDescriptorProto
+
+
+def check(request: dict[str, Any], fmt: str) -> list[Annotation]:
+    """The annotations for one CheckRequest (decoded by ``_protocol.read_request``)."""
+    if fmt == "json":
+        files = [_json_file(f) for f in _list(request, "file_descriptors")]
+        against = [_json_file(f) for f in _list(request, "against_file_descriptors")]
+        rule_ids = [str(r) for r in _list(request, "rule_ids")]
+    else:
+        files = [_binary_file(f) for f in request.get("1", [])]
+        against = [_binary_file(f) for f in request.get("2", [])]
+        rule_ids = [_text(r) for r in request.get("4", [])]
+    if not files:
+        raise ProtocolError("CheckRequest has no file_descriptors")
+    return run_checks(files, against, rule_ids)
+
+
+def _list(request: dict[str, Any], key: str) -> list[Any]:
+    value = request.get(key, [])
+    if not isinstance(value, list):
+        raise ProtocolError(f"{key} must be a list")
+    return value
+
+
+def _json_file(item: Any) -> descriptor_pb2.FileDescriptorProto:
+    if not isinstance(item, dict):
+        raise ProtocolError("a FileDescriptor must be a JSON object")
+    proto = item.get("file_descriptor_proto", item.get("fileDescriptorProto"))
+    if not isinstance(proto, dict):
+        raise ProtocolError("a FileDescriptor needs its file_descriptor_proto")
+    try:
+        return json_format.ParseDict(proto, _FDP(), ignore_unknown_fields=True)
+    except json_format.ParseError as exc:
+        raise ProtocolError(f"file_descriptor_proto: {exc}") from None
+
+
+def _binary_file(item: int | bytes) -> descriptor_pb2.FileDescriptorProto:
+    if not isinstance(item, bytes):
+        raise ProtocolError("a FileDescriptor must be length-delimited")
+    try:
+        found = fields(item).get(1, [])
+        data = found[-1] if found else b""
+        if not isinstance(data, bytes):
+            raise ProtocolError("file_descriptor_proto must be length-delimited")
+        proto = _FDP.FromString(data)
+    except (WireError, DecodeError) as exc:
+        raise ProtocolError(f"a FileDescriptor cannot be read: {exc}") from None
+    if not proto.name:
+        raise ProtocolError("a FileDescriptor's file_descriptor_proto has no name")
+    return proto
+
+
+def _text(item: int | bytes) -> str:
+    if not isinstance(item, bytes):
+        raise ProtocolError("rule_ids must be strings")
+    try:
+        return item.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProtocolError("rule_ids must be UTF-8") from None
