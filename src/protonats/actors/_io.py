@@ -15,8 +15,8 @@ from nats.js import errors as js_errors
 
 from .._errors import JetStreamError, NoStreamError
 from ..events._event import Event
+from ..jetstream._nats import DEFAULT_API_PREFIX, Link, jetstream_error
 from ..jetstream._pull import Puller
-from ..jetstream._register import jetstream_error
 
 __all__ = [
     "ack",
@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("protonats.actors")
-_API_PREFIX = "$JS.API"
+_API_PREFIX = DEFAULT_API_PREFIX
 _PUBLISH_TIMEOUT = 5.0
 
 
@@ -105,7 +105,7 @@ async def add_consumer(js: JetStreamContext, event: Event[Any], config: api.Cons
 
 
 async def open_puller(nc: Client, event: Event[Any], consumer: str) -> Puller:
-    puller = Puller(nc, _API_PREFIX, event.stream_name, consumer)
+    puller = Puller(Link(nc, prefix=_API_PREFIX), event, consumer)
     await puller.start()
     return puller
 
