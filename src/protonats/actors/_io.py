@@ -15,7 +15,7 @@ from nats.js import errors as js_errors
 
 from .._errors import JetStreamError, NoStreamError
 from ..events._event import Event
-from ..jetstream._nats import DEFAULT_API_PREFIX, Link, jetstream_error
+from ..jetstream._nats import Link, jetstream_error
 from ..jetstream._pull import Puller
 
 __all__ = [
@@ -37,7 +37,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("protonats.actors")
-_API_PREFIX = DEFAULT_API_PREFIX
 _PUBLISH_TIMEOUT = 5.0
 
 
@@ -105,7 +104,7 @@ async def add_consumer(js: JetStreamContext, event: Event[Any], config: api.Cons
 
 
 async def open_puller(nc: Client, event: Event[Any], consumer: str) -> Puller:
-    puller = Puller(Link(nc, prefix=_API_PREFIX), event, consumer)
+    puller = Puller(Link(nc), event, consumer)
     await puller.start()
     return puller
 
