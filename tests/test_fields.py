@@ -22,6 +22,7 @@ from protonats.events._fields import (
     Unit,
 )
 from protonats.jetstream._config import comparable
+from protonats.jetstream._ledger import LedgerLimits, entry_for, ledger_key
 from protonats.v1 import options_pb2
 
 
@@ -119,3 +120,10 @@ def test_row_texts() -> None:
     assert by["bytes"].int_text(1024) == "1 KiB"
     assert by["messages"].text(10_000) == "10,000"
     assert by["bytes"].text(None) == "unlimited"
+
+
+def test_the_ledger_document_has_one_key_per_limit() -> None:
+    keys = [ledger_key(row) for row in LIMITS]
+    assert [f.name for f in dataclasses.fields(LedgerLimits)] == keys
+    entry = entry_for(Event("e", bytes, limits=Limits(age=60, replicas=3)), "1.0.0")
+    assert (entry.limits.max_age_s, entry.limits.replicas) == (60, 3)

@@ -22,6 +22,7 @@ from google.protobuf.message import Message
 
 from .._errors import DecodeError
 from ..events._event import Event
+from ..events._fields import LIMITS, LimitField, Unit
 from ..events._fingerprint import descriptor_set_b64, fingerprint
 from ..events._json_schema import event_json_schema
 
@@ -98,6 +99,11 @@ class LedgerRevision:
     entry: LedgerEntry
 
 
+def ledger_key(row: LimitField) -> str:
+    """The key of a limit in the ledger document: its option field name, ``_s`` for seconds."""
+    return row.proto + ("_s" if row.unit is Unit.SECONDS else "")
+
+
 def entry_for(
     event: Event[Any], version: str | None, now: datetime.datetime | None = None
 ) -> LedgerEntry:
@@ -113,15 +119,7 @@ def entry_for(
         description=event.description or "",
         subject=event.subject_name,
         stream=event.stream_name,
-        limits=LedgerLimits(
-            max_age_s=limits.age,
-            duplicate_window_s=limits.duplicate_window,
-            max_bytes=limits.bytes,
-            max_messages=limits.messages,
-            max_message_size=limits.message_size,
-            max_consumers=limits.consumers,
-            replicas=limits.replicas,
-        ),
+        limits=LedgerLimits(**{ledger_key(r): getattr(limits, r.keyword) for r in LIMITS}),
         storage=str(event.storage),
         retention=str(event.retention),
         discard=str(event.discard),
