@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 from nats.js import JetStreamContext
@@ -12,13 +11,14 @@ from nats.js.errors import NotFoundError
 from protonats import (
     ConsumerOptions,
     DecodeError,
+    Delivery,
     Event,
     EventDeclarationError,
     Events,
     NoStreamError,
 )
 
-from .helpers import registered
+from .helpers import ack, eventually, registered, take
 from .models import User
 
 
@@ -26,22 +26,27 @@ async def test_ack_nak_term_and_redelivery_counts(
     nats_url: str, unique: str, js: JetStreamContext
 ) -> None:
     event = Event(f"handled-{unique}", User)
-    seen: list[tuple[str, int]] = []
+
+    async def handle(delivery: Delivery[User]) -> None:
+        user = delivery.data
+        if user.id == "retry" and delivery.num_delivered == 1:
+            await delivery.nak()
+        elif user.id == "poison":
+            await delivery.term()
+        else:
+            await delivery.ack()
+
     async with registered(nats_url, event) as conn:
         await conn.emit_many(event, [User("retry", "a"), User("poison", "b"), User("ok", "c")])
-        async for delivery in conn.consume(event, "worker", idle_timeout=0.5, max_deliver=5):
-            user = delivery.data
-            seen.append((user.id, delivery.num_delivered))
-            if user.id == "retry" and delivery.num_delivered == 1:
-                await delivery.nak()
-            elif user.id == "poison":
-                await delivery.term()
-            else:
-                await delivery.ack()
-    assert sorted(seen) == [("ok", 1), ("poison", 1), ("retry", 1), ("retry", 2)]
+        # retry is delivered twice (nak), the others once: 4 deliveries in all.
+        got = await take(conn.consume(event, "worker", max_deliver=5), 4, handle=handle)
+        await _settled(js, event.stream_name, "worker")
+    seen = sorted((d.data.id, d.num_delivered) for d in got)
+    assert seen == [("ok", 1), ("poison", 1), ("retry", 1), ("retry", 2)]
     info = await js.consumer_info(event.stream_name, "worker")
     assert info.num_ack_pending == 0
     assert info.num_pending == 0
+    assert info.num_redelivered == 0
 
 
 async def test_durable_consumer_resumes_and_same_config_is_a_no_op(
@@ -51,11 +56,12 @@ async def test_durable_consumer_resumes_and_same_config_is_a_no_op(
     options = ConsumerOptions(ack_wait=10, max_deliver=3, backoff=[1, 2], max_ack_pending=50)
     async with registered(nats_url, event) as conn:
         await conn.emit(event, User("1", "a"))
-        async for delivery in conn.consume(event, "mailer", idle_timeout=0.3, options=options):
-            await delivery.ack()
+        await take(conn.consume(event, "mailer", options=options), 1, handle=ack)
+        await _settled(js, event.stream_name, "mailer")
         created = (await js.consumer_info(event.stream_name, "mailer")).created
         await conn.emit(event, User("2", "b"))
-        later = [d async for d in conn.consume(event, "mailer", idle_timeout=0.3, options=options)]
+        later = await take(conn.consume(event, "mailer", options=options), 1, handle=ack)
+        await _settled(js, event.stream_name, "mailer")
     assert [d.data.id for d in later] == ["2"]
     assert [d.seq for d in later] == [2]
     info = await js.consumer_info(event.stream_name, "mailer")
@@ -71,11 +77,10 @@ async def test_undecodable_payload_raises_with_raw_and_is_not_acked(
     event = Event(f"garbled-{unique}", User)
     async with registered(nats_url, event) as conn:
         await js.publish(event.subject_name, b"not json")
-        async for delivery in conn.consume(event, "reader", idle_timeout=0.3):
-            with pytest.raises(DecodeError, match=f"garbled-{unique}") as info:
-                _ = delivery.data
-            assert info.value.raw == b"not json"
-            break
+        [delivery] = await take(conn.consume(event, "reader"), 1)
+    with pytest.raises(DecodeError, match=f"garbled-{unique}") as info:
+        _ = delivery.data
+    assert info.value.raw == b"not json"
     consumer = await js.consumer_info(event.stream_name, "reader")
     assert consumer.num_ack_pending == 1
 
@@ -108,14 +113,14 @@ async def test_tail_reads_the_last_messages_and_leaves_nothing_behind(
     event = Event(f"tailed-{unique}", User)
     async with registered(nats_url, event) as conn:
         await conn.emit_many(event, [User(str(i), "x") for i in range(5)])
-        last_two = [d.data.id async for d in conn.tail(event, last=2, idle_timeout=0.3)]
-        everything = [d.seq async for d in conn.tail(event, from_start=True, idle_timeout=0.3)]
+        last_two = await take(conn.tail(event, last=2), 2)
+        everything = await take(conn.tail(event, from_start=True), 5)
         tail = conn.tail(event, from_start=True)
         async for _ in tail:
             break
         await tail.aclose()
-    assert last_two == ["3", "4"]
-    assert everything == [1, 2, 3, 4, 5]
+    assert [d.data.id for d in last_two] == ["3", "4"]
+    assert [d.seq for d in everything] == [1, 2, 3, 4, 5]
     info = await js.stream_info(event.stream_name)
     assert info.state.consumer_count == 0
 
@@ -124,8 +129,7 @@ async def test_tail_of_a_missing_stream_says_register(nats_url: str, unique: str
     event = Event(f"untailed-{unique}", User)
     async with Events(event).connect(nats_url) as conn:
         with pytest.raises(NoStreamError, match="register"):
-            async for _ in conn.tail(event, idle_timeout=0.1):
-                pass
+            await take(conn.tail(event), 1)
 
 
 async def test_consume_picks_up_a_message_emitted_while_it_waits(
@@ -133,18 +137,26 @@ async def test_consume_picks_up_a_message_emitted_while_it_waits(
 ) -> None:
     event = Event(f"awaited-{unique}", User)
     async with registered(nats_url, event) as conn:
-        deliveries = conn.consume(event, "waiter", idle_timeout=30)
-        first = asyncio.ensure_future(anext(deliveries))
-        # Wait until the consumer's long pull is parked on the server, then emit.
-        while not await _parked(js, event.stream_name, "waiter"):
-            assert not first.done()
-        started = time.monotonic()
+        deliveries = conn.consume(event, "waiter")
+        first = asyncio.ensure_future(take(deliveries, 1, handle=ack))
+        # Wait until the consumer's pull is parked on the server, then emit.
+        await eventually(
+            lambda: _parked(js, event.stream_name, "waiter"), "a pull waiting on the server"
+        )
+        assert not first.done()
         await conn.emit(event, User("late", "x"))
-        delivery = await first
-        await delivery.ack()
-        await deliveries.aclose()
+        [delivery] = await first
     assert delivery.data == User("late", "x")
-    assert time.monotonic() - started < 5  # delivered on arrival, not at the pull's expiry
+    assert delivery.num_delivered == 1
+
+
+async def _settled(js: JetStreamContext, stream: str, consumer: str) -> None:
+    """Wait until the server has processed every ack sent to ``consumer``."""
+
+    async def done() -> bool:
+        return bool((await js.consumer_info(stream, consumer)).num_ack_pending == 0)
+
+    await eventually(done, f"every ack reaching {consumer!r}")
 
 
 async def _parked(js: JetStreamContext, stream: str, consumer: str) -> bool:

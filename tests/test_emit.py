@@ -24,7 +24,7 @@ from protonats import (
 )
 from protonats.v1 import options_pb2
 
-from .helpers import registered
+from .helpers import ack, registered, take
 from .models import Order, Parcel, Status, User, sample_order
 
 
@@ -147,21 +147,22 @@ async def test_fire_and_forget_returns_none(
     assert ack.seq == 2
 
 
-async def test_emit_many_returns_acks_in_order(nats_url: str, unique: str) -> None:
+async def test_emit_many_returns_acks_in_order(
+    nats_url: str, unique: str, js: JetStreamContext
+) -> None:
     event = Event(f"batch-{unique}", User)
     users = [User(str(i), f"user {i}") for i in range(2500)]
     async with registered(nats_url, event) as conn:
         acks = await conn.emit_many(event, users)
         retried = await conn.emit_many(event, users[:3], uids=["a", "b", "c"])
         again = await conn.emit_many(event, users[:3], uids=["a", "b", "c"])
-        read = []
-        async for delivery in conn.consume(event, "check", batch=500, idle_timeout=0.3):
-            read.append(delivery)
-            await delivery.ack()
+        stored = await _stored(js, event.stream_name)
+        read = await take(conn.consume(event, "check", batch=500), stored, handle=ack)
     assert [a.seq for a in acks] == list(range(1, 2501))
     assert [a.duplicate for a in again] == [True, True, True]
     assert [a.seq for a in again] == [a.seq for a in retried]
-    assert [d.data for d in read[:2500]] == users
+    assert stored == 2503  # the duplicates were not stored again
+    assert [d.data for d in read] == users + users[:3]
 
 
 async def test_emit_many_names_exactly_the_messages_that_failed(nats_url: str, unique: str) -> None:
