@@ -16,7 +16,7 @@ import pytest
 from google.protobuf import descriptor_pb2, struct_pb2, timestamp_pb2
 from typer.testing import CliRunner
 
-from protonats import Event, Events, Limits
+from protonats import Event, Events, Limits, _wire
 from protonats.cli._app import app
 from protonats.cli._catalog import asyncapi_document
 from protonats.cli._common import CliError
@@ -134,6 +134,15 @@ def test_examples_are_valid_messages(asyncapi_validator: jsonschema.Draft7Valida
         message = message_from_json(event, json.dumps(example))
         assert isinstance(message, event.schema)
         assert message_to_json(event, message) is not None
+
+
+def test_the_document_names_every_header_protonats_sets() -> None:
+    events = cli_registry.make_events("headers")
+    document = asyncapi_document(events)
+    for event in events:
+        headers = document["components"]["messages"][event.name]["headers"]["properties"]
+        assert set(headers) == set(_wire.RESERVED)
+        assert headers[_wire.EXPECTED_STREAM]["const"] == event.stream_name
 
 
 def test_every_kind_of_schema_gives_a_valid_document(

@@ -118,9 +118,11 @@ def event_page(event: Event[Any], schemas: Schemas) -> str:
         "## Producing",
         "",
         f"Publish to subject `{event.subject_name}` with JetStream (the stream acknowledges "
-        f"each stored message). Headers: `Content-Type: {event.content_type}`, "
-        f"`{_wire.SCHEMA}: {event.schema_name}`, and `{_wire.MSG_ID}` with a unique id so "
-        "that a retried publish is stored once.",
+        f"each stored message). Headers: `{_wire.CONTENT_TYPE}: {event.content_type}`, "
+        f"`{_wire.SCHEMA}: {event.schema_name}`, `{_wire.EXPECTED_STREAM}: "
+        f"{event.stream_name}` (the stream refuses a message meant for another), "
+        f"`{_wire.MSG_ID}` with a unique id so that a retried publish is stored once, and "
+        f"optionally `{_wire.TRACE_ID}` to correlate messages across services.",
         "",
         "## Example payload",
         "",
@@ -181,12 +183,21 @@ def _message(event: Event[Any], schemas: Schemas) -> dict[str, Any]:
     headers = {
         "type": "object",
         "properties": {
-            "Content-Type": {"type": "string", "const": event.content_type},
+            _wire.CONTENT_TYPE: {"type": "string", "const": event.content_type},
             _wire.SCHEMA: {"type": "string", "const": event.schema_name},
+            _wire.EXPECTED_STREAM: {
+                "type": "string",
+                "const": event.stream_name,
+                "description": "The stream the message must be stored in.",
+            },
             _wire.MSG_ID: {
                 "type": "string",
                 "description": "Unique message id: a repeat within the duplicate window is "
                 "stored once.",
+            },
+            _wire.TRACE_ID: {
+                "type": "string",
+                "description": "Optional trace id, for correlating messages across services.",
             },
         },
     }
