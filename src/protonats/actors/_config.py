@@ -19,7 +19,14 @@ from .. import _wire
 from .._errors import ConsumerConfigError, ProtonatsError, StreamConfigError, StreamExistsError
 from ..events._event import Event
 from ..events._limits import Limits
-from ..jetstream._config import Action, FieldChange, StreamPlan, comparable, stream_config
+from ..jetstream._config import (
+    META_EVENT,
+    Action,
+    FieldChange,
+    StreamPlan,
+    comparable,
+    stream_config,
+)
 from ._actor import Actor
 
 __all__ = [
@@ -38,7 +45,6 @@ __all__ = [
 ]
 
 META_ACTOR = "protonats.actor"
-META_EVENT = "protonats.event"
 META_MAX_ATTEMPTS = "protonats.max_attempts"
 META_DEAD_LETTERS = "protonats.dead_letters"
 DEAD_LETTER_LIMITS = Limits(age=30 * 86_400)
