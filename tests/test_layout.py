@@ -1,0 +1,96 @@
+"""The import direction docs/architecture.md draws, checked on the source: each part of
+``protonats`` imports only the parts below it (and the runtime never the CLI)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+PACKAGE = SRC / "protonats"
+
+# part -> the parts it may import at module level (itself always).
+ALLOWED: dict[str, set[str]] = {
+    "_errors": set(),
+    "_wire": set(),
+    "v1": set(),
+    "events": {"_errors", "v1"},
+    "jetstream": {"_errors", "_wire", "events", "v1"},
+    "actors": {"_errors", "_wire", "events", "jetstream", "v1"},
+    "middlewares": {"actors"},
+    "testing": {"_errors"},
+    "checks": {"_errors", "events", "v1"},
+    "cli": {"_errors", "_wire", "events", "jetstream", "actors", "checks", "v1", "testing"},
+    "__init__": {"_errors", "events", "jetstream", "actors"},
+}
+# Imports inside a function (lazy), each named in docs/architecture.md.
+LAZY: set[tuple[str, str]] = {
+    ("events", "jetstream"),  # Events.connect(): the runtime's entry point
+    ("jetstream", "checks"),  # register's schema check uses the breaking gate's rules
+}
+
+
+def _part(module: Path) -> str:
+    relative = module.relative_to(PACKAGE)
+    return relative.parts[0].removesuffix(".py")
+
+
+def _imports(module: Path) -> Iterator[tuple[str, bool, int]]:
+    """(imported protonats part, whether lazy, line) of every import; lazy is inside a
+    function or under ``if TYPE_CHECKING:`` (not run when the module is imported)."""
+    tree = ast.parse(module.read_text(), str(module))
+    package = module.relative_to(SRC).with_suffix("").parts[:-1]
+    deferred = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        or (isinstance(n, ast.If) and ast.unparse(n.test).endswith("TYPE_CHECKING"))
+    ]
+    lazy = {id(n) for d in deferred for n in ast.walk(d)}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                target = ".".join((*base, node.module or ""))
+                names = [target.rstrip(".")]
+                if not node.module:  # from . import x
+                    names = [f"{target.rstrip('.')}.{alias.name}" for alias in node.names]
+            else:
+                names = [node.module or ""]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "protonats" and len(parts) > 1:
+                yield parts[1], id(node) in lazy, node.lineno
+
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_point_down(module: Path) -> None:
+    part = _part(module)
+    assert part in ALLOWED, f"{part} is new: add it to ALLOWED here and to architecture.md"
+    wrong = [
+        f"line {line}: {part} imports {target}" + (" (lazily)" if lazy else "")
+        for target, lazy, line in _imports(module)
+        if target != part and target not in ALLOWED[part] and not (lazy and (part, target) in LAZY)
+    ]
+    assert wrong == []
+
+
+def test_the_runtime_never_imports_the_cli() -> None:
+    runtime = [m for m in MODULES if _part(m) not in {"cli", "checks"}]
+    assert [
+        f"{m.relative_to(PACKAGE)}:{line}"
+        for m in runtime
+        for target, _lazy, line in _imports(m)
+        if target == "cli"
+    ] == []
