@@ -198,7 +198,7 @@ class BatchEmitError(EmitError):
         acks: Sequence[Any],
         *,
         maybe_stored: frozenset[int] = frozenset(),
-        duplicate_window: float = 120.0,
+        duplicate_window: float,
     ) -> None:
         super().__init__(message)
         self.failures = failures

@@ -20,6 +20,7 @@ from .._errors import (
     UnknownEventError,
 )
 from ..events._event import Event
+from ..events._fields import DEFAULT_DUPLICATE_WINDOW
 from ._config import StreamPlan, stream_config
 from ._consume import ConsumerOptions, Delivery, iterate_deliveries
 from ._ledger import LedgerEntry, LedgerRevision
@@ -335,7 +336,7 @@ def _batch_error(
     maybe_stored: Iterable[int],
 ) -> BatchEmitError:
     maybe = frozenset(maybe_stored)
-    window = float(stream_config(event).duplicate_window or 120.0)
+    window = float(stream_config(event).duplicate_window or DEFAULT_DUPLICATE_WINDOW)
     refused = len(failures) - len(maybe)
     shown = ", ".join(f"#{i}: {failures[i]}" for i in sorted(failures)[:3])
     more = f" (and {len(failures) - 3} more)" if len(failures) > 3 else ""
