@@ -207,7 +207,7 @@ async def test_unreachable_server_is_a_connect_error(unique: str) -> None:
 
     events = Events(Event(f"nowhere-{unique}", User))
     with pytest.raises(
-        ConnectError, match=r"cannot connect to NATS at nats://127\.0\.0\.1"
+        ConnectError, match=r"cannot connect to NATS at nats://user:\*\*\*@127\.0\.0\.1"
     ) as info:
         async with events.connect(f"nats://user:secret@127.0.0.1:{free_port()}"):
             pass
@@ -228,7 +228,10 @@ async def test_existing_client_is_used_and_left_open(nats_url: str, unique: str)
 async def test_server_without_jetstream_gets_a_clear_error(unique: str) -> None:
     from protonats.testing import nats_server
 
-    with nats_server(jetstream=False) as url:
-        async with Events(Event(f"nojs-{unique}", User)).connect(url) as conn:
-            with pytest.raises(JetStreamNotEnabledError, match=r"JetStream is not enabled.*-js"):
-                await conn.register()
+    with (
+        nats_server(jetstream=False) as url,
+        pytest.raises(JetStreamNotEnabledError, match=r"JetStream is not enabled.*-js") as info,
+    ):
+        async with Events(Event(f"nojs-{unique}", User)).connect(url):
+            pass  # refused at connect, before any register
+    assert info.value.code == 503

@@ -6,19 +6,14 @@ from collections.abc import Sequence
 
 from google.protobuf import descriptor_pb2
 
+from protonats._errors import CodegenError
+
 __all__ = ["CodegenError", "SourceInfo"]
 
 # Field numbers of the descriptor.proto paths used to point at declarations.
 MESSAGE_TYPE = 4  # FileDescriptorProto.message_type
 NESTED_TYPE = 3  # DescriptorProto.nested_type
 MESSAGE_OPTIONS = 7  # DescriptorProto.options
-
-
-class CodegenError(Exception):
-    """Problems in the input, one a line, each as ``file.proto:LINE:COL: message``.
-
-    The plugin sends them back in ``CodeGeneratorResponse.error``, which protoc and buf print.
-    """
 
 
 class SourceInfo:

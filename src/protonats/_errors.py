@@ -3,49 +3,60 @@
 ::
 
     ProtonatsError                      base of everything below
-    ├── EventDeclarationError (ValueError)   an Event, Limits or Events is declared wrong
-    │   ├── InvalidEventNameError            name breaks the kebab-case rule
-    │   ├── InvalidDescriptionError          description too long
-    │   └── InvalidLimitsError               a limit is negative, too small, or inconsistent
     ├── ActorDeclarationError (ValueError)   an Actor or Actors is declared wrong
-    ├── UnsupportedSchemaError (TypeError)   no serializer knows the schema
-    ├── ConnectError                         the NATS server cannot be reached
+    ├── BuildError                           buf cannot build an input, or its descriptors are bad
+    ├── CodegenError                         the protoc plugin refuses its input (file:line:col)
+    ├── ConnectError (ConnectionError)       no usable connection to NATS
+    │   ├── AuthError (PermissionError)      the server refused the credentials
+    │   └── TLSError                         the TLS handshake failed (CA, hostname, no TLS)
+    ├── DecodeError (ValueError)             a payload does not decode with the event's schema
     ├── EmitError                            a message was not stored
     │   ├── AckTimeoutError (TimeoutError)   no ack in time: stored or not, unknown
-    │   ├── UnknownEventError (KeyError)     event not in the registry
-    │   ├── MessageTypeError (TypeError)     message is not the event's schema
-    │   ├── MessageTooLargeError (ValueError) payload over limits.message_size
-    │   ├── NoStreamError                    no stream listens on the subject: register first
-    │   ├── StreamUnavailableError (JetStreamError)  the stream exists, no leader answered: retry
-    │   ├── PublishPermissionError (PermissionError) the user may not publish to the subject
+    │   ├── BatchEmitError                   some messages of emit_many failed
     │   ├── MessageRejectedError (JetStreamError)  the stream refused to store it
-    │   └── BatchEmitError                   some messages of emit_many failed
-    ├── DecodeError (ValueError)             a payload does not decode with the event's schema
+    │   ├── MessageTooLargeError (ValueError) payload over limits.message_size
+    │   ├── MessageTypeError (TypeError)     message is not the event's schema
+    │   ├── NoStreamError                    no stream listens on the subject: register first
+    │   ├── PublishPermissionError (PermissionDeniedError)  the user may not publish there
+    │   ├── StreamUnavailableError (JetStreamError)  the stream exists, no leader answered: retry
+    │   └── UnknownEventError (KeyError)     event not in the registry
+    ├── EventDeclarationError (ValueError)   an Event, Limits or Events is declared wrong
+    │   ├── InvalidDescriptionError          description too long
+    │   ├── InvalidEventNameError            name breaks the kebab-case rule
+    │   └── InvalidLimitsError               a limit is negative, too small, or inconsistent
+    ├── JetStreamError                       the server refused a JetStream API call
+    │   ├── ConsumerError                    a consumer failed: its event and consumer named
+    │   │   └── ConsumerDeletedError         the consumer (or its stream) was deleted
+    │   ├── JetStreamNotEnabledError         the server or account has no JetStream
+    │   ├── JetStreamTimeoutError (TimeoutError)  no answer in time: server paused or electing
+    │   ├── LedgerError                      the schema ledger (KV bucket) cannot be read or written
+    │   │   └── RegisterLockTimeoutError (TimeoutError)  another register held the lock too long
+    │   ├── PermissionDeniedError (PermissionError)  the user may not publish to a subject
+    │   ├── StreamConfigError                register would change what JetStream cannot change
+    │   │   ├── ConsumerConfigError          an actor's consumer cannot be made to match
+    │   │   └── NewerRegistryError           the stream was written by a newer registry version
+    │   └── StreamExistsError                the stream or its subjects belong to something else
     ├── SchemaIncompatibleError (ValueError) register: the schema cannot read what the ledger's did
-    └── JetStreamError                       the server refused a JetStream API call
-        ├── JetStreamNotEnabledError         the server or account has no JetStream
-        ├── JetStreamTimeoutError (TimeoutError)  no answer in time: server paused or electing
-        ├── ConsumerError                    a consumer failed: its event and consumer named
-        │   └── ConsumerDeletedError         the consumer (or its stream) was deleted
-        ├── StreamConfigError                register would change what JetStream cannot change
-        │   ├── NewerRegistryError           the stream was written by a newer registry version
-        │   └── ConsumerConfigError          an actor's consumer cannot be made to match
-        ├── StreamExistsError                the stream or its subjects belong to something else
-        └── LedgerError                      the schema ledger (KV bucket) cannot be read or written
-            └── RegisterLockTimeoutError (TimeoutError)  another register held the lock too long
+    └── UnsupportedSchemaError (TypeError)   no serializer knows the schema
 
-``JetStreamError`` keeps the server's ``code``, ``err_code`` and ``description``.
+``JetStreamError`` keeps the server's ``code``, ``err_code`` and ``description``;
+``ConnectError`` keeps the server's or the TLS library's reason in ``description``. Errors are
+chained (``raise ... from``) to the client error behind them, never changed once raised
+(``with_message`` makes a new one), and never carry a password, token or seed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "AckTimeoutError",
     "ActorDeclarationError",
+    "AuthError",
     "BatchEmitError",
+    "BuildError",
+    "CodegenError",
     "ConnectError",
     "ConsumerConfigError",
     "ConsumerDeletedError",
@@ -65,6 +76,7 @@ __all__ = [
     "MessageTypeError",
     "NewerRegistryError",
     "NoStreamError",
+    "PermissionDeniedError",
     "ProtonatsError",
     "PublishPermissionError",
     "RegisterLockTimeoutError",
@@ -72,13 +84,29 @@ __all__ = [
     "StreamConfigError",
     "StreamExistsError",
     "StreamUnavailableError",
+    "TLSError",
     "UnknownEventError",
     "UnsupportedSchemaError",
+    "with_message",
 ]
 
 
 class ProtonatsError(Exception):
     """Base class of every protonats error."""
+
+
+E = TypeVar("E", bound=ProtonatsError)
+
+
+def with_message(exc: E, message: str) -> E:
+    """A new error of ``exc``'s type and fields, saying ``message``; ``exc`` is not changed.
+
+    Raise it ``from exc``. For errors built as ``cls(message, **fields)`` whose keywords are
+    stored under their own names (the JetStream and emit errors): the public attributes are
+    exactly the keywords to build a copy with.
+    """
+    fields = {k: v for k, v in vars(exc).items() if not k.startswith("_")}
+    return type(exc)(message, **fields)
 
 
 class EventDeclarationError(ProtonatsError, ValueError):
@@ -91,7 +119,7 @@ class EventDeclarationError(ProtonatsError, ValueError):
 
 def _restore(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
     error = cls.__new__(cls)
-    error.args = args
+    BaseException.__init__(error, *args)
     error.__dict__.update(state)
     return error
 
@@ -143,11 +171,39 @@ class UnsupportedSchemaError(ProtonatsError, TypeError):
     """No built-in serializer handles the schema: pass ``serializer=`` to ``Event``."""
 
 
+class BuildError(ProtonatsError):
+    """buf could not build an input (bad ref, not a git repository, compile error, no buf), or
+    the built descriptors cannot be read (not a descriptor set, a malformed option)."""
+
+
+class CodegenError(ProtonatsError):
+    """Problems in the input, one a line, each as ``file.proto:LINE:COL: message``.
+
+    The plugin sends them back in ``CodeGeneratorResponse.error``, which protoc and buf print.
+    """
+
+
 class ConnectError(ProtonatsError, ConnectionError):
-    """The NATS server cannot be reached.
+    """No usable connection to the NATS server.
 
     Likely causes: wrong URL or ``NATS_URL``, server down, TLS or credentials rejected.
+    ``description`` is the server's or the TLS library's reason, when there is one.
     """
+
+    def __init__(self, message: str, *, description: str | None = None) -> None:
+        super().__init__(message)
+        self.description = description
+
+
+class AuthError(ConnectError, PermissionError):
+    """The server refused the credentials (``Authorization Violation``).
+
+    Check user/password, token, creds file or nkey seed, and the URL's ``user:password@``.
+    """
+
+
+class TLSError(ConnectError):
+    """The TLS handshake failed: unknown CA, hostname mismatch, or no TLS on the server."""
 
 
 class EmitError(ProtonatsError):
@@ -344,15 +400,32 @@ class StreamUnavailableError(EmitError, JetStreamError):
     """
 
 
-class PublishPermissionError(EmitError, PermissionError):
+class PermissionDeniedError(JetStreamError, PermissionError):
+    """The server's permissions do not let this user publish to ``subject``.
+
+    ``operation`` is ``"publish"`` (or ``"subscribe"``). Grant it in the server's
+    ``authorization``/``accounts`` config, or connect as a user that has it; retrying will
+    not help.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        subject: str | None = None,
+        operation: str = "publish",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.subject = subject
+        self.operation = operation
+
+
+class PublishPermissionError(EmitError, PermissionDeniedError):
     """The server refused the publish: this user may not publish to the subject.
 
     Nothing was stored. Fix the user's publish permissions; retrying will not help.
     """
-
-    def __init__(self, message: str, *, subject: str) -> None:
-        super().__init__(message)
-        self.subject = subject
 
 
 class JetStreamNotEnabledError(JetStreamError):

@@ -59,11 +59,28 @@ def _wait_ready(proc: subprocess.Popen[bytes], port: int, log: Path, timeout: fl
 
 
 @contextlib.contextmanager
-def nats_server(*, jetstream: bool = True, timeout: float = 10.0) -> Iterator[str]:
-    """Run a nats-server for the duration of the ``with`` block; yields its ``nats://`` URL."""
+def nats_server(
+    *,
+    jetstream: bool = True,
+    config: str | None = None,
+    scheme: str = "nats",
+    port: int | None = None,
+    timeout: float = 10.0,
+) -> Iterator[str]:
+    """Run a nats-server for the duration of the ``with`` block; yields its URL.
+
+    ``config`` is extra nats-server configuration (an ``authorization`` or ``accounts`` block,
+    ``tls { ... }``), written to a file in the temporary store. ``scheme`` is the URL's
+    (``tls`` for a server configured with TLS); ``port`` a fixed one (e.g. to restart a server
+    where its clients will reconnect), else a free port.
+    """
     with tempfile.TemporaryDirectory(prefix="protonats-nats-") as store:
-        port = free_port()
+        port = port or free_port()
         args = [find_nats_server(), "-a", "127.0.0.1", "-p", str(port)]
+        if config is not None:
+            conf = Path(store, "nats-server.conf")
+            conf.write_text(config)
+            args += ["-c", str(conf)]
         if jetstream:
             args += ["-js", "-sd", store]
         log = Path(store, "nats-server.log")
@@ -71,7 +88,7 @@ def nats_server(*, jetstream: bool = True, timeout: float = 10.0) -> Iterator[st
             proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
         try:
             _wait_ready(proc, port, log, timeout)
-            yield f"nats://127.0.0.1:{port}"
+            yield f"{scheme}://127.0.0.1:{port}"
         finally:
             proc.terminate()
             try:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from nats.aio.client import Client
 
-from .._errors import ActorDeclarationError, JetStreamError, ProtonatsError
+from .._errors import ActorDeclarationError, JetStreamError, ProtonatsError, with_message
 from ..events._event import Event
 from ..jetstream._config import Action, StreamPlan
 from . import _io
@@ -100,7 +100,8 @@ class ConnectedActors:
         if apply and refused:
             first = refused[0] or ProtonatsError("refused")
             if len(refused) > 1:
-                first.args = (f"{first} (and {len(refused) - 1} more refusals; see plan())",)
+                more = f"{first} (and {len(refused) - 1} more refusals; see plan())"
+                raise with_message(first, more) from first
             raise first
         return plans
 

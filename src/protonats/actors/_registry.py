@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from types import TracebackType
 from typing import Any
@@ -100,13 +99,12 @@ class ActorsConnection:
         self._owned: Client | None = None
 
     async def __aenter__(self) -> ConnectedActors:
-        from ..jetstream._connect import DEFAULT_SERVER, _connect
+        from ..jetstream._connect import connect_client
 
         if isinstance(self._server, Client):
             nc = self._server
         else:
-            url = self._server or os.environ.get("NATS_URL") or DEFAULT_SERVER
-            nc = await _connect(url, dict(self._options))
+            nc = await connect_client(self._server, self._options)
             self._owned = nc
         return ConnectedActors(self._actors, nc)
 
@@ -117,5 +115,7 @@ class ActorsConnection:
         tb: TracebackType | None,
     ) -> None:
         if self._owned is not None:
+            from ..jetstream._connect import close_client
+
             nc, self._owned = self._owned, None
-            await nc.drain()
+            await close_client(nc)

@@ -22,6 +22,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from .._errors import BuildError
+
 __all__ = ["EXIT_BREAKING", "BreakingReport", "BufError", "BufFinding", "breaking_report"]
 
 EXIT_BREAKING = 100
@@ -29,7 +31,7 @@ EXIT_BREAKING = 100
 PLUGIN = "buf-plugin-protonats"
 
 
-class BufError(Exception):
+class BufError(BuildError):
     """buf could not run or could not build an input (bad ref, compile error, no buf)."""
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from google.protobuf import descriptor_pb2
 from google.protobuf.message import DecodeError
 
+from .._errors import BuildError
 from ..events._fields import (
     EXTENSION_NAME,
     EXTENSION_NUMBER,
@@ -59,10 +60,6 @@ _MESSAGE_OPTIONS = 7
 _ENUM_VALUE = 2
 
 _Path = tuple[int, ...]
-
-
-class BuildError(Exception):
-    """The descriptors cannot be read (not a descriptor set, or a malformed option)."""
 
 
 def read_image(data: bytes, paths: Mapping[str, str] | None = None) -> ImageDecls:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._errors import EventDeclarationError, UnknownEventError
@@ -65,17 +65,24 @@ class Events:
 
     def connect(
         self,
-        server: str | nats.aio.client.Client | None = None,
+        server: str | Sequence[str] | nats.aio.client.Client | None = None,
         *,
         ack_timeout: float = 5.0,
         cloudevents_source: str | None = None,
+        domain: str | None = None,
+        api_prefix: str | None = None,
         **options: Any,
     ) -> ConnectContext:
         """Connect to NATS; use as ``async with events.connect() as conn:``.
 
-        ``server`` is a URL (default: ``$NATS_URL``, else ``nats://localhost:4222``) or an
-        already connected ``nats`` client, which is then left open on exit. ``options`` go to
-        ``nats.connect`` (user/password, token, user_credentials, nkeys_seed, tls, ...).
+        ``server`` is a URL, a comma-separated list of URLs, or a list of them (default:
+        ``$NATS_URL``, else ``nats://localhost:4222``), or an already connected ``nats``
+        client, which is then left open on exit. ``options`` go to ``nats.connect``
+        (user/password, token, user_credentials, nkeys_seed, tls, reconnect settings, ...).
+        The first connection tries each server once and fails fast (``AuthError``,
+        ``TLSError``, ``JetStreamNotEnabledError``, ``ConnectError``); later outages are
+        reconnected by nats-py (forever unless ``max_reconnect_attempts`` says otherwise).
+        ``domain``/``api_prefix`` select the JetStream API (``$JS.<domain>.API``).
         ``ack_timeout`` bounds the wait for each emit's ack, in seconds; with
         ``cloudevents_source`` every message also carries CloudEvents binary-mode headers.
         """
@@ -87,4 +94,6 @@ class Events:
             options,
             ack_timeout=ack_timeout,
             cloudevents_source=cloudevents_source,
+            domain=domain,
+            api_prefix=api_prefix,
         )

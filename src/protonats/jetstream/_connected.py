@@ -28,6 +28,7 @@ from ._ledger_kv import LedgerStore
 from ._nats import DEFAULT_API_PREFIX, Link
 from ._publish import Ack, AckInbox, publish_batch, publish_one
 from ._register import OnNewer, plan_events, register_events
+from ._servers import redact
 from ._trace import current_trace
 
 if TYPE_CHECKING:
@@ -58,7 +59,11 @@ class _Route:
 
 
 class ConnectedEvents:
-    """The registry's events on a live connection. Get one from ``Events.connect()``."""
+    """The registry's events on a live connection. Get one from ``Events.connect()``.
+
+    ``api_prefix`` is the JetStream API subject prefix every call uses (``$JS.API``, or
+    ``$JS.<domain>.API``); ``servers`` are the server URLs, their secrets redacted.
+    """
 
     def __init__(
         self,
@@ -68,16 +73,24 @@ class ConnectedEvents:
         ack_timeout: float = 5.0,
         cloudevents_source: str | None = None,
         api_prefix: str = DEFAULT_API_PREFIX,
+        servers: Sequence[str] = (),
     ) -> None:
         self.events = events
         self.nc = nc
         self.api_prefix = api_prefix
+        self.servers = tuple(servers) or tuple(redact(url.geturl()) for url in nc.servers)
         self._link = Link(nc, prefix=api_prefix)
         self.js = self._link.js
         self.ack_timeout = ack_timeout
         self.cloudevents_source = cloudevents_source
         self._inbox = AckInbox(self._link)
         self._routes = {e.name: _Route(e, self._link.max_payload) for e in events}
+
+    def __repr__(self) -> str:
+        return (
+            f"ConnectedEvents({self.events!r}, servers={list(self.servers)}, "
+            f"api_prefix={self.api_prefix!r})"
+        )
 
     async def plan(
         self, *, on_newer: OnNewer = "raise", allow_incompatible: bool = False

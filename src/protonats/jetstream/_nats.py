@@ -29,6 +29,7 @@ from .._errors import (
     JetStreamError,
     JetStreamNotEnabledError,
     JetStreamTimeoutError,
+    PermissionDeniedError,
     StreamConfigError,
 )
 from ..events._event import Event
@@ -55,7 +56,7 @@ STREAM_NOT_FOUND = 10059
 SUBJECTS_OVERLAP = 10065
 _NOT_ENABLED = frozenset({10039, 10076})  # for the account / on the server
 _ROUTINE = (nats.errors.UnexpectedEOF, nats.errors.StaleConnectionError)
-_PERMISSIONS = "Permissions Violation for Publish to"
+_PERMISSIONS = "permissions violation for publish to"
 ENABLE_JETSTREAM = (
     "JetStream is not enabled: start nats-server with -js (or jetstream {} in its config), "
     "or enable JetStream for this account"
@@ -73,20 +74,57 @@ class ServerErrors:
     """The async errors a server sends (``-ERR ...``): logged, and handed to who waits on them.
 
     Pass ``ServerErrors.callback`` as nats-py's ``error_cb``. A permission violation names a
-    subject; the publishes waiting on that subject are failed by their watcher.
+    subject; the publishes waiting on that subject are failed by their watcher. nats-py
+    lower-cases the server's error line, so watchers get the subject in lower case.
+    ``redact`` hides the connection's secrets in what is logged.
     """
 
-    __slots__ = ("_denied", "_forward", "_watchers")
+    __slots__ = ("_denied", "_forward", "_redact", "_watchers")
 
-    def __init__(self, forward: Callable[[Exception], Awaitable[None]] | None = None) -> None:
+    def __init__(
+        self,
+        forward: Callable[[Exception], Awaitable[None]] | None = None,
+        redact: Callable[[str], str] = str,
+    ) -> None:
         self._forward = forward  # the user's own error_cb, still called
+        self._redact = redact
         self._watchers: list[Callable[[str], None]] = []
-        self._denied: dict[str, float] = {}  # subject -> when, the last few
+        self._denied: dict[str, float] = {}  # subject (lower case) -> when, the last few
 
     def denied_recently(self, subject: str, within: float = 30.0) -> bool:
         """Whether the server refused a publish to ``subject`` in the last ``within`` s."""
-        when = self._denied.get(subject)
+        when = self._denied.get(subject.lower())
         return when is not None and time.monotonic() - when < within
+
+    async def guard(self, subject: str, call: Awaitable[T]) -> T:
+        """Await ``call``; ``PermissionDeniedError`` as soon as the server refuses a publish
+        to ``subject`` meanwhile (instead of the timeout that would follow)."""
+        loop = asyncio.get_running_loop()
+        denied: asyncio.Future[str] = loop.create_future()
+        wanted = subject.lower()
+
+        def on_denied(refused: str) -> None:
+            if refused == wanted and not denied.done():
+                denied.set_result(refused)
+
+        unwatch = self.watch(on_denied)
+        work = asyncio.ensure_future(call)
+        try:
+            await asyncio.wait((work, denied), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            unwatch()
+            if not work.done():
+                work.cancel()
+                await asyncio.wait((work,))
+        if denied.done() and (work.cancelled() or work.exception() is not None):
+            raise PermissionDeniedError(
+                f"no permission to publish to {subject!r} (Permissions Violation): grant "
+                "this user publish permission on it in the server's authorization or accounts "
+                "config, or connect as a user that has it",
+                subject=subject,
+                description="Permissions Violation",
+            )
+        return work.result()
 
     def watch(self, on_denied: Callable[[str], None]) -> Callable[[], None]:
         """Call ``on_denied(subject)`` for each publish permission violation; returns undo."""
@@ -98,7 +136,8 @@ class ServerErrors:
         # What the server says (-ERR, permissions, authorization) is a warning; a socket that
         # fails while (re)connecting is routine and the operation waiting on it reports it.
         server_said = isinstance(exc, nats.errors.Error) and not isinstance(exc, _ROUTINE)
-        log.log(logging.WARNING if server_said else logging.DEBUG, "nats: %s", text)
+        level = logging.WARNING if server_said else logging.DEBUG
+        log.log(level, "nats: %s", self._redact(text))
         if self._forward is not None:
             await self._forward(exc)
         subject = denied_subject(text)
@@ -111,8 +150,9 @@ class ServerErrors:
 
 
 def denied_subject(text: str) -> str | None:
-    """The subject of ``Permissions Violation for Publish to "subject"``, else None."""
-    _, found, rest = text.partition(_PERMISSIONS)
+    """The subject of ``Permissions Violation for Publish to "subject"`` (any case: nats-py
+    lower-cases the line), in lower case; else None."""
+    _, found, rest = text.lower().partition(_PERMISSIONS)
     if not found:
         return None
     return rest.strip().strip("'\"").split('"')[0].strip() or None
@@ -214,15 +254,24 @@ class Link:
 
     async def _api(self, call: Awaitable[T], event: Event[Any], doing: str, subject: str) -> T:
         try:
-            return await call
+            return await self.errors.guard(subject, call)
+        except PermissionDeniedError as exc:
+            raise PermissionDeniedError(
+                f"event {event.name!r}: could not {doing} {event.stream_name!r}: {exc}",
+                subject=subject,
+                event=event.name,
+                stream=event.stream_name,
+                description=exc.description,
+            ) from exc
         except js_errors.APIError as exc:
             raise jetstream_error(exc, event, doing, cls=StreamConfigError) from exc
         except nats.errors.TimeoutError as exc:
             if self.errors.denied_recently(subject):
-                raise JetStreamError(
+                raise PermissionDeniedError(
                     f"event {event.name!r}: could not {doing} {event.stream_name!r}: no "
                     f"permission to publish to {subject!r} (Permissions Violation). Grant "
                     "this user the JetStream API permission",
+                    subject=subject,
                     event=event.name,
                     stream=event.stream_name,
                 ) from exc

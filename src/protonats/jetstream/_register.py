@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import warnings
 from collections.abc import Iterable
 from typing import Any, Literal
 
 from nats.js import api
 
-from .._errors import JetStreamError, StreamConfigError, StreamExistsError
+from .._errors import JetStreamError, StreamConfigError, StreamExistsError, with_message
 from ..events._event import Event
 from ._config import Action, StreamPlan, plan_stream, stream_config
 from ._ledger_kv import LedgerStore, RegisterLock
@@ -94,9 +93,7 @@ async def register_events(
         first = refused[0][1]
         if len(refused) > 1:
             others = ", ".join(repr(name) for name, _ in refused[1:])
-            summary = copy.copy(first)  # the same error, told about the others; first unchanged
-            summary.args = (f"{first} (also refused: {others}; see plan())",)
-            raise summary from first
+            raise with_message(first, f"{first} (also refused: {others}; see plan())") from first
         raise first
     return plans
 
