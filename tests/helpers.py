@@ -10,6 +10,8 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import pytest
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 
 from protonats import ConnectedEvents, Delivery, Event, Events
 
@@ -67,3 +69,11 @@ async def eventually(
     while not await check():
         if time.monotonic() > deadline:
             pytest.fail(f"{what} did not happen in {within} s")
+
+
+async def parked(js: JetStreamContext, stream: str, consumer: str) -> bool:
+    """Whether the consumer exists and has a pull request waiting on the server."""
+    try:
+        return bool((await js.consumer_info(stream, consumer)).num_waiting)
+    except NotFoundError:
+        return False

@@ -6,7 +6,6 @@ import asyncio
 
 import pytest
 from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
 
 from protonats import (
     ConsumerOptions,
@@ -18,7 +17,7 @@ from protonats import (
     NoStreamError,
 )
 
-from .helpers import ack, eventually, registered, take
+from .helpers import ack, eventually, parked, registered, take
 from .models import User
 
 
@@ -141,7 +140,7 @@ async def test_consume_picks_up_a_message_emitted_while_it_waits(
         first = asyncio.ensure_future(take(deliveries, 1, handle=ack))
         # Wait until the consumer's pull is parked on the server, then emit.
         await eventually(
-            lambda: _parked(js, event.stream_name, "waiter"), "a pull waiting on the server"
+            lambda: parked(js, event.stream_name, "waiter"), "a pull waiting on the server"
         )
         assert not first.done()
         await conn.emit(event, User("late", "x"))
@@ -157,11 +156,3 @@ async def _settled(js: JetStreamContext, stream: str, consumer: str) -> None:
         return bool((await js.consumer_info(stream, consumer)).num_ack_pending == 0)
 
     await eventually(done, f"every ack reaching {consumer!r}")
-
-
-async def _parked(js: JetStreamContext, stream: str, consumer: str) -> bool:
-    """Whether the consumer exists and has a pull request waiting for messages."""
-    try:
-        return bool((await js.consumer_info(stream, consumer)).num_waiting)
-    except NotFoundError:
-        return False

@@ -9,11 +9,10 @@ import time
 
 import pytest
 from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
 
 from protonats import Delivery, Event, ProtonatsError
 
-from .helpers import DEADLINE, eventually, registered, take
+from .helpers import DEADLINE, eventually, parked, registered, take
 from .models import User
 
 
@@ -101,18 +100,10 @@ async def test_a_consumer_deleted_while_consumed_is_an_error_not_a_hang(
         async with contextlib.aclosing(deliveries):
             waiting = asyncio.ensure_future(anext(deliveries))
             await eventually(
-                lambda: _parked(js, event.stream_name, "doomed"), "a pull waiting on the server"
+                lambda: parked(js, event.stream_name, "doomed"), "a pull waiting on the server"
             )
             await js.delete_consumer(event.stream_name, "doomed")
             with pytest.raises(ProtonatsError) as caught:
                 async with asyncio.timeout(DEADLINE):
                     await waiting
     assert "deleted" in str(caught.value).lower()
-
-
-async def _parked(js: JetStreamContext, stream: str, consumer: str) -> bool:
-    """Whether the consumer exists and has a pull request waiting for messages."""
-    try:
-        return bool((await js.consumer_info(stream, consumer)).num_waiting)
-    except NotFoundError:
-        return False
