@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from google.protobuf import descriptor_pb2
 
+from ..events._json_schema import scalar_name
 from ._decls import FieldShape, Location, Schema
 
 __all__ = ["Problem", "enum_problems", "oneof_problems", "schema_problems"]
@@ -32,7 +33,7 @@ _ONE_WAY = {(_FIELD.TYPE_STRING, _FIELD.TYPE_BYTES)}  # bytes -> string fails on
 def _type_name(field: FieldShape) -> str:
     if field.type_name:
         return field.type_name
-    return _FIELD.Type.Name(field.type).removeprefix("TYPE_").lower()  # type: ignore[arg-type]
+    return scalar_name(field.type)
 
 
 def _wire_compatible(old: int, new: int) -> bool:

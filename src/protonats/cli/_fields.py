@@ -15,6 +15,7 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
 from ..events._event import Event
+from ..events._json_schema import scalar_name
 from ._json import is_protobuf
 from ._schema import REF, Schemas, enum_of, is_map, message_of, resolve, synthetic_oneof
 
@@ -35,11 +36,6 @@ class Section:
 
 
 _F = FieldDescriptor
-_SCALAR_NAMES = {
-    getattr(_F, name): name.removeprefix("TYPE_").lower()
-    for name in dir(_F)
-    if name.startswith("TYPE_") and name not in {"TYPE_MESSAGE", "TYPE_ENUM", "TYPE_GROUP"}
-}
 
 
 def field_sections(event: Event[Any], schemas: Schemas) -> list[Section]:
@@ -101,7 +97,7 @@ def _proto_type(field: FieldDescriptor) -> str:
     elif field.type in (_F.TYPE_MESSAGE, _F.TYPE_GROUP):
         name = message_of(field).full_name
     else:
-        name = _SCALAR_NAMES.get(field.type, "?")
+        name = scalar_name(field.type)
     return f"repeated {name}" if field.is_repeated else name
 
 

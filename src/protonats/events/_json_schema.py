@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
+from google.protobuf.descriptor_pb2 import FieldDescriptorProto
 from google.protobuf.message import Message
 
 from ._fingerprint import schema_json
@@ -25,6 +26,7 @@ __all__ = [
     "is_map",
     "message_of",
     "protobuf_json_schema",
+    "scalar_name",
     "synthetic_oneof",
 ]
 
@@ -115,6 +117,15 @@ def _single(
         add_message(message, components, ref)
         return {"$ref": ref + message.full_name}
     return dict(_SCALARS[field.type])
+
+
+def scalar_name(field_type: int) -> str:
+    """The proto name of a field type number: ``int64``, ``string``, ``message``."""
+    try:
+        name = FieldDescriptorProto.Type.Name(field_type)  # type: ignore[arg-type]
+    except ValueError:
+        return "?"
+    return str(name).removeprefix("TYPE_").lower()
 
 
 def message_of(field: FieldDescriptor) -> Descriptor:
