@@ -6,6 +6,7 @@ import contextvars
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from .. import _wire
 from .._errors import ActorDeclarationError
 from ._middleware import Context, ErrorContext, Middleware, OkContext
 
@@ -79,7 +80,7 @@ class OpenTelemetryTraceMiddleware(Middleware):
                 "messaging.operation.type": "process",
                 "messaging.destination.name": actor.event.subject_name,
                 "messaging.consumer.group.name": actor.name,
-                "messaging.message.id": ctx.headers.get("Nats-Msg-Id", ""),
+                "messaging.message.id": ctx.headers.get(_wire.MSG_ID, ""),
                 "protonats.attempt": ctx.attempt,
                 "protonats.stream.seq": ctx.seq_number,
             },
