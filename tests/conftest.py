@@ -11,6 +11,9 @@ from nats.js import JetStreamContext
 
 from protonats.testing import nats_server
 
+from .auth_servers import AuthServer, accounts_config
+from .tls_files import TlsFiles, make_tls_files
+
 _counter = itertools.count()
 
 
@@ -33,3 +36,25 @@ async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
 def unique() -> str:
     """A fresh kebab-case suffix, so every test's event and stream names are its own."""
     return f"t{next(_counter)}"
+
+
+@pytest.fixture(scope="session")
+def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthServer]:
+    """A server with users by password, nkey and limited permissions (``auth_servers``)."""
+    keys = tmp_path_factory.mktemp("nkeys")
+    config, seed_text = accounts_config(keys)
+    with nats_server(config=config) as url:
+        yield AuthServer(url, keys / "user.nk", keys / "other.nk", seed_text)
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """A throwaway CA and a server certificate for localhost and 127.0.0.1."""
+    return make_tls_files(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def tls_url(tls_files: TlsFiles) -> Iterator[str]:
+    """``tls://`` URL of a server with ``tls_files``' certificate."""
+    with nats_server(config=tls_files.server_config(), scheme="tls") as url:
+        yield url

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
+import time
 
 import nats
 import pytest
@@ -78,6 +80,20 @@ def test_denied_subject_reads_any_case(text: str, subject: str | None) -> None:
 
 
 # --- real servers --------------------------------------------------------------------------
+
+
+async def test_a_server_that_never_answers_fails_within_the_connect_timeout() -> None:
+    with socket.socket() as silent:  # accepts connections (the backlog), never says INFO
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"nats://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        with pytest.raises(ConnectError, match="timed out") as info:
+            async with Events(Event("silent", User)).connect(url, connect_timeout=1):
+                pass
+        took = time.monotonic() - started
+    assert type(info.value) is ConnectError
+    assert 0.9 < took < 4, took
 
 
 async def test_reconnects_after_a_restart_and_emits_again(unique: str) -> None:

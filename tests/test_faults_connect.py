@@ -1,25 +1,22 @@
-"""Connect under faults, on real servers: refused credentials, TLS problems, no JetStream.
+"""Connect under faults, on real servers: refused credentials, TLS problems, no JetStream,
+permissions.
 
 Right credentials work; each wrong one fails within its bound (auth 2 s, TLS 5 s) with a
 typed error naming the reason and what to check, and no secret reaches a message, a repr or
-a log record.
+a log record. (The command line's flags: ``test_faults_connect_cli.py``.)
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import ssl
 import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import nkeys
 import pytest
-from typer.testing import CliRunner
 
 from protonats import (
     AuthError,
@@ -31,75 +28,22 @@ from protonats import (
     PublishPermissionError,
     TLSError,
 )
-from protonats.cli._app import app
 from protonats.testing import free_port, nats_server
 
+from .auth_servers import (
+    AUTH_BOUND,
+    LIMITED_PASSWORD,
+    PASSWORD,
+    TLS_BOUND,
+    TOKEN,
+    TOKEN_CONFIG,
+    WRONG,
+    AuthServer,
+    assert_no_secret,
+    chain,
+)
 from .models import User
 from .tls_files import TlsFiles, make_tls_files
-
-PASSWORD = "pw-Tr0ub4dor-alice"  # noqa: S105 (test servers' credentials)
-WRONG = "pw-wrong-guess-42"
-TOKEN = "tok-c0rrect-h0rse-battery"  # noqa: S105
-LIMITED_PASSWORD = "pw-limited-9f8e7d"  # noqa: S105
-AUTH_BOUND = 2.0
-TLS_BOUND = 5.0
-
-
-@dataclass(frozen=True)
-class AuthServer:
-    url: str
-    nkey_seed: Path
-    other_seed: Path
-    seed_text: str
-
-
-def _user_seed(path: Path) -> tuple[str, str]:
-    """A new user nkey: its seed written to ``path``, (seed, public key)."""
-    seed = nkeys.encode_seed(os.urandom(32), nkeys.PREFIX_BYTE_USER)
-    path.write_bytes(seed)
-    return seed.decode(), nkeys.from_seed(seed).public_key.decode()
-
-
-@pytest.fixture(scope="module")
-def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthServer]:
-    """Account APP (JetStream; alice by password, a user by nkey, a limited user) and
-    account NOJS (no JetStream)."""
-    keys = tmp_path_factory.mktemp("nkeys")
-    seed_text, public = _user_seed(keys / "user.nk")
-    _user_seed(keys / "other.nk")
-    config = f"""
-accounts {{
-  APP {{
-    jetstream: enabled
-    users: [
-      {{user: alice, password: "{PASSWORD}"}}
-      {{nkey: "{public}"}}
-      {{user: limited, password: "{LIMITED_PASSWORD}", permissions: {{
-        publish: {{allow: [">"], deny: ["$JS.API.STREAM.CREATE.denied-create", "denied-emit"]}}
-      }}}}
-    ]
-  }}
-  NOJS {{ users: [ {{user: nojs, password: "{PASSWORD}"}} ] }}
-}}
-"""
-    with nats_server(config=config) as url:
-        yield AuthServer(url, keys / "user.nk", keys / "other.nk", seed_text)
-
-
-def _assert_no_secret(*texts: str) -> None:
-    for secret in (PASSWORD, WRONG, TOKEN, LIMITED_PASSWORD):
-        for text in texts:
-            assert secret not in text, text
-
-
-def _chain(exc: BaseException) -> str:
-    """Every message and repr along the exception's chain."""
-    parts: list[str] = []
-    seen: BaseException | None = exc
-    while seen is not None:
-        parts += [str(seen), repr(seen)]
-        seen = seen.__cause__ or seen.__context__
-    return "\n".join(parts)
 
 
 async def _connect_fails(url: str, bound: float, **options: Any) -> tuple[ProtonatsError, float]:
@@ -110,7 +54,7 @@ async def _connect_fails(url: str, bound: float, **options: Any) -> tuple[Proton
             pass
     took = time.monotonic() - started
     assert took < bound, f"took {took:.2f} s, over the {bound} s bound"
-    _assert_no_secret(_chain(info.value))
+    assert_no_secret(chain(info.value))
     return info.value, took
 
 
@@ -161,7 +105,7 @@ async def test_refused_credentials_are_an_auth_error_naming_what_to_check(
     for option in ("user/password", "token", "creds", "nkey"):
         assert option in message
     assert sent in message
-    _assert_no_secret(caplog.text)
+    assert_no_secret(caplog.text)
 
 
 async def test_wrong_nkey_is_an_auth_error(auth_server: AuthServer) -> None:
@@ -170,7 +114,7 @@ async def test_wrong_nkey_is_an_auth_error(auth_server: AuthServer) -> None:
     )
     assert isinstance(error, AuthError)
     assert "sent: nkey seed" in str(error)
-    assert auth_server.seed_text not in _chain(error)
+    assert auth_server.seed_text not in chain(error)
 
 
 async def test_credentials_in_a_server_list_are_redacted(
@@ -186,12 +130,11 @@ async def test_credentials_in_a_server_list_are_redacted(
     assert isinstance(error, AuthError)
     assert f"nats://alice:***@{dead}" in str(error)
     assert f"nats://alice:***@{host}" in str(error)
-    _assert_no_secret(caplog.text)
+    assert_no_secret(caplog.text)
 
 
 async def test_server_list_as_a_list_and_the_token_server(unique: str) -> None:
-    config = f'authorization {{ token: "{TOKEN}" }}'
-    with nats_server(config=config) as url:
+    with nats_server(config=TOKEN_CONFIG) as url:
         dead = f"nats://127.0.0.1:{free_port()}"
         async with _works(f"{dead}, {url}", f"tok-{unique}", token=TOKEN):
             pass
@@ -234,7 +177,7 @@ async def test_restricted_user_connects_and_a_denied_create_names_the_permission
     assert "timeout" not in str(info.value)
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert any("permissions violation" in m.lower() for m in warnings), warnings
-    _assert_no_secret(caplog.text, _chain(info.value))
+    assert_no_secret(caplog.text, chain(info.value))
 
 
 async def test_a_denied_emit_is_a_permission_error_at_once(
@@ -262,17 +205,6 @@ async def test_a_denied_emit_is_a_permission_error_at_once(
 
 
 # --- TLS -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return make_tls_files(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture(scope="module")
-def tls_url(tls_files: TlsFiles) -> Iterator[str]:
-    with nats_server(config=tls_files.server_config(), scheme="tls") as url:
-        yield url
 
 
 def _context(ca: Path) -> ssl.SSLContext:
@@ -312,65 +244,3 @@ async def test_plain_server_behind_tls_url_fails_fast(nats_url: str, tls_files: 
     assert "does not require TLS" in str(error)
     error, _ = await _connect_fails(plain, TLS_BOUND)
     assert isinstance(error, TLSError)
-
-
-# --- the command line ----------------------------------------------------------------------
-
-runner = CliRunner()
-
-
-def _cli(*args: str) -> tuple[int, str]:
-    """Run ``protonats`` in-process without NATS_* variables; (exit code, stdout + stderr)."""
-    env = {name: None for name in os.environ if name.startswith("NATS_")}
-    started = time.monotonic()
-    result = runner.invoke(app, list(args), env=env)
-    took = time.monotonic() - started
-    output = result.stdout + result.stderr
-    _assert_no_secret(output)
-    return result.exit_code, f"{output}\n(took {took:.2f} s)"
-
-
-def test_cli_flags_carry_the_credentials(
-    auth_server: AuthServer, tls_url: str, tls_files: TlsFiles, unique: str
-) -> None:
-    reg = ["--registry", f"tests.cli_registry:events_{unique}", "--server"]
-    code, out = _cli("register", *reg, auth_server.url, "--user", "alice", "--password", PASSWORD)
-    assert code == 0, out
-    code, out = _cli("plan", *reg, tls_url, "--tls-ca", str(tls_files.ca))
-    assert code == 0, out
-    with nats_server(config=f'authorization {{ token: "{TOKEN}" }}') as url:
-        code, out = _cli("plan", *reg, url, "--token", TOKEN)
-        assert code == 0, out
-        code, out = _cli("plan", *reg, url, "--token", WRONG)
-        assert code == 1, out
-        assert "Authorization Violation" in out
-
-
-@pytest.mark.parametrize(
-    ("flags", "reason"),
-    [
-        (["--user", "alice", "--password", WRONG], "Authorization Violation"),
-        (["--user", "nojs", "--password", PASSWORD], "JetStream is not enabled"),
-    ],
-)
-def test_cli_wrong_credentials_are_one_line(
-    auth_server: AuthServer, flags: list[str], reason: str
-) -> None:
-    code, out = _cli("plan", "-r", "tests.cli_registry:events_x", "-s", auth_server.url, *flags)
-    assert code == 1, out
-    assert out.startswith("protonats: error: "), out
-    assert reason in out
-    code, out = _cli(
-        "--debug", "plan", "-r", "tests.cli_registry:events_x", "-s", auth_server.url, *flags
-    )
-    assert "Traceback" in out  # and no secret in it (_cli checks)
-
-
-def test_cli_tls_problems_are_one_line(tls_url: str, tmp_path: Path) -> None:
-    other = make_tls_files(tmp_path)
-    code, out = _cli(
-        "plan", "-r", "tests.cli_registry:events_x", "-s", tls_url, "--tls-ca", str(other.ca)
-    )
-    assert code == 1, out
-    assert "TLS" in out
-    assert "certificate" in out
