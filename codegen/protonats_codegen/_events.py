@@ -1,8 +1,10 @@
 """Find the messages declared as events in a CodeGeneratorRequest, and validate them.
 
 The ``(protonats.v1.event)`` option is read through a descriptor pool built from the request's
-own files, so the plugin needs no generated code. The rules on names and limits are the
-runtime's: each declaration is built as a real ``protonats.Event`` and its error reported.
+own files. Which field is which (limits, policies and their enum values) comes from the
+runtime's table of limits (``protonats.events._fields``) and its copy of the option's
+descriptors. The rules on names and limits are the runtime's: each declaration is built as a
+real ``protonats.Event`` and its error's fields (``field``, ``reason``) placed at the culprit.
 """
 
 from __future__ import annotations
