@@ -22,7 +22,7 @@ from protonats.checks._decls import (
     Location,
     Schema,
 )
-from protonats.checks._image_events import _extension_bytes, read_image
+from protonats.checks._image_events import extension_bytes, read_image
 from protonats.checks._rules import Finding, compare, compare_images
 from protonats.checks._schema_compat import enum_problems, oneof_problems
 from protonats.v1 import options_pb2
@@ -385,6 +385,6 @@ def test_split_option_occurrences_merge() -> None:
     first = event_options(name="a", limits=options_pb2.Limits(max_bytes=5))
     second = event_options(name="b", retention=options_pb2.RETENTION_INTEREST)
     raw = _len_field(50701, first) + _tag(9, 5) + b"\0\0\0\0" + _len_field(50701, second)
-    merged = options_pb2.EventOptions.FromString(_extension_bytes(raw, 50701) or b"")
+    merged = options_pb2.EventOptions.FromString(extension_bytes(raw, 50701) or b"")
     assert (merged.name, merged.limits.max_bytes, merged.retention) == ("b", 5, 2)
-    assert _extension_bytes(_tag(3, 0) + b"\x01", 50701) is None
+    assert extension_bytes(_tag(3, 0) + b"\x01", 50701) is None

@@ -21,16 +21,18 @@ _FDP = descriptor_pb2.FileDescriptorProto
 def check(request: dict[str, Any], fmt: str) -> list[Annotation]:
     """The annotations for one CheckRequest (decoded by ``_protocol.read_request``)."""
     if fmt == "json":
-        files = [_json_file(f) for f in _list(request, "file_descriptors")]
-        against = [_json_file(f) for f in _list(request, "against_file_descriptors")]
+        read = [_json_file(f) for f in _list(request, "file_descriptors")]
+        against = [_json_file(f)[0] for f in _list(request, "against_file_descriptors")]
         rule_ids = [str(r) for r in _list(request, "rule_ids")]
     else:
-        files = [_binary_file(f) for f in request.get("1", [])]
-        against = [_binary_file(f) for f in request.get("2", [])]
+        read = [_binary_file(f) for f in request.get("1", [])]
+        against = [_binary_file(f)[0] for f in request.get("2", [])]
         rule_ids = [_text(r) for r in request.get("4", [])]
-    if not files:
+    if not read:
         raise ProtocolError("CheckRequest has no file_descriptors")
-    return run_checks(files, against, rule_ids)
+    files = [proto for proto, _ in read]
+    imports = {proto.name for proto, is_import in read if is_import}
+    return run_checks(files, against, rule_ids, imports)
 
 
 def _list(request: dict[str, Any], key: str) -> list[Any]:
@@ -40,23 +42,27 @@ def _list(request: dict[str, Any], key: str) -> list[Any]:
     return value
 
 
-def _json_file(item: Any) -> descriptor_pb2.FileDescriptorProto:
+def _json_file(item: Any) -> tuple[descriptor_pb2.FileDescriptorProto, bool]:
+    """A ``buf.plugin.descriptor.v1.FileDescriptor``: the file and whether it is an import."""
     if not isinstance(item, dict):
         raise ProtocolError("a FileDescriptor must be a JSON object")
     proto = item.get("file_descriptor_proto", item.get("fileDescriptorProto"))
     if not isinstance(proto, dict):
         raise ProtocolError("a FileDescriptor needs its file_descriptor_proto")
     try:
-        return json_format.ParseDict(proto, _FDP(), ignore_unknown_fields=True)
+        parsed = json_format.ParseDict(proto, _FDP(), ignore_unknown_fields=True)
     except json_format.ParseError as exc:
         raise ProtocolError(f"file_descriptor_proto: {exc}") from None
+    return parsed, bool(item.get("is_import", item.get("isImport", False)))
 
 
-def _binary_file(item: int | bytes) -> descriptor_pb2.FileDescriptorProto:
+def _binary_file(item: int | bytes) -> tuple[descriptor_pb2.FileDescriptorProto, bool]:
+    """A ``buf.plugin.descriptor.v1.FileDescriptor``: the file and whether it is an import."""
     if not isinstance(item, bytes):
         raise ProtocolError("a FileDescriptor must be length-delimited")
     try:
-        found = fields(item).get(1, [])
+        descriptor = fields(item)
+        found = descriptor.get(1, [])
         data = found[-1] if found else b""
         if not isinstance(data, bytes):
             raise ProtocolError("file_descriptor_proto must be length-delimited")
@@ -65,7 +71,7 @@ def _binary_file(item: int | bytes) -> descriptor_pb2.FileDescriptorProto:
         raise ProtocolError(f"a FileDescriptor cannot be read: {exc}") from None
     if not proto.name:
         raise ProtocolError("a FileDescriptor's file_descriptor_proto has no name")
-    return proto
+    return proto, bool(descriptor.get(2, [0])[-1])
 
 
 def _text(item: int | bytes) -> str:

@@ -7,15 +7,17 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from google.protobuf import descriptor_pb2
-from protonats_bufplugin._catalog import BREAKING, RULES
+from protonats_bufplugin._catalog import BREAKING, LINT, RULES
 
 from ._decls import Location
-from ._image_events import read_files
+from ._image_events import read_files, resolve_path
+from ._lint import lint
 from ._rules import Finding, compare_images
 
 __all__ = ["Annotation", "check"]
 
 _BREAKING = {rule for rule, kind, _ in RULES if kind == BREAKING}
+_LINT = {rule for rule, kind, _ in RULES if kind == LINT}
 
 FileLocation = tuple[str, tuple[int, ...]]
 Annotation = tuple[str, str, FileLocation | None, FileLocation | None]
@@ -26,15 +28,43 @@ def check(
     files: Sequence[descriptor_pb2.FileDescriptorProto],
     against: Sequence[descriptor_pb2.FileDescriptorProto],
     rule_ids: Collection[str],
+    imports: Collection[str] = (),
 ) -> list[Annotation]:
-    """The findings of ``rule_ids`` (every rule when empty) on ``files`` against ``against``."""
-    wanted = set(rule_ids)
+    """The findings of ``rule_ids`` (every rule when empty) on ``files`` against ``against``;
+    lint rules look at the files that are not ``imports``."""
+    wanted = set(rule_ids) or _BREAKING | _LINT
     out: list[Annotation] = []
-    if not wanted or wanted & _BREAKING:
-        findings = compare_images(read_files(against), read_files(files))
+    if wanted & _LINT:
+        spans = _Spans(files)
+        targets = {f.name for f in files} - set(imports)
+        for problem in lint(files, targets, spans.where):
+            if problem.rule in wanted:
+                location = (problem.file, spans.resolve(problem.file, problem.path))
+                out.append((problem.rule, problem.message, location, None))
+    if wanted & _BREAKING:
         names = {f.name for f in files}
-        out += [_annotation(f, names) for f in findings if not wanted or f.rule in wanted]
+        findings = compare_images(read_files(against), read_files(files))
+        out += [_annotation(f, names) for f in findings if f.rule in wanted]
     return out
+
+
+class _Spans:
+    """Source spans of the files, to resolve paths as buf does and to name places."""
+
+    def __init__(self, files: Sequence[descriptor_pb2.FileDescriptorProto]) -> None:
+        self.spans: dict[str, dict[tuple[int, ...], tuple[int, ...]]] = {}
+        for file in files:
+            spans: dict[tuple[int, ...], tuple[int, ...]] = {}
+            for location in file.source_code_info.location:
+                spans.setdefault(tuple(location.path), tuple(location.span))
+            self.spans[file.name] = spans
+
+    def resolve(self, file: str, path: tuple[int, ...]) -> tuple[int, ...]:
+        return resolve_path(self.spans.get(file, {}), path) or ()
+
+    def where(self, file: str, path: tuple[int, ...]) -> str:
+        span = self.spans.get(file, {}).get(self.resolve(file, path))
+        return f"{file}:{span[0] + 1}:{span[1] + 1}" if span else f"{file}:1:1"
 
 
 def _where(location: Location) -> FileLocation:
@@ -44,8 +74,8 @@ def _where(location: Location) -> FileLocation:
 def _annotation(finding: Finding, names: Collection[str]) -> Annotation:
     """A finding about something removed points at the baseline's declaration, and at its
     file when that still exists (as buf's own rules do: buf shows the current file)."""
-    text = finding.text
     if finding.in_baseline:
         file = finding.location.file
-        return (finding.rule, text, (file, ()) if file in names else None, _where(finding.location))
-    return (finding.rule, text, _where(finding.location), None)
+        here = (file, ()) if file in names else None
+        return (finding.rule, finding.text, here, _where(finding.location))
+    return (finding.rule, finding.text, _where(finding.location), None)

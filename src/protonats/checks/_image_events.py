@@ -32,9 +32,11 @@ __all__ = [
     "DEFAULT_EXTENSION_NUMBER",
     "EXTENSION_FULL_NAME",
     "BuildError",
+    "extension_bytes",
     "message_schema",
     "read_files",
     "read_image",
+    "resolve_path",
 ]
 
 # The option is read from the serialized ``MessageOptions`` bytes under the extension number
@@ -113,19 +115,10 @@ class _Reader:
                 self.enums[prefix + enum.name] = (enum, file.name, (_FILE_ENUM_TYPE, i))
 
     def location(self, file: str, path: _Path) -> Location:
-        """Where ``path`` is in ``file``: the path itself when the compiler recorded it, else
-        its first recorded part, else its nearest recorded parent (buf resolves the path)."""
+        """Where ``path`` is in ``file`` (see ``resolve_path``)."""
         shown = self.paths.get(file, self.prefix + file)
         spans = self.spans.get(file, {})
-        resolved: _Path | None = path if path in spans else None
-        if resolved is None:
-            parts = [p for p in spans if p[: len(path)] == path]
-            resolved = min(parts, key=lambda p: tuple(spans[p]), default=None)
-        for end in range(len(path) - 1, 0, -1):
-            if resolved is not None:
-                break
-            if path[:end] in spans:
-                resolved = path[:end]
+        resolved = resolve_path(spans, path)
         if resolved is None or not spans.get(resolved):
             return Location(shown)
         span = spans[resolved]
@@ -139,7 +132,7 @@ class _Reader:
         for full_name, message in self.messages.items():
             file, path = self.message_sites[full_name]
             message_location = self.location(file, path)
-            payload = _extension_bytes(message.options.SerializeToString(), wanted)
+            payload = extension_bytes(message.options.SerializeToString(), wanted)
             if payload is None:
                 plain[full_name] = message_location
                 continue
@@ -254,6 +247,21 @@ class _Reader:
         )
 
 
+def resolve_path(spans: Mapping[_Path, Sequence[int]], path: _Path) -> _Path | None:
+    """The recorded path buf resolves for ``path``: the path itself when the compiler recorded
+    it, else its first recorded part (compilers record option values unevenly: buf down to each
+    field, protoc only the statement), else its nearest recorded parent."""
+    if path in spans:
+        return path
+    parts = [p for p in spans if p[: len(path)] == path]
+    if parts:
+        return min(parts, key=lambda p: tuple(spans[p]))
+    for end in range(len(path) - 1, 0, -1):
+        if path[:end] in spans:
+            return path[:end]
+    return None
+
+
 def _span_bounds(span: Sequence[int]) -> tuple[tuple[int, int], tuple[int, int]]:
     """``((start line, col), (end line, col))`` of a span (3 numbers when on one line)."""
     if len(span) == 3:
@@ -338,7 +346,7 @@ def _skip(data: bytes, pos: int, wire_type: int, number: int) -> int:
     raise BuildError(f"unexpected wire type {wire_type} in message options")
 
 
-def _extension_bytes(options: bytes, number: int) -> bytes | None:
+def extension_bytes(options: bytes, number: int) -> bytes | None:
     """The merged payload of length-delimited field ``number`` in serialized options, if any.
 
     Several occurrences of a singular message field merge, which concatenation reproduces.
