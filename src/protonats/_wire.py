@@ -1,11 +1,14 @@
 """The wire contract: every header a protonats message carries, and how big headers are.
 
 One module, read by emit, consume and tail, the catalog and the AsyncAPI document, so a header
-is named once. Consumers in other languages rely on exactly these names.
+is named once; with ``cloudevents_source`` emit adds the CloudEvents headers of
+``cloudevents``. Consumers in other languages rely on exactly these names.
 """
 
 from __future__ import annotations
 
+import datetime
+import uuid
 from collections.abc import Mapping
 
 __all__ = [
@@ -23,6 +26,7 @@ __all__ = [
     "SCHEMA",
     "TRACEPARENT",
     "TRACE_ID",
+    "cloudevents",
     "header_size",
 ]
 
@@ -59,6 +63,18 @@ DEAD_UID = "Protonats-Dead-Uid"
 
 RESERVED = frozenset({CONTENT_TYPE, SCHEMA, EXPECTED_STREAM, MSG_ID, TRACE_ID})
 """Headers protonats sets itself; user headers may not override them."""
+
+
+def cloudevents(event: str, source: str, uid: str | None) -> dict[str, str]:
+    """CloudEvents 1.0 binary-mode headers of one message of ``event``: its ``uid`` is the
+    CloudEvents id (a fresh one without it), the event name its type."""
+    return {
+        "ce-specversion": "1.0",
+        "ce-id": uid if uid is not None else uuid.uuid4().hex,
+        "ce-type": event,
+        "ce-source": source,
+        "ce-time": datetime.datetime.now(datetime.UTC).isoformat(),
+    }
 
 
 def header_size(headers: Mapping[str, str]) -> int:

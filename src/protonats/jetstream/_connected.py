@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime
-import uuid
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -193,11 +191,7 @@ class ConnectedEvents:
         if trace_id is not None:
             result[_wire.TRACE_ID] = trace_id
         if self.cloudevents_source is not None:
-            result["ce-specversion"] = "1.0"
-            result["ce-id"] = uid if uid is not None else uuid.uuid4().hex
-            result["ce-type"] = route.event.name
-            result["ce-source"] = self.cloudevents_source
-            result["ce-time"] = datetime.datetime.now(datetime.UTC).isoformat()
+            result.update(_wire.cloudevents(route.event.name, self.cloudevents_source, uid))
         return result
 
     def _encode(self, route: _Route, message: Any, headers: Mapping[str, str]) -> bytes:
