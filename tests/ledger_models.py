@@ -3,8 +3,12 @@ with the same full name (each in its own descriptor pool), as two deployments wo
 
 from __future__ import annotations
 
+import dataclasses
+
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, timestamp_pb2
 from google.protobuf.message import Message
+
+from protonats import Event, Events
 
 F = descriptor_pb2.FieldDescriptorProto
 
@@ -55,3 +59,26 @@ def user_v1() -> type[Message]:
         ("email", 2, F.TYPE_STRING),
         ("registered_at", 3, F.TYPE_MESSAGE, F.LABEL_OPTIONAL, ".google.protobuf.Timestamp"),
     )
+
+
+@dataclasses.dataclass
+class Signup:
+    id: str
+    name: str
+
+
+@dataclasses.dataclass
+class SignupWithEmail:
+    id: str
+    name: str
+    email: str  # required: messages stored before it lack it
+
+
+def __getattr__(name: str) -> Events:
+    """``--registry tests.ledger_models:v1_<suffix>`` (or ``v2_``): event ``signup-<suffix>``,
+    whose v2 adds a required field."""
+    version, _, suffix = name.partition("_")
+    if version not in ("v1", "v2") or not suffix:
+        raise AttributeError(name)
+    schema = Signup if version == "v1" else SignupWithEmail
+    return Events(Event(f"signup-{suffix}", schema), version=version[1:] + ".0.0")

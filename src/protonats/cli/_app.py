@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from . import _cmd_docs, _cmd_messages, _cmd_streams, _dead
+from . import _cmd_docs, _cmd_ledger, _cmd_messages, _cmd_streams, _dead
 from ._common import EXIT_ERROR, App, State, handles_errors
 from ._options import Debug, Registry
 from ._registry_loading import ENTRY_POINT_GROUP
@@ -50,6 +50,7 @@ app.command("tail")(_cmd_messages.tail_command)
 app.command("dead")(_dead.dead_command)
 app.command("catalog")(_cmd_docs.catalog_command)
 app.command("breaking")(_cmd_docs.breaking_command)
+app.command("schema")(_cmd_ledger.schema_command)
 
 
 def run(argv: list[str]) -> int:

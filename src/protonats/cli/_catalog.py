@@ -30,10 +30,17 @@ _PROTOBUF_NOTE = (
 
 
 def write_catalog(
-    events: Events, out: Path, *, title: str | None = None, server: str | None = None
+    events: Events,
+    out: Path,
+    *,
+    title: str | None = None,
+    server: str | None = None,
+    schemas: Schemas | None = None,
 ) -> list[Path]:
-    """Write ``index.md``, ``events/<name>.md`` per event and ``asyncapi.json`` under ``out``."""
-    schemas = event_schemas(events)
+    """Write ``index.md``, ``events/<name>.md`` per event and ``asyncapi.json`` under ``out``.
+
+    ``schemas`` are the payload schemas when given (from the ledger), else the events'."""
+    schemas = schemas if schemas is not None else event_schemas(events)
     title = title or _default_title(events)
     files: dict[Path, str] = {out / "index.md": index_page(events, title)}
     for event in events:

@@ -1,12 +1,13 @@
 """Commands that document and guard the registry: ``catalog`` and ``breaking``."""
 
+import asyncio
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ._common import CliError, OutputFormat, Table
+from ._common import CliError, Connection, OutputFormat, Table
 from ._options import Debug, Format, Registry, registry_of
 
 __all__ = ["breaking_command", "catalog_command"]
@@ -28,6 +29,15 @@ def catalog_command(
             "--server", "-s", metavar="URL", help="NATS URL to list in the AsyncAPI document."
         ),
     ] = None,
+    ledger: Annotated[
+        str | None,
+        typer.Option(
+            "--ledger",
+            metavar="URL",
+            help="Build the catalog from the schema ledger of the NATS server at URL instead of "
+            "a registry.",
+        ),
+    ] = None,
     registry: Registry = None,
     fmt: Format = None,
     debug: Debug = False,
@@ -35,12 +45,23 @@ def catalog_command(
     """Write a browsable event catalog: one Markdown page per event and asyncapi.json.
 
     The AsyncAPI 3.0 document has every event as a channel with its message schema, so
-    teams outside Python can use the registry. Prints the files written.
+    teams outside Python can use the registry. Prints the files written. With --ledger URL
+    the events come from what register recorded on that server (no registry needed).
     """
     from ._catalog import write_catalog
 
-    events = registry_of(ctx, registry)
-    written = write_catalog(events, out, title=title, server=server)
+    if ledger is not None:
+        from ._ledger import entries, ledger_catalog
+
+        found = asyncio.run(entries(Connection(server=ledger)))
+        if not found:
+            raise CliError(f"the schema ledger of {ledger} is empty: register events first")
+        events, schemas = ledger_catalog(found)
+        title = title or "Event catalog (schema ledger)"
+        written = write_catalog(events, out, title=title, server=server or ledger, schemas=schemas)
+    else:
+        events = registry_of(ctx, registry)
+        written = write_catalog(events, out, title=title, server=server)
     rows = [[str(path.relative_to(out)), "written"] for path in written]
     records = [{"path": str(path), "action": "written"} for path in written]
     Table(f"catalog in {out}", ["FILE", "ACTION"], rows, records).print(fmt)

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from . import _commands
-from ._common import CliError, Connection, OutputFormat, UsageError
+from . import _commands, _ledger
+from ._common import CliError, Connection, OutputFormat, State, UsageError
 from ._options import Debug, EventName, Format, Registry, connection_flags, registry_of
 
 __all__ = ["emit_command", "tail_command"]
@@ -103,11 +103,14 @@ def tail_command(
     New messages only, unless --from-start or --last N. Uses an ephemeral consumer that acks
     nothing and is deleted when tail stops (Ctrl-C, --count or --idle-timeout). Each message
     is a line as it arrives: aligned on a terminal, tab-separated when piped, one JSON object
-    per line with --format jsonl; --format json prints one array when tail stops.
+    per line with --format jsonl; --format json prints one array when tail stops. An event
+    that no installed registry declares is decoded with its schema from the server's ledger.
     """
     if from_start and last is not None:
         raise UsageError("--from-start and --last cannot be used together")
-    events = registry_of(ctx, registry)
+    events = _ledger.registry_for(registry or State.of(ctx).registry, event)
+    if events is None:
+        events = asyncio.run(_ledger.tail_registry(conn, event))
     out_format = OutputFormat.resolve(fmt)
     # On a terminal the lines are the progress; when they go to a file, a count on stderr.
     watching = _commands.status(f"tailing {event!r} (Ctrl-C to stop)...", show=not _tty())

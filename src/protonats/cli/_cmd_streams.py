@@ -8,7 +8,15 @@ import typer
 from ..jetstream._config import Action
 from . import _commands
 from ._common import EXIT_CHANGES, CliError, Connection, one_line
-from ._options import Debug, Format, Registry, SkipNewer, connection_flags, registry_of
+from ._options import (
+    AllowIncompatible,
+    Debug,
+    Format,
+    Registry,
+    SkipNewer,
+    connection_flags,
+    registry_of,
+)
 
 __all__ = ["ls_command", "plan_command", "register_command"]
 
@@ -27,6 +35,7 @@ def plan_command(
         bool, typer.Option("--check", help="Exit 3 if register would change or refuse anything.")
     ] = False,
     skip_newer: SkipNewer = False,
+    allow_incompatible: AllowIncompatible = False,
     registry: Registry = None,
     fmt: Format = None,
     debug: Debug = False,
@@ -41,7 +50,9 @@ def plan_command(
     events = registry_of(ctx, registry)
     on_newer: Literal["raise", "skip"] = "skip" if skip_newer else "raise"
     with _commands.status(f"planning {len(events)} events..."):
-        rows = asyncio.run(_commands.plan(events, conn, on_newer=on_newer))
+        rows = asyncio.run(
+            _commands.plan(events, conn, on_newer=on_newer, allow_incompatible=allow_incompatible)
+        )
     _commands.plan_table(rows, "plan").print(fmt)
     if check and any(row.action.differs for row in rows):
         raise typer.Exit(EXIT_CHANGES)
@@ -51,6 +62,7 @@ def plan_command(
 def register_command(
     ctx: typer.Context,
     skip_newer: SkipNewer = False,
+    allow_incompatible: AllowIncompatible = False,
     registry: Registry = None,
     fmt: Format = None,
     debug: Debug = False,
@@ -65,7 +77,11 @@ def register_command(
     events = registry_of(ctx, registry)
     on_newer: Literal["raise", "skip"] = "skip" if skip_newer else "raise"
     with _commands.status(f"registering {len(events)} events..."):
-        rows, failure = asyncio.run(_commands.register(events, conn, on_newer=on_newer))
+        rows, failure = asyncio.run(
+            _commands.register(
+                events, conn, on_newer=on_newer, allow_incompatible=allow_incompatible
+            )
+        )
     _commands.plan_table(rows, "register").print(fmt)
     if failure is not None:
         refused = [row.event for row in rows if row.action in (Action.REFUSED, Action.FAILED)]

@@ -114,27 +114,30 @@ async def _connect(events: Events, connection: Connection) -> AsyncIterator[Conn
         yield conn
 
 
-async def plan(events: Events, connection: Connection, *, on_newer: OnNewer) -> list[StreamPlan]:
+async def plan(
+    events: Events, connection: Connection, *, on_newer: OnNewer, allow_incompatible: bool = False
+) -> list[StreamPlan]:
     """What ``register`` would do for every event; changes nothing on the server."""
     async with _connect(events, connection) as conn:
-        return await conn.plan(on_newer=on_newer)
+        return await conn.plan(on_newer=on_newer, allow_incompatible=allow_incompatible)
 
 
 async def register(
-    events: Events, connection: Connection, *, on_newer: OnNewer
+    events: Events, connection: Connection, *, on_newer: OnNewer, allow_incompatible: bool = False
 ) -> tuple[list[StreamPlan], ProtonatsError | None]:
     """Register every event; return what was done, and the refusal that failed it, if any.
 
     When register refuses an event it still applies the others, so the rows are rebuilt from
     a plan made before and one made after: created or updated streams, and the refusals.
     """
+    options: dict[str, Any] = {"on_newer": on_newer, "allow_incompatible": allow_incompatible}
     async with _connect(events, connection) as conn:
-        before = {p.event: p for p in await conn.plan(on_newer=on_newer)}
+        before = {p.event: p for p in await conn.plan(**options)}
         try:
-            return await conn.register(on_newer=on_newer), None
+            return await conn.register(**options), None
         except ProtonatsError as exc:
             failure = exc
-        after = await conn.plan(on_newer=on_newer)
+        after = await conn.plan(**options)
     rows = []
     for now in after:
         was = before[now.event]

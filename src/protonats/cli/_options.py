@@ -18,6 +18,7 @@ _PANEL = "Connection"
 F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
+    "AllowIncompatible",
     "Creds",
     "Debug",
     "EventName",
@@ -122,6 +123,13 @@ _CONNECTION_FLAGS: dict[str, Any] = {
 """``Connection`` field name to its flag."""
 
 
+AllowIncompatible = Annotated[
+    bool,
+    typer.Option(
+        "--allow-incompatible",
+        help="Register a schema that cannot read what the ledger's current schema wrote.",
+    ),
+]
 SkipNewer = Annotated[
     bool,
     typer.Option(

@@ -1,0 +1,223 @@
+"""The command line on the server's schema ledger: ``schema``, and ``tail`` and ``catalog``
+without an installed registry.
+
+An event known only from its ledger entry becomes an ``Event``: a protobuf schema is the
+message class built from the entry's descriptor set; a JSON schema is a stand-in class of the
+same name whose messages are plain JSON values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import importlib.metadata
+import json
+from typing import Any
+
+from ..events._event import Event
+from ..events._json_schema import DEFS
+from ..events._limits import Discard, Limits, Retention, Storage
+from ..events._registry import Events
+from ..jetstream._ledger import PROTOBUF, LedgerEntry, LedgerRevision, encode_entry, message_class
+from ..jetstream._ledger_kv import LedgerStore
+from ._common import CliError, Connection, Table
+from ._human import limits_text
+from ._registry_loading import ENTRY_POINT_GROUP, load_registry
+from ._schema import REF, Schemas, event_schemas
+
+__all__ = [
+    "entries",
+    "history_table",
+    "ledger_catalog",
+    "ledger_event",
+    "list_table",
+    "one",
+    "registry_for",
+    "show_table",
+    "tail_registry",
+]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _JSONValues:
+    """The serializer of an event known only from the ledger: any JSON value, as is."""
+
+    content_type: str
+
+    def encode(self, message: Any) -> bytes:
+        return json.dumps(message).encode()
+
+    def decode(self, data: bytes) -> Any:
+        if self.content_type != "application/json":
+            return data
+        return json.loads(data)
+
+
+def ledger_event(entry: LedgerEntry) -> Event[Any]:
+    """The ``Event`` an entry describes, built from the entry alone (no Python schema)."""
+    limits = entry.limits
+    common: dict[str, Any] = {
+        "description": entry.description or None,
+        "limits": Limits(
+            age=limits.max_age_s,
+            duplicate_window=limits.duplicate_window_s,
+            bytes=limits.max_bytes,
+            messages=limits.max_messages,
+            message_size=limits.max_message_size,
+            consumers=limits.max_consumers,
+            replicas=limits.replicas,
+        ),
+        "storage": Storage(entry.storage),
+        "retention": Retention(entry.retention),
+        "discard": Discard(entry.discard),
+    }
+    if entry.schema.content_type == PROTOBUF and entry.schema.descriptor_set is not None:
+        return Event(entry.event, message_class(entry.schema), **common)
+    module, _, name = entry.schema.name.rpartition(".")
+    stand_in = type(name or entry.schema.name, (), {"__module__": module or "ledger"})
+    stand_in.__qualname__ = name or entry.schema.name
+    return Event(entry.event, stand_in, serializer=_JSONValues(entry.schema.content_type), **common)
+
+
+async def entries(connection: Connection) -> list[LedgerRevision]:
+    """Every event's current ledger revision on the server."""
+    async with Events().connect(connection.server, **connection.options()) as conn:
+        store = await LedgerStore.open(conn.js)
+        return await store.entries() if store is not None else []
+
+
+async def one(connection: Connection, name: str, *, history: bool) -> list[LedgerRevision]:
+    """Event ``name``'s current revision (or all kept ones); ``CliError`` if it has none."""
+    async with Events().connect(connection.server, **connection.options()) as conn:
+        store = await LedgerStore.open(conn.js)
+        if store is None:
+            found: list[LedgerRevision] = []
+        elif history:
+            found = await store.history(name)
+        else:
+            current = await store.get(name)
+            found = [current] if current is not None else []
+    if not found:
+        raise CliError(
+            f"event {name!r} is not in the server's schema ledger: nothing registered it yet "
+            "(run register), or the name is wrong (protonats schema lists them)"
+        )
+    return found
+
+
+def _document(entry: LedgerEntry) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(encode_entry(entry))
+    return document
+
+
+def _when(moment: datetime.datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def list_table(found: list[LedgerRevision]) -> Table:
+    """Every event in the ledger: version, schema, content type, fingerprint, when."""
+    rows = [
+        [
+            r.entry.event,
+            r.entry.version or "-",
+            r.entry.schema.name,
+            r.entry.schema.content_type,
+            r.entry.fingerprint[:19],
+            _when(r.entry.registered_at),
+        ]
+        for r in found
+    ]
+    columns = ["EVENT", "VERSION", "SCHEMA", "CONTENT TYPE", "FINGERPRINT", "REGISTERED"]
+    records = [_document(r.entry) for r in found]
+    return Table("schema ledger", columns, rows, records)
+
+
+def show_table(revision: LedgerRevision) -> Table:
+    """One event's entry as field/value rows; ``--format json`` prints the document itself."""
+    entry = revision.entry
+    event = ledger_event(entry)
+    rows = [
+        ["event", entry.event],
+        ["version", entry.version or "-"],
+        ["fingerprint", entry.fingerprint],
+        ["description", entry.description or "-"],
+        ["subject / stream", f"{entry.subject} / {entry.stream}"],
+        ["limits", limits_text(event)],
+        ["storage / retention / discard", f"{entry.storage} / {entry.retention} / {entry.discard}"],
+        ["schema", entry.schema.name],
+        ["content type", entry.schema.content_type],
+        ["descriptor set", "yes" if entry.schema.descriptor_set else "-"],
+        ["registered", f"{_when(entry.registered_at)} (revision {revision.revision})"],
+    ]
+    return Table(f"ledger entry of {entry.event!r}", ["FIELD", "VALUE"], rows, _document(entry))
+
+
+def history_table(found: list[LedgerRevision]) -> Table:
+    """The kept revisions of one event, oldest first."""
+    rows = [
+        [
+            str(r.revision),
+            r.entry.version or "-",
+            r.entry.fingerprint[:19],
+            r.entry.schema.name,
+            _when(r.entry.registered_at),
+        ]
+        for r in found
+    ]
+    columns = ["REVISION", "VERSION", "FINGERPRINT", "SCHEMA", "REGISTERED"]
+    records = [{"revision": r.revision, **_document(r.entry)} for r in found]
+    return Table(f"ledger history of {found[0].entry.event!r}", columns, rows, records)
+
+
+def registry_for(spec: str | None, name: str) -> Events | None:
+    """The registry ``tail`` uses for event ``name``: the given or installed one when it has
+    the event, else ``None`` (tail then reads the schema from the server's ledger)."""
+    if spec is None and not importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        return None
+    events = load_registry(spec)
+    return events if name in events else None
+
+
+async def tail_registry(connection: Connection, name: str) -> Events:
+    """A one-event registry built from the ledger entry of ``name``."""
+    [revision] = await one(connection, name, history=False)
+    return Events(ledger_event(revision.entry))
+
+
+def ledger_catalog(found: list[LedgerRevision]) -> tuple[Events, Schemas]:
+    """The events of the ledger and their payload schemas, for ``catalog --ledger``.
+
+    Protobuf payloads are described from the message classes, as for an installed registry;
+    JSON payloads by the schema the ledger recorded.
+    """
+    events = Events(*(ledger_event(r.entry) for r in found))
+    protobuf = [e for e in events if e.content_type == PROTOBUF]
+    schemas = event_schemas(protobuf)
+    for revision in found:
+        entry = revision.entry
+        if entry.schema.content_type == PROTOBUF:
+            continue
+        defs: dict[str, Any] = entry.schema.json_schema.get("$defs", {})
+        clash = any(schemas.components.get(n, d) != d for n, d in defs.items())
+        prefix = f"{entry.event}." if clash else ""  # two classes of one name: keep both
+        schema = _components_refs(entry.schema.json_schema, prefix)
+        schema.pop("$schema", None)
+        for def_name, definition in schema.pop("$defs", {}).items():
+            schemas.components[prefix + def_name] = definition
+        schemas.payloads[entry.event] = schema
+    return events, schemas
+
+
+def _components_refs(value: Any, prefix: str) -> Any:
+    """A copy of a JSON Schema whose ``#/$defs/NAME`` references point at the components, as
+    ``PREFIX + NAME``."""
+    if isinstance(value, dict):
+        return {
+            k: (REF + prefix + v.removeprefix(DEFS))
+            if k == "$ref" and isinstance(v, str) and v.startswith(DEFS)
+            else _components_refs(v, prefix)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_components_refs(v, prefix) for v in value]
+    return value
