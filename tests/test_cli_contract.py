@@ -113,7 +113,7 @@ def test_no_command_prints_the_help_and_exits_2() -> None:
 # --help: every text whole, no markup leaking.
 
 _CLICK_NOTES = re.compile(
-    r"\[(?:OPTIONS|ARGS|default: [^\]]*|env var: [^\]]*|required|x>=[\d.]+)\](?:\.\.\.)?"
+    r"\[(?:OPTIONS|ARGS|[A-Z]+|default: [^\]]*|env var: [^\]]*|required|x>=[\d.]+)\](?:\.\.\.)?"
 )
 
 
