@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import hashlib
 import json
 from typing import TYPE_CHECKING, Any
@@ -28,8 +29,14 @@ def descriptor_set(schema: type[Message]) -> bytes:
     """A serialized ``FileDescriptorSet``: the message's file and every file it imports.
 
     Files come dependencies first, each once, so a reader in any language can build the pool
-    in order. The serialization is deterministic.
+    in order. The serialization is deterministic. Computed once per message class.
     """
+    message: Any = schema  # the stubs see a Message class as unhashable
+    return _descriptor_set(message)
+
+
+@functools.lru_cache(maxsize=4096)
+def _descriptor_set(schema: Any) -> bytes:
     files: list[Any] = []  # FileDescriptor (pure-Python and upb types differ in the stubs)
     seen: set[str] = set()
 
@@ -56,7 +63,19 @@ def schema_json(schema: Any) -> dict[str, Any]:
         return result
     if schema is bytes:
         return {"type": "string", "contentEncoding": "base64"}
-    return msgspec.json.schema(schema)
+    try:
+        cached = _msgspec_schema(schema)
+    except TypeError:  # unhashable (or not describable: msgspec raises again below)
+        return msgspec.json.schema(schema)
+    result = json.loads(cached)  # a fresh copy: callers may change it
+    return result
+
+
+@functools.lru_cache(maxsize=4096)
+def _msgspec_schema(schema: Any) -> str:
+    """msgspec's JSON Schema of ``schema`` as JSON text, computed once per schema (fingerprint
+    and the ledger both need it, for every event of a registry)."""
+    return msgspec.json.encode(msgspec.json.schema(schema)).decode()
 
 
 def _schema_part(event: Event[Any]) -> dict[str, Any]:

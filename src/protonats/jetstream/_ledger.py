@@ -105,9 +105,14 @@ def ledger_key(row: LimitField) -> str:
 
 
 def entry_for(
-    event: Event[Any], version: str | None, now: datetime.datetime | None = None
+    event: Event[Any],
+    version: str | None,
+    now: datetime.datetime | None = None,
+    *,
+    declared: str | None = None,
 ) -> LedgerEntry:
-    """The ledger document of ``event`` as registered by registry ``version``."""
+    """The ledger document of ``event`` as registered by registry ``version``; ``declared``
+    is the event's fingerprint when already known."""
     limits = event.limits
     schema = event.schema
     protobuf = isinstance(schema, type) and issubclass(schema, Message)
@@ -115,7 +120,7 @@ def entry_for(
     return LedgerEntry(
         event=event.name,
         version=version,
-        fingerprint=fingerprint(event),
+        fingerprint=declared or fingerprint(event),
         description=event.description or "",
         subject=event.subject_name,
         stream=event.stream_name,

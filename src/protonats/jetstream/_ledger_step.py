@@ -4,10 +4,12 @@ touched, and the ledger record after it is in place. ``plan`` runs the check onl
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from typing import Any
 
 from .._errors import SchemaIncompatibleError
 from ..events._event import Event
+from ..events._fingerprint import fingerprint
 from ._config import _is_newer
 from ._ledger import LedgerEntry, LedgerRevision, entry_for, same_registration
 from ._ledger_compat import incompatibility
@@ -18,10 +20,11 @@ __all__ = ["LedgerStep", "Prepared"]
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Prepared:
-    """One event's ledger state, read before its stream is touched."""
+    """One event's ledger state, read before its stream is touched; ``entry`` is what to
+    record, ``None`` when the ledger already says it."""
 
     current: LedgerRevision | None
-    entry: LedgerEntry
+    entry: LedgerEntry | None
     refusal: SchemaIncompatibleError | None
 
 
@@ -34,11 +37,20 @@ class LedgerStep:
         self.store = store
         self.version = version
         self.allow_incompatible = allow_incompatible
+        self._current: dict[str, LedgerRevision] = {}
 
-    async def prepare(self, event: Event[Any]) -> Prepared:
-        """Read the event's ledger entry and check the declaration's schema against it."""
-        current = await self.store.get(event.name) if self.store is not None else None
-        entry = entry_for(event, self.version)
+    async def load(self, events: Iterable[Event[Any]]) -> None:
+        """Read the current entries of ``events`` (under the register lock: they stay so)."""
+        if self.store is not None:
+            self._current = await self.store.current([e.name for e in events])
+
+    def prepare(self, event: Event[Any]) -> Prepared:
+        """Check the declaration against the event's ledger entry (read by ``load``)."""
+        current = self._current.get(event.name)
+        declared = fingerprint(event)
+        if current is not None and self._recorded(current.entry, event, declared):
+            return Prepared(current, None, None)  # the common case: nothing changed
+        entry = entry_for(event, self.version, declared=declared)
         refusal = None
         if current is not None and not self.allow_incompatible and not self._older(current):
             refusal = incompatibility(current.entry, entry.schema)
@@ -47,13 +59,21 @@ class LedgerStep:
     async def record(self, prepared: Prepared) -> None:
         """Write the event's entry, unless the ledger already says the same or is newer."""
         current = prepared.current
-        if self.store is None:
+        if self.store is None or prepared.entry is None:
             return
         if current is not None and (
             self._older(current) or same_registration(current.entry, prepared.entry)
         ):
             return
         await self.store.write(prepared.entry, current.revision if current else None)
+
+    def _recorded(self, entry: LedgerEntry, event: Event[Any], declared: str) -> bool:
+        """Whether ``entry`` already records ``event`` as this registry declares it."""
+        return (
+            entry.fingerprint == declared
+            and entry.version == self.version
+            and (entry.subject, entry.stream) == (event.subject_name, event.stream_name)
+        )
 
     def _older(self, current: LedgerRevision) -> bool:
         """Whether this registry is older than the one that wrote ``current``."""

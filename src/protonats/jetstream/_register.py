@@ -34,13 +34,15 @@ async def plan_events(
 ) -> list[StreamPlan]:
     """What ``register`` would do for each event, in order; changes nothing."""
     limit = asyncio.Semaphore(_PARALLEL)
+    events = list(events)
     ledger = LedgerStep(
         await LedgerStore.open(link.js), version, allow_incompatible=allow_incompatible
     )
+    await ledger.load(events)
 
     async def one(event: Event[Any]) -> StreamPlan:
         async with limit:
-            refusal = (await ledger.prepare(event)).refusal
+            refusal = ledger.prepare(event).refusal
             if refusal is not None:
                 return StreamPlan(event.name, event.stream_name, Action.REFUSED, error=refusal)
             desired = stream_config(event, version=version)
@@ -71,10 +73,11 @@ async def register_events(
     ledger = LedgerStep(store, version, allow_incompatible=allow_incompatible)
     limit = asyncio.Semaphore(_PARALLEL)
     async with store.lock(wait=lock_timeout) as lock:
+        await ledger.load(events)
 
         async def one(event: Event[Any]) -> StreamPlan:
             async with limit:
-                prepared = await ledger.prepare(event)
+                prepared = ledger.prepare(event)
                 if prepared.refusal is not None:
                     error = prepared.refusal
                     return StreamPlan(event.name, event.stream_name, Action.REFUSED, error=error)
