@@ -44,9 +44,10 @@ async def register(url: str, prefix: str, count: int, version: str) -> dict[str,
 
 async def hold(url: str) -> None:
     from protonats.jetstream._ledger_kv import LedgerStore
+    from protonats.jetstream._nats import Link
 
     async with Events().connect(url) as conn:
-        store = await LedgerStore.ensure(conn.js, replicas=1)
+        store = await LedgerStore.ensure(Link(conn.nc), replicas=1)
         async with store.lock():
             print(json.dumps({"ok": True, "locked": True}), flush=True)
             await asyncio.Event().wait()  # until SIGKILL

@@ -36,6 +36,6 @@ def schema_command(
     if event is None:
         _ledger.list_table(asyncio.run(_ledger.entries(conn))).print(fmt)
         return
-    found = asyncio.run(_ledger.one(conn, event, history=history))
+    found = asyncio.run(_ledger.one(conn, event))
     table = _ledger.history_table(found) if history else _ledger.show_table(found[-1])
     table.print(fmt)

@@ -19,7 +19,6 @@ from ..events._json_schema import DEFS
 from ..events._limits import Discard, Limits, Retention, Storage
 from ..events._registry import Events
 from ..jetstream._ledger import PROTOBUF, LedgerEntry, LedgerRevision, encode_entry, message_class
-from ..jetstream._ledger_kv import LedgerStore
 from ._common import CliError, Connection, Table
 from ._human import limits_text
 from ._registry_loading import ENTRY_POINT_GROUP, load_registry
@@ -79,24 +78,16 @@ def ledger_event(entry: LedgerEntry) -> Event[Any]:
     return Event(entry.event, stand_in, serializer=_JSONValues(entry.schema.content_type), **common)
 
 
-async def entries(connection: Connection) -> list[LedgerRevision]:
-    """Every event's current ledger revision on the server."""
+async def entries(connection: Connection) -> list[LedgerEntry]:
+    """Every event's current ledger entry on the server."""
     async with Events().connect(connection.server, **connection.options()) as conn:
-        store = await LedgerStore.open(conn.js)
-        return await store.entries() if store is not None else []
+        return await conn.ledger_entries()
 
 
-async def one(connection: Connection, name: str, *, history: bool) -> list[LedgerRevision]:
-    """Event ``name``'s current revision (or all kept ones); ``CliError`` if it has none."""
+async def one(connection: Connection, name: str) -> list[LedgerRevision]:
+    """Every kept revision of event ``name``, the current one last; ``CliError`` if none."""
     async with Events().connect(connection.server, **connection.options()) as conn:
-        store = await LedgerStore.open(conn.js)
-        if store is None:
-            found: list[LedgerRevision] = []
-        elif history:
-            found = await store.history(name)
-        else:
-            current = await store.get(name)
-            found = [current] if current is not None else []
+        found = await conn.ledger_history(name)
     if not found:
         raise CliError(
             f"event {name!r} is not in the server's schema ledger: nothing registered it yet "
@@ -114,21 +105,21 @@ def _when(moment: datetime.datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def list_table(found: list[LedgerRevision]) -> Table:
+def list_table(found: list[LedgerEntry]) -> Table:
     """Every event in the ledger: version, schema, content type, fingerprint, when."""
     rows = [
         [
-            r.entry.event,
-            r.entry.version or "-",
-            r.entry.schema.name,
-            r.entry.schema.content_type,
-            r.entry.fingerprint[:19],
-            _when(r.entry.registered_at),
+            e.event,
+            e.version or "-",
+            e.schema.name,
+            e.schema.content_type,
+            e.fingerprint[:19],
+            _when(e.registered_at),
         ]
-        for r in found
+        for e in found
     ]
     columns = ["EVENT", "VERSION", "SCHEMA", "CONTENT TYPE", "FINGERPRINT", "REGISTERED"]
-    records = [_document(r.entry) for r in found]
+    records = [_document(e) for e in found]
     return Table("schema ledger", columns, rows, records)
 
 
@@ -180,21 +171,20 @@ def registry_for(spec: str | None, name: str) -> Events | None:
 
 async def tail_registry(connection: Connection, name: str) -> Events:
     """A one-event registry built from the ledger entry of ``name``."""
-    [revision] = await one(connection, name, history=False)
-    return Events(ledger_event(revision.entry))
+    found = await one(connection, name)
+    return Events(ledger_event(found[-1].entry))
 
 
-def ledger_catalog(found: list[LedgerRevision]) -> tuple[Events, Schemas]:
+def ledger_catalog(found: list[LedgerEntry]) -> tuple[Events, Schemas]:
     """The events of the ledger and their payload schemas, for ``catalog --ledger``.
 
     Protobuf payloads are described from the message classes, as for an installed registry;
     JSON payloads by the schema the ledger recorded.
     """
-    events = Events(*(ledger_event(r.entry) for r in found))
+    events = Events(*(ledger_event(entry) for entry in found))
     protobuf = [e for e in events if e.content_type == PROTOBUF]
     schemas = event_schemas(protobuf)
-    for revision in found:
-        entry = revision.entry
+    for entry in found:
         if entry.schema.content_type == PROTOBUF:
             continue
         defs: dict[str, Any] = entry.schema.json_schema.get("$defs", {})

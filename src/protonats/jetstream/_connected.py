@@ -135,18 +135,18 @@ class ConnectedEvents:
     async def ledger(self, name: str) -> LedgerEntry | None:
         """Event ``name``'s current entry in the server's schema ledger; None if never
         registered. Any event on the server, not only this registry's."""
-        store = await LedgerStore.open(self.js)
+        store = await LedgerStore.open(self._link)
         found = await store.get(name) if store is not None else None
         return found.entry if found is not None else None
 
     async def ledger_history(self, name: str) -> list[LedgerRevision]:
         """Every kept revision (up to 64) of event ``name``'s ledger entry, oldest first."""
-        store = await LedgerStore.open(self.js)
+        store = await LedgerStore.open(self._link)
         return await store.history(name) if store is not None else []
 
     async def ledger_entries(self) -> list[LedgerEntry]:
         """The current ledger entry of every event registered on the server, by name."""
-        store = await LedgerStore.open(self.js)
+        store = await LedgerStore.open(self._link)
         return [r.entry for r in await store.entries()] if store is not None else []
 
     def _route(self, event: Event[Any]) -> _Route:

@@ -1,8 +1,11 @@
 """The schema ledger on the server: the ``protonats-registry`` KV bucket, and the register lock.
 
-Every nats-py KV call of protonats is here, with its error translation. The register lock is a
-key created only if absent (``kv.create``) with a per-message TTL (nats-server 2.11+): a live
-holder renews it by compare-and-set, a crashed one stops blocking others when it expires.
+The KV part of the NATS boundary (``_nats``): every nats-py KV call of protonats is here, on a
+``Link``'s JetStream context, and its failures leave as ``LedgerError`` (a timeout also a
+``JetStreamTimeoutError``, a server without JetStream a ``JetStreamNotEnabledError``). The
+register lock is a key created only if absent (``kv.create``) with a per-message TTL
+(nats-server 2.11+): a live holder renews it by compare-and-set; a crashed one stops blocking
+others when it expires.
 """
 
 from __future__ import annotations
@@ -21,9 +24,14 @@ from nats.js import JetStreamContext, api
 from nats.js import errors as js_errors
 from nats.js.kv import KeyValue
 
-from .._errors import JetStreamNotEnabledError, LedgerError, RegisterLockTimeoutError
+from .._errors import (
+    JetStreamNotEnabledError,
+    JetStreamTimeoutError,
+    LedgerError,
+    RegisterLockTimeoutError,
+)
 from ._ledger import LedgerEntry, LedgerRevision, decode_entry, encode_entry
-from ._nats import ENABLE_JETSTREAM
+from ._nats import ENABLE_JETSTREAM, STREAM_NAME_IN_USE, Link
 
 __all__ = [
     "BUCKET",
@@ -41,7 +49,6 @@ LOCK_KEY = "_lock.register"
 """Event names are kebab-case, so a key starting with ``_`` is never an event."""
 LOCK_TTL = 15.0
 """Seconds a crashed registrant's lock blocks others; a live one renews it every third."""
-_STREAM_NAME_IN_USE = 10058
 _WATCH_TIMEOUT = 10.0
 _BULK = 32
 _FIX = (
@@ -58,8 +65,9 @@ class LedgerStore:
         self.kv = kv
 
     @classmethod
-    async def open(cls, js: JetStreamContext) -> LedgerStore | None:
+    async def open(cls, link: Link) -> LedgerStore | None:
         """The bucket, or ``None`` if nothing was registered on this server yet."""
+        js = link.js
         try:
             return cls(js, await js.key_value(BUCKET))
         except js_errors.BucketNotFoundError:
@@ -68,9 +76,10 @@ class LedgerStore:
             _raise(exc, "open")
 
     @classmethod
-    async def ensure(cls, js: JetStreamContext, *, replicas: int) -> LedgerStore:
+    async def ensure(cls, link: Link, *, replicas: int) -> LedgerStore:
         """The bucket, created with ``replicas`` when missing."""
-        found = await cls.open(js)
+        js = link.js
+        found = await cls.open(link)
         if found is not None:
             return found
         config = api.KeyValueConfig(
@@ -83,7 +92,7 @@ class LedgerStore:
         try:
             return cls(js, await js.create_key_value(config))
         except js_errors.APIError as exc:
-            if exc.err_code != _STREAM_NAME_IN_USE:  # else another registrant made it first
+            if exc.err_code != STREAM_NAME_IN_USE:  # else another registrant made it first
                 _raise(exc, "create")
         except nats.errors.Error as exc:
             _raise(exc, "create")
@@ -281,18 +290,28 @@ def _revision(name: str, value: bytes | None, revision: int | None) -> LedgerRev
         ) from exc
 
 
+class _LedgerTimeoutError(LedgerError, JetStreamTimeoutError):
+    """The ledger got no answer in time."""
+
+
+class _LedgerNotEnabledError(LedgerError, JetStreamNotEnabledError):
+    """The server has no JetStream, so no ledger."""
+
+
 def _raise(exc: nats.errors.Error, doing: str) -> NoReturn:
     description = getattr(exc, "description", None)
+    cls: type[LedgerError] = LedgerError
     why = description or str(exc) or type(exc).__name__
+    fix = _FIX
     if not description and isinstance(
         exc, js_errors.ServiceUnavailableError | nats.errors.NoRespondersError
     ):
-        raise JetStreamNotEnabledError(
-            f"could not {doing} the schema ledger (KV bucket {BUCKET!r}): {ENABLE_JETSTREAM}",
-            code=getattr(exc, "code", None),
-        ) from exc
-    raise LedgerError(
-        f"could not {doing} the schema ledger (KV bucket {BUCKET!r}): {why}; {_FIX}",
+        cls, why, fix = _LedgerNotEnabledError, ENABLE_JETSTREAM, "then register"
+    elif isinstance(exc, nats.errors.TimeoutError | asyncio.TimeoutError):
+        cls, fix = _LedgerTimeoutError, "retry"
+        why = "no answer from JetStream in time (server paused or overloaded, or a leader election)"
+    raise cls(
+        f"could not {doing} the schema ledger (KV bucket {BUCKET!r}): {why}; {fix}",
         code=getattr(exc, "code", None),
         err_code=getattr(exc, "err_code", None),
         description=description,

@@ -36,7 +36,7 @@ async def plan_events(
     limit = asyncio.Semaphore(_PARALLEL)
     events = list(events)
     ledger = LedgerStep(
-        await LedgerStore.open(link.js), version, allow_incompatible=allow_incompatible
+        await LedgerStore.open(link), version, allow_incompatible=allow_incompatible
     )
     await ledger.load(events)
 
@@ -69,7 +69,7 @@ async def register_events(
     """
     events = list(events)
     replicas = max((e.limits.replicas or 1 for e in events), default=1)
-    store = await LedgerStore.ensure(link.js, replicas=replicas)
+    store = await LedgerStore.ensure(link, replicas=replicas)
     ledger = LedgerStep(store, version, allow_incompatible=allow_incompatible)
     limit = asyncio.Semaphore(_PARALLEL)
     async with store.lock(wait=lock_timeout) as lock:
