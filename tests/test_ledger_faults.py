@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -24,45 +25,41 @@ from protonats import (
 )
 from protonats.jetstream._ledger_kv import LedgerStore
 from protonats.jetstream._nats import Link
-from protonats.testing import find_nats_server, free_port, nats_server
+from protonats.testing import find_nats_server, nats_server
 
 from .models import User
 
 
 @contextlib.contextmanager
 def server_process() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A JetStream nats-server whose process the test can pause."""
+    """A JetStream nats-server whose process the test can pause. It picks its own port and
+    writes it to a ports file, so no other process can take the port in between."""
     with tempfile.TemporaryDirectory(prefix="protonats-ledger-") as store:
-        port = free_port()
+        args = ["-a", "127.0.0.1", "-p", "-1", "-js", "-sd", store, "-ports_file_dir", store]
         proc = subprocess.Popen(
-            [find_nats_server(), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", store],
+            [find_nats_server(), *args],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        ports = Path(store, f"nats-server_{proc.pid}.ports")
         try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-                        if sock.recv(4).startswith(b"INFO"):
-                            break
-                except OSError:
-                    assert time.monotonic() < deadline, "nats-server did not start"
-                    with contextlib.suppress(subprocess.TimeoutExpired):
-                        proc.wait(0.02)
-            yield f"nats://127.0.0.1:{port}", proc
+            deadline = time.monotonic() + 20
+            while not ports.exists() or not ports.read_text().strip():
+                assert proc.poll() is None, "nats-server exited"
+                assert time.monotonic() < deadline, "nats-server did not start"
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(0.02)
+            yield json.loads(ports.read_text())["nats"][0], proc
         finally:
             proc.send_signal(signal.SIGCONT)
             proc.kill()
             proc.wait()
 
 
-async def test_no_jetstream_is_a_typed_ledger_error(unique: str) -> None:
-    with nats_server(jetstream=False) as url:
+async def test_no_jetstream_is_a_typed_error_naming_the_fix(unique: str) -> None:
+    with nats_server(jetstream=False) as url, pytest.raises(JetStreamNotEnabledError) as info:
         async with Events(Event(f"nojs-{unique}", User)).connect(url) as conn:
-            with pytest.raises(JetStreamNotEnabledError) as info:
-                await conn.ledger(f"nojs-{unique}")
-    assert isinstance(info.value, LedgerError)
+            await conn.ledger(f"nojs-{unique}")
     assert "-js" in str(info.value)
 
 
