@@ -23,6 +23,7 @@ from protonats import (
     stream_config,
 )
 from protonats.cli._commands import plan_table
+from protonats.events._fingerprint import fingerprint
 from protonats.jetstream._config import plan_stream
 
 from .models import User
@@ -51,7 +52,8 @@ def test_stream_config_maps_every_limit_with_units() -> None:
     assert config.discard == api.DiscardPolicy.OLD
     assert config.metadata == {
         "protonats.event": "user-registered",
-        "protonats.schema": "tests.models.User",
+        "protonats.schema": "User",
+        "protonats.fingerprint": fingerprint(EVENT),
         "protonats.version": "1.2.0",
     }
     # Server default duplicate window is 2 minutes; max age is in seconds here, ns on the wire.

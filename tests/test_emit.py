@@ -46,7 +46,7 @@ async def test_emit_returns_the_ack_and_sends_typed_headers(
     assert json.loads(msg.data or b"") == {"id": "1", "name": "Ann"}
     assert msg.headers is not None
     assert msg.headers["Content-Type"] == "application/json"
-    assert msg.headers["Protonats-Schema"] == "tests.models.User"
+    assert msg.headers["Protonats-Schema"] == "User"
     assert msg.headers["Protonats-Trace-Id"] == "trace-1"
 
 

@@ -187,7 +187,7 @@ def test_decode_error_carries_the_raw_payload() -> None:
 
 def test_encode_refuses_a_message_of_another_type() -> None:
     event = Event("user-registered", User)
-    with pytest.raises(MessageTypeError, match=r"expects tests\.models\.User, got .*Order"):
+    with pytest.raises(MessageTypeError, match=r"expects User, got .*Order"):
         event.encode(sample_order())  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         event.encode({"id": "1", "name": "x"})  # type: ignore[arg-type]
@@ -221,4 +221,4 @@ def test_explicit_serializer_overrides_the_default() -> None:
 
 def test_schema_name_is_the_protobuf_full_name() -> None:
     assert Event("p", options_pb2.EventOptions).schema_name == "protonats.v1.EventOptions"
-    assert Event("u", User).schema_name == "tests.models.User"
+    assert Event("u", User).schema_name == "User"

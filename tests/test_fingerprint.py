@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from google.protobuf import descriptor_pb2, timestamp_pb2
 
-from protonats import Event, Limits, Storage
+from protonats import Event, EventDeclarationError, Limits, Storage
 from protonats.events._fingerprint import descriptor_set, fingerprint
 
 
@@ -51,3 +53,40 @@ def test_same_in_another_process() -> None:
 def test_descriptor_set_holds_dependencies_first() -> None:
     files = descriptor_pb2.FileDescriptorSet.FromString(descriptor_set(timestamp_pb2.Timestamp))
     assert [f.name for f in files.file] == ["google/protobuf/timestamp.proto"]
+
+
+def test_hand_written_schema_name_does_not_depend_on_how_the_module_runs(tmp_path: Path) -> None:
+    module = tmp_path / "handwritten.py"
+    module.write_text(
+        "import dataclasses\n"
+        "from protonats import Event\n"
+        "from protonats.events._fingerprint import fingerprint\n"
+        "@dataclasses.dataclass\n"
+        "class User:\n"
+        "    id: str\n"
+        "EVENT = Event('user-registered', User)\n"
+        "if __name__ == '__main__':\n"
+        "    print(EVENT.schema_name, fingerprint(EVENT))\n"
+    )
+    as_script = [sys.executable, str(module)]
+    as_module = [
+        sys.executable,
+        "-c",
+        "import handwritten; from protonats.events._fingerprint import fingerprint;"
+        "print(handwritten.EVENT.schema_name, fingerprint(handwritten.EVENT))",
+    ]
+    outs = {
+        subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+        for args in (as_script, as_module)
+    }
+    assert len(outs) == 1
+    assert outs.pop().split()[0] == "User"
+
+
+def test_an_explicit_schema_name_wins_and_protobuf_names_cannot_be_overridden() -> None:
+    assert Event("u", User, schema_name="shop.User").schema_name == "shop.User"
+    assert Event("u", User, schema_name="shop.User") != Event("u", User)
+    with pytest.raises(EventDeclarationError, match="full name"):
+        Event("tick", timestamp_pb2.Timestamp, schema_name="Tick")
+    with pytest.raises(EventDeclarationError, match="schema_name"):
+        Event("u", User, schema_name="has\nnewline")

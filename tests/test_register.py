@@ -67,6 +67,7 @@ async def test_register_updates_editable_fields(
             "max_age",
             "duplicate_window",
             "description",
+            "metadata",  # the declaration's fingerprint
         }
         [applied] = await conn.register()
         assert applied.action is Action.UPDATE

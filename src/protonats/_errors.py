@@ -34,7 +34,8 @@
     │   ├── PermissionDeniedError (PermissionError)  the user may not publish to a subject
     │   ├── StreamConfigError                register would change what JetStream cannot change
     │   │   ├── ConsumerConfigError          an actor's consumer cannot be made to match
-    │   │   └── NewerRegistryError           the stream was written by a newer registry version
+    │   │   ├── NewerRegistryError           the stream was written by a newer registry version
+    │   │   └── RegistryFingerprintError     same registry version, different declaration
     │   └── StreamExistsError                the stream or its subjects belong to something else
     ├── SchemaIncompatibleError (ValueError) register: the schema cannot read what the ledger's did
     └── UnsupportedSchemaError (TypeError)   no serializer knows the schema
@@ -80,6 +81,7 @@ __all__ = [
     "ProtonatsError",
     "PublishPermissionError",
     "RegisterLockTimeoutError",
+    "RegistryFingerprintError",
     "SchemaIncompatibleError",
     "StreamConfigError",
     "StreamExistsError",
@@ -326,6 +328,15 @@ class NewerRegistryError(StreamConfigError):
     """The stream was registered by a newer registry version; an older one must not revert it.
 
     Likely cause: an old deployment restarted after a new one. Deploy the newer version.
+    """
+
+
+class RegistryFingerprintError(StreamConfigError):
+    """The stream carries this registry's version but another declaration's fingerprint.
+
+    Likely cause: the registry was changed and rebuilt without a new version (a hand-set
+    version, or a build from a dirty tree). Regenerate it with ``make generate`` so the
+    version is derived again, or bump the version. ``old``/``new`` are the two fingerprints.
     """
 
 

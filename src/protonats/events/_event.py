@@ -6,8 +6,11 @@ import dataclasses
 import re
 from typing import Any, Generic, NoReturn, TypeVar
 
+from google.protobuf.message import Message
+
 from .._errors import (
     DecodeError,
+    EventDeclarationError,
     InvalidDescriptionError,
     InvalidEventNameError,
     MessageTypeError,
@@ -23,6 +26,8 @@ T = TypeVar("T")
 NAME_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 MAX_NAME_LENGTH = 64
 MAX_DESCRIPTION_LENGTH = 4096
+# Sent as a header value and stamped in stream metadata: printable ASCII, no spaces.
+SCHEMA_NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.:<>\[\], -]{0,254}")
 _NO_LIMITS = Limits()
 
 
@@ -76,6 +81,11 @@ class Event(Generic[T]):
     """Stream retention (cannot change once the stream exists)."""
     discard: Discard = Discard.OLD
     """What a full stream does."""
+    schema_name: str = ""
+    """The schema's language-neutral name, sent in the ``Protonats-Schema`` header and stamped
+    on the stream. A protobuf message's full name (``shop.v1.UserRegistered``); for any other
+    schema, its class's ``__qualname__`` (``User``), whichever module it is run from. Set it to
+    name the schema yourself (``"shop.User"``)."""
     _codec: Serializer[T] = dataclasses.field(init=False, repr=False, compare=False)
     _check: Any = dataclasses.field(init=False, repr=False, compare=False)
 
@@ -94,6 +104,7 @@ class Event(Generic[T]):
         object.__setattr__(self, "storage", Storage(self.storage))
         object.__setattr__(self, "retention", Retention(self.retention))
         object.__setattr__(self, "discard", Discard(self.discard))
+        object.__setattr__(self, "schema_name", self._checked_schema_name())
         codec = self.serializer if self.serializer is not None else pick_serializer(self.schema)
         object.__setattr__(self, "serializer", codec)
         object.__setattr__(self, "_codec", codec)
@@ -109,10 +120,24 @@ class Event(Generic[T]):
         """The JetStream stream that stores the event: the event name."""
         return self.name
 
-    @property
-    def schema_name(self) -> str:
-        """The schema's full name (protobuf full name or ``module.QualName``)."""
-        return schema_full_name(self.schema)
+    def _checked_schema_name(self) -> str:
+        derived = schema_full_name(self.schema)
+        given = self.schema_name
+        if not given:
+            return derived
+        if not isinstance(given, str) or not SCHEMA_NAME_PATTERN.fullmatch(given):
+            raise EventDeclarationError(
+                f"event {self.name!r}: schema_name {given!r} must start with a letter or '_' and "
+                "hold at most 255 letters, digits and '_.:-<>[], ' (it is sent as a header)"
+            )
+        is_protobuf = isinstance(self.schema, type) and issubclass(self.schema, Message)
+        if is_protobuf and derived != given:
+            raise EventDeclarationError(
+                f"event {self.name!r}: schema_name {given!r} differs from the protobuf message's "
+                f"full name {derived!r}, which consumers in other languages decode by; leave "
+                "schema_name unset for protobuf messages"
+            )
+        return given
 
     @property
     def content_type(self) -> str:

@@ -142,12 +142,16 @@ def instance_type(schema: Any) -> type | tuple[type, ...]:
 
 
 def schema_full_name(schema: Any) -> str:
-    """A stable, language-neutral name of the schema, sent in headers and stream metadata."""
+    """A stable, language-neutral name of the schema, sent in headers and stream metadata.
+
+    A protobuf message's full name; otherwise the class's ``__qualname__``, without the module,
+    which would differ between a script (``__main__``) and the same file imported as a module.
+    """
     descriptor = getattr(schema, "DESCRIPTOR", None)
     if isinstance(schema, type) and issubclass(schema, Message) and descriptor is not None:
         return str(descriptor.full_name)
     if isinstance(schema, type):
-        return f"{schema.__module__}.{schema.__qualname__}"
+        return schema.__qualname__
     return repr(schema)
 
 

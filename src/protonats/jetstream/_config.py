@@ -13,18 +13,27 @@ from typing import Any
 from nats.js import api
 from packaging.version import InvalidVersion, Version
 
-from .._errors import NewerRegistryError, ProtonatsError, StreamConfigError, StreamExistsError
+from .._errors import (
+    NewerRegistryError,
+    ProtonatsError,
+    RegistryFingerprintError,
+    StreamConfigError,
+    StreamExistsError,
+)
 from ..events._event import Event
 from ..events._fields import LIMITS, POLICIES
+from ..events._fingerprint import fingerprint
 from ..events._policies import Discard, Retention, Storage
 
 __all__ = [
     "META_EVENT",
+    "META_FINGERPRINT",
     "META_SCHEMA",
     "META_VERSION",
     "Action",
     "FieldChange",
     "StreamPlan",
+    "describe_changes",
     "plan_stream",
     "stream_config",
 ]
@@ -32,6 +41,10 @@ __all__ = [
 META_EVENT = "protonats.event"
 META_SCHEMA = "protonats.schema"
 META_VERSION = "protonats.version"
+META_FINGERPRINT = "protonats.fingerprint"
+# Stamps of the registry build, not of the stream's config: an older registry with nothing
+# else to change leaves them alone.
+_BUILD_STAMPS = (META_VERSION, META_FINGERPRINT)
 _META_PREFIX = "protonats."
 # Fields JetStream cannot change on an existing stream.
 _FROZEN_FIELDS = frozenset(p.jetstream for p in POLICIES if p.frozen)
@@ -99,7 +112,11 @@ def stream_config(event: Event[Any], *, version: str | None = None) -> api.Strea
     capped by the max age), so the result compares equal to what the server reports back.
     """
     limits = event.limits
-    metadata = {META_EVENT: event.name, META_SCHEMA: event.schema_name}
+    metadata = {
+        META_EVENT: event.name,
+        META_SCHEMA: event.schema_name,
+        META_FINGERPRINT: fingerprint(event),
+    }
     if version is not None:
         metadata[META_VERSION] = version
     fields: dict[str, Any] = {}
@@ -142,7 +159,9 @@ def plan_stream(
     """Decide what ``register`` does for ``event``, given the stream the server has (or None).
 
     Refuses a stream protonats did not create for this event, any change JetStream cannot
-    make (storage, retention), and reverting a stream registered by a newer registry version.
+    make (storage, retention), reverting a stream registered by a newer registry version (or
+    by any version, for an unversioned registry), and a declaration that differs from the
+    stream's under the same registry version (its fingerprint).
     """
     stream = event.stream_name
     if actual is None:
@@ -187,15 +206,37 @@ def plan_stream(
             )
     server_version = old["metadata"].get(META_VERSION)
     our_version = new["metadata"].get(META_VERSION)
-    if _is_newer(server_version, our_version):
-        if all(c.field == "metadata" for c in changes) and _same_but_version(old, new):
-            return StreamPlan(event.name, stream, Action.UNCHANGED)
-        error = NewerRegistryError(
+    server_print = old["metadata"].get(META_FINGERPRINT)
+    our_print = new["metadata"].get(META_FINGERPRINT)
+    if _same_version(server_version, our_version) and server_print and server_print != our_print:
+        error: StreamConfigError = RegistryFingerprintError(
             f"event {event.name!r}: stream {stream!r} was registered by registry version "
-            f"{server_version}, newer than this one ({our_version or 'unversioned'}); "
-            "refusing to revert "
-            + ", ".join(str(c) for c in changes if c.field != "metadata")
-            + ". Deploy the newer version, or register with on_newer='skip'",
+            f"{server_version} with declaration fingerprint {server_print}, but this registry, "
+            f"also version {our_version}, declares {our_print}: two different registries "
+            "carry the same version. Regenerate the registry (make generate derives a new "
+            "version from git) or bump its version, then register again",
+            event=event.name,
+            stream=stream,
+            field="metadata." + META_FINGERPRINT,
+            old=server_print,
+            new=our_print,
+        )
+        return StreamPlan(event.name, stream, Action.REFUSED, changes, error)
+    if _is_newer(server_version, our_version):
+        if _only_build_stamps(old, new):
+            return StreamPlan(event.name, stream, Action.UNCHANGED)
+        if our_version is None:
+            who = f"this registry has no version, and the stream was registered by {server_version}"
+            fix = "Register from a versioned registry (a generated package, or Events(version=))"
+        else:
+            who = (
+                f"it was registered by registry version {server_version}, newer than this one "
+                f"({our_version})"
+            )
+            fix = "Deploy the newer version"
+        error = NewerRegistryError(
+            f"event {event.name!r}: refusing to change stream {stream!r} ({describe_changes(changes)}): "
+            f"{who}. {fix}, or register with on_newer='skip'",
             event=event.name,
             stream=stream,
             field="metadata." + META_VERSION,
@@ -205,6 +246,22 @@ def plan_stream(
         action = Action.SKIPPED if on_newer == "skip" else Action.REFUSED
         return StreamPlan(event.name, stream, action, changes, error)
     return StreamPlan(event.name, stream, Action.UPDATE, changes)
+
+
+def describe_changes(changes: tuple[FieldChange, ...]) -> str:
+    """The changes as ``field: old -> new``, metadata key by key (build stamps last)."""
+    parts: list[str] = []
+    stamps: list[str] = []
+    for change in changes:
+        if change.field != "metadata":
+            parts.append(str(change))
+            continue
+        old, new = change.old or {}, change.new or {}
+        for key in sorted(old.keys() | new.keys()):
+            if old.get(key) != new.get(key):
+                text = f"metadata {key}: {old.get(key)!r} -> {new.get(key)!r}"
+                (stamps if key in _BUILD_STAMPS else parts).append(text)
+    return "; ".join(parts + stamps)
 
 
 def _is_newer(server: str | None, ours: str | None) -> bool:
@@ -219,9 +276,23 @@ def _is_newer(server: str | None, ours: str | None) -> bool:
         return False
 
 
-def _same_but_version(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    strip = {k: v for k, v in old["metadata"].items() if k != META_VERSION}
-    return strip == {k: v for k, v in new["metadata"].items() if k != META_VERSION}
+def _same_version(server: str | None, ours: str | None) -> bool:
+    if server is None or ours is None:
+        return False
+    try:
+        return Version(server) == Version(ours)
+    except InvalidVersion:
+        return server == ours
+
+
+def _only_build_stamps(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether the configs differ in nothing but the registry's version and fingerprint."""
+
+    def strip(config: dict[str, Any]) -> dict[str, Any]:
+        meta = {k: v for k, v in config["metadata"].items() if k not in _BUILD_STAMPS}
+        return {**config, "metadata": meta}
+
+    return strip(old) == strip(new)
 
 
 def _own_metadata(metadata: Mapping[str, str] | None) -> dict[str, str]:
