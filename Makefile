@@ -9,9 +9,13 @@ BUF := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/buf
 # The example registry: buf.gen.yaml names it (opt package=, version=) and generates it here.
 GEN := gen/python
 REGISTRY := shop_events
-REGISTRY_OPT := package=shop-events,version=1.4.0
+REGISTRY_OPT := package=shop-events,version=1.4
+# Its version is version= followed by a revision derived from git: the UTC time of the last
+# commit touching these paths (codegen/protonats_codegen/release.py says how and why).
+REGISTRY_PATHS := proto buf.gen.yaml
+REVISION = PROTONATS_REGISTRY_REVISION="$$($(PY) -m protonats_codegen.release revision $(REGISTRY_PATHS))"
 
-.PHONY: install generate generate-protoc runtime-proto dist lint-proto lint typecheck check test demo bench bench-codegen breaking clean
+.PHONY: install generate generate-protoc runtime-proto dist publish lint-proto lint typecheck check test demo bench bench-codegen breaking clean
 
 install: $(STAMP)
 
@@ -24,13 +28,13 @@ $(STAMP): pyproject.toml
 
 # Typed Event constants + _pb2 modules + pyproject.toml: $(GEN) is a complete distribution.
 generate: install
-	$(BUF) generate
+	$(REVISION) $(BUF) generate
 
 # The same without buf, straight through grpcio-tools' protoc (one generator per build: the
 # _pb2 modules of buf and protoc differ and cannot be imported together).
 generate-protoc: install
 	rm -rf $(GEN) && mkdir -p $(GEN)
-	$(PY) -m grpc_tools.protoc -I proto \
+	$(REVISION) $(PY) -m grpc_tools.protoc -I proto \
 		--python_out=$(GEN) \
 		--plugin=protoc-gen-mypy=$(BIN)/protoc-gen-mypy --mypy_out=quiet:$(GEN) \
 		--plugin=protoc-gen-protonats=$(BIN)/protoc-gen-protonats \
@@ -44,10 +48,18 @@ runtime-proto: install
 		--plugin=protoc-gen-mypy=$(BIN)/protoc-gen-mypy --mypy_out=quiet:$(RUNTIME_PROTO_OUT) \
 		protonats/v1/options.proto
 
-# A wheel of the generated registry, ready to pip install in a service.
+# Every wheel a service installs: the protonats runtime and the generated registry.
 dist: generate
-	rm -f dist/$(REGISTRY)-*.whl
+	rm -f dist/*.whl
+	$(PY) -m build --wheel --no-isolation --outdir dist .
 	$(PY) -m build --wheel --no-isolation --outdir dist $(GEN)
+
+# Upload them to a package index: make publish INDEX=https://host/legacy/ (credentials from
+# TWINE_USERNAME/TWINE_PASSWORD or ~/.pypirc). Refused from a dirty tree or a shallow clone.
+publish: dist
+	@test -n "$(INDEX)" || { echo "make publish: set INDEX=<the index's upload URL>" >&2; exit 2; }
+	$(PY) -m protonats_codegen.release check-publish dist/*.whl
+	$(PY) -m twine upload --non-interactive --disable-progress-bar --repository-url '$(INDEX)' dist/*.whl
 
 lint-proto: install
 	$(BUF) lint

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from . import __version__
 from ._params import Params
 from ._render import header
 
-__all__ = ["distribution_files"]
+__all__ = ["distribution_files", "runtime_range"]
 
 
 def distribution_files(params: Params, modules: Iterable[str], registry: str) -> dict[str, str]:
@@ -29,7 +30,7 @@ def distribution_files(params: Params, modules: Iterable[str], registry: str) ->
 
 
 def _pyproject(params: Params, packages: list[str], registry: str) -> str:
-    """The distribution's metadata: it needs the protonats runtime and protobuf's.
+    """The distribution's metadata: it needs a compatible protonats runtime and protobuf.
 
     The ``protonats.registries`` entry point lets the ``protonats`` CLI find the registry.
     """
@@ -45,7 +46,7 @@ version = "{params.version}"
 description = "protonats event registry {params.package}, generated from protobuf."
 requires-python = ">=3.11"
 dependencies = [
-    "protonats>={_release(__version__)}",
+    "protonats{runtime_range(__version__)}",
     "protobuf>={params.protobuf}",
 ]
 
@@ -62,6 +63,10 @@ packages = [{listed}]
 """
 
 
-def _release(version: str) -> str:
-    """The release part of a version (``0.1.0`` of ``0.1.0.dev3+g1234``)."""
-    return version.partition("+")[0]
+def runtime_range(version: str) -> str:
+    """The protonats runtimes the generated code works with: this one up to the next breaking
+    release (``>=0.1.0,<0.2`` for 0.1.0: in 0.x a minor release may break; ``>=1.2.0,<2``)."""
+    release = [int(part) for part in re.findall(r"\d+", version.partition("+")[0])[:3]]
+    major, minor = (release + [0, 0])[:2]
+    low = ".".join(str(part) for part in (release + [0, 0, 0])[:3])
+    return f">={low},<0.{minor + 1}" if major == 0 else f">={low},<{major + 1}"

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, requires
 
 from google.protobuf.compiler import plugin_pb2
 
 from ._source import CodegenError
+from .release import REVISION_ENV
 
 __all__ = ["Params", "parse_params"]
 
 _DIST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 _VERSION = re.compile(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")
+_RELEASE = re.compile(r"\d+(\.\d+)*")
+_REVISION = re.compile(r"\d+(\+[a-z0-9]+(\.[a-z0-9]+)*)?")
 _MODULE = re.compile(r"[a-z_][a-z0-9_]*")
 _KNOWN = ("package", "version", "module", "protobuf")
-_USAGE = "e.g. opt: package=shop-events,version=1.4.0"
+_USAGE = "e.g. opt: package=shop-events,version=1.4"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -26,14 +31,17 @@ class Params:
     package: str
     """Distribution name, as ``pip install`` knows it: ``shop-events``."""
     version: str
-    """Distribution version, also stamped on every stream as the registry version."""
+    """Distribution version, also stamped on every stream as the registry version: the option
+    ``version=`` followed by ``$PROTONATS_REGISTRY_REVISION`` when set (``make generate``)."""
     module: str
     """Import name of the registry module exposing ``EVENTS``: ``shop_events``."""
     protobuf: str
     """Lowest protobuf runtime the generated ``_pb2`` modules run on (their gencode version)."""
 
 
-def parse_params(request: plugin_pb2.CodeGeneratorRequest) -> Params:
+def parse_params(
+    request: plugin_pb2.CodeGeneratorRequest, environ: Mapping[str, str] = os.environ
+) -> Params:
     """Parse comma-separated ``key=value`` options; ``CodegenError`` says what is off."""
     values: dict[str, str] = {}
     for item in filter(None, (part.strip() for part in request.parameter.split(","))):
@@ -55,6 +63,7 @@ def parse_params(request: plugin_pb2.CodeGeneratorRequest) -> Params:
             "protoc-gen-protonats: option version= must be a release version like 1.4.0, "
             f"got {version!r} ({_USAGE})"
         )
+    version = _with_revision(version, environ.get(REVISION_ENV, ""))
     module = values.get("module") or re.sub(r"[-_.]+", "_", package).lower()
     if not _MODULE.fullmatch(module):
         raise CodegenError(
@@ -69,6 +78,24 @@ def parse_params(request: plugin_pb2.CodeGeneratorRequest) -> Params:
             "_pb2.py header)"
         )
     return Params(package=package, version=version, module=module, protobuf=protobuf)
+
+
+def _with_revision(base: str, revision: str) -> str:
+    """``base.revision`` (``1.4`` + ``20261126181920+dirty``), or ``base`` without a revision."""
+    if not revision:
+        return base
+    if not _REVISION.fullmatch(revision):
+        raise CodegenError(
+            f"protoc-gen-protonats: {REVISION_ENV}={revision!r} is not a revision like "
+            "20261126181920 or 20261126181920+dirty (python -m protonats_codegen.release "
+            "revision prints one)"
+        )
+    if not _RELEASE.fullmatch(base):
+        raise CodegenError(
+            f"protoc-gen-protonats: option version={base} must be a plain release like 1.4 "
+            f"when {REVISION_ENV} appends a revision to it"
+        )
+    return f"{base}.{revision}"
 
 
 def gencode_version(request: plugin_pb2.CodeGeneratorRequest) -> str:
