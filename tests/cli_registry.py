@@ -71,7 +71,7 @@ def make_events(suffix: str, *, changed: bool = False) -> Events:
             description="A protobuf schema: enums, a nested message and durations.",
             limits=Limits(messages=1000, duplicate_window=60),
         ),
-        version="1.0.0",
+        version="1.1.0" if changed else "1.0.0",
     )
 
 
