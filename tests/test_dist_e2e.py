@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,3 +120,50 @@ def test_publish_refuses_a_dirty_tree(published: Published) -> None:
         make("publish", published.checkout, f"INDEX={published.index}", env=env)
     assert "+dirty" in str(refused.value)  # the registry's version says so too
     assert sorted(published.uploads.iterdir()) == before
+
+
+def test_init_gives_a_registry_that_generates_builds_installs_and_round_trips(
+    published: Published, own_nats_url: str, tmp_path: Path
+) -> None:
+    # Only what the README tells a new team to install: protonats[codegen,cli], from the index.
+    python = fresh_venv(tmp_path / "tools")
+    pip_install(python, "protonats[codegen,cli]", index=published.index)
+    env = isolated_env(python.parent.parent)
+    repo = tmp_path / "acme-events"
+    run(["protonats", "init", str(repo)], cwd=tmp_path, env=env)
+    run(["git", "init", "-q", "-b", "main"], repo, env)
+    run(["git", "add", "-A"], repo, env)
+    run(["git", "commit", "-q", "-m", "Start the registry"], repo, env)
+
+    run(["make", "-s", "lint", "dist"], repo, env)
+    [wheel] = (repo / "dist").glob("*.whl")
+    version = Version(wheel.name.split("-")[1])
+    assert (wheel.name.split("-")[0], version.release[:2], version.local) == (
+        "acme_events",
+        (0, 1),
+        None,
+    )
+    pip_install(python, str(wheel), index=published.index)
+    script = shutil.copy(EVERY_EVENT, tmp_path / "service.py")
+    out = run([str(python), str(script), own_nats_url], cwd=tmp_path, env=env)
+    *results, summary = (json.loads(line) for line in out.splitlines())
+    assert (summary["registry"], summary["events"]) == ("acme-events", ["hello-said"])
+    assert summary["version"] == str(version)
+    [result] = results
+    assert result["equal"] is True
+    assert result["schema"] == "acme.v1.HelloSaid"
+
+    # The gate the CI workflow runs: a lowered limit fails make breaking.
+    proto = repo / "proto" / "acme" / "v1" / "hello.proto"
+    proto.write_text(proto.read_text().replace("max_messages: 1000000", "max_messages: 10"))
+    gate = subprocess.run(
+        ["make", "-s", "breaking", "AGAINST=.git#ref=HEAD"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert gate.returncode != 0, gate.stdout
+    assert "EVENT_MAX_MESSAGES_LOWERED" in gate.stdout + gate.stderr

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from . import _cmd_docs, _cmd_ledger, _cmd_messages, _cmd_streams, _dead
+from . import _cmd_docs, _cmd_ledger, _cmd_messages, _cmd_streams, _dead, _init
 from ._common import EXIT_ERROR, App, State, handles_errors
 from ._options import Debug, Registry
 from ._registry_loading import ENTRY_POINT_GROUP
@@ -51,6 +51,7 @@ app.command("dead")(_dead.dead_command)
 app.command("catalog")(_cmd_docs.catalog_command)
 app.command("breaking")(_cmd_docs.breaking_command)
 app.command("schema")(_cmd_ledger.schema_command)
+app.command("init")(_init.init_command)
 
 
 def run(argv: list[str]) -> int:
