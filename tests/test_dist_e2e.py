@@ -166,4 +166,4 @@ def test_init_gives_a_registry_that_generates_builds_installs_and_round_trips(
         timeout=300,
     )
     assert gate.returncode != 0, gate.stdout
-    assert "EVENT_MAX_MESSAGES_LOWERED" in gate.stdout + gate.stderr
+    assert "max_messages lowered from 1,000,000 to 10" in gate.stdout + gate.stderr

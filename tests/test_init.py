@@ -52,6 +52,7 @@ def test_init_writes_a_registry_repository(tmp_path: Path) -> None:
         assert ".venv" not in text  # plugins come from PATH, not from a venv of ours
         assert "{{" not in text
     assert "package acme.v1;" in (target / "proto/acme/v1/hello.proto").read_text()
+    assert "- plugin: buf-plugin-protonats" in (target / "buf.yaml").read_text()
     ci = (target / ".github/workflows/ci.yml").read_text()
     assert "fetch-depth: 0" in ci
     assert "'protonats[codegen,cli]>=0.1.0,<0.2'" in ci

@@ -80,6 +80,7 @@ def _render(template: str, names: RegistryNames) -> str:
         "name": names.name,
         "module": names.module,
         "proto_package": names.proto_package,
+        "proto_dir": names.proto_package.replace(".", "/"),
         "protonats_range": _runtime_range("protonats"),
     }
     for key, value in values.items():
