@@ -136,7 +136,7 @@ def init_command(
         typer.Option(
             "--name",
             metavar="NAME",
-            help="Distribution name (default: DIR's name), e.g. acme-events.",
+            help="Distribution name (default: the name of DIR).",
         ),
     ] = None,
     proto_package: Annotated[
