@@ -97,7 +97,7 @@ async def test_emit_many_sends_headers_trace_id_and_cloudevents(
         assert headers["Protonats-Trace-Id"] == "trace-9"
         assert headers["Nats-Msg-Id"] == uid
         assert headers["Content-Type"] == "application/json"
-        assert headers["Protonats-Schema"] == "tests.models.User"
+        assert headers["Protonats-Schema"] == "User"
         assert headers["Nats-Expected-Stream"] == event.stream_name
         assert headers["ce-specversion"] == "1.0"
         assert headers["ce-id"] == uid
