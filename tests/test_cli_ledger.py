@@ -119,7 +119,7 @@ def test_catalog_from_the_ledger(nats_url: str, unique: str, tmp_path: Path) -> 
     assert "`ledger.v1.UserRegistered`" in page
     assert "| `user_id` | string | JSON name userId |" in page
     json_page = (tmp_path / "events" / f"{plain.name}.md").read_text()
-    assert "`tests.models.User`" in json_page
+    assert "`User`" in json_page
     assert "`application/json`" in json_page
     assert "| `id` | string | (required) |" in json_page
     document = json.loads((tmp_path / "asyncapi.json").read_text())
