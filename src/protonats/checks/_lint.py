@@ -19,7 +19,7 @@ from google.protobuf.message import DecodeError
 
 from .._errors import InvalidEventNameError, InvalidLimitsError
 from ..events._event import MAX_DESCRIPTION_LENGTH, validate_event_name
-from ..events._fields import EXTENSION_NAME, LIMITS, NS, POLICIES, Unit, validate
+from ..events._fields import BY_KEYWORD, EXTENSION_NAME, LIMITS, NS, POLICIES, Unit, validate
 from ..v1 import options_pb2
 from ._image_events import BuildError, extension_bytes
 
@@ -41,7 +41,6 @@ _NAME, _DESCRIPTION, _LIMITS = (
     options_pb2.EventOptions.DESCRIPTOR.fields_by_name[name].number
     for name in ("name", "description", "limits")
 )
-_LIMIT = {row.keyword: row for row in LIMITS}
 _Path = tuple[int, ...]
 Where = Callable[[str, _Path], str]
 """``file:line:col`` of a path in a file (to name another declaration in a message)."""
@@ -175,7 +174,7 @@ def event_problems(decl: Declaration) -> list[LintProblem]:
     try:
         validate(limits)  # each limit passed alone: this checks them against each other
     except InvalidLimitsError as exc:
-        row = _LIMIT[exc.field]
+        row = BY_KEYWORD[exc.field]
         add("EVENT_DUPLICATE_WINDOW_MAX_AGE", (*at, _LIMITS, row.number),
             f"event {option.name!r}: limits.{row.proto} {exc.reason}")  # fmt: skip
     return out
