@@ -342,6 +342,16 @@ class Connection:
     tls_key: Path | None = None
     tls_hostname: str | None = None
 
+    def __repr__(self) -> str:  # never the password, the token or a URL's credentials
+        from ..jetstream._servers import redact
+
+        shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        shown.update({k: "***" for k in ("password", "token") if shown[k] is not None})
+        if self.server is not None:
+            shown["server"] = redact(self.server)
+        flags = ", ".join(f"{k}={v!r}" for k, v in shown.items() if v is not None)
+        return f"Connection({flags})"
+
     def check(self) -> None:
         """``UsageError`` for an unusable combination of flags."""
         if self.creds is not None and not self.creds.is_file():
