@@ -17,6 +17,7 @@ from protonats.jetstream._nats import api_prefix, denied_subject
 from protonats.jetstream._servers import redact, secrets_of, server_urls
 from protonats.testing import free_port, nats_server
 
+from .auth_servers import TOKEN, TOKEN_CONFIG
 from .models import User
 
 # --- pure ----------------------------------------------------------------------------------
@@ -96,7 +97,10 @@ async def test_a_server_that_never_answers_fails_within_the_connect_timeout() ->
     assert 0.9 < took < 4, took
 
 
-async def test_reconnects_after_a_restart_and_emits_again(unique: str) -> None:
+async def test_reconnects_after_a_restart_and_emits_again(
+    unique: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     event = Event(f"reconnect-{unique}", User)
     port = free_port()
     back = asyncio.Event()
@@ -105,16 +109,20 @@ async def test_reconnects_after_a_restart_and_emits_again(unique: str) -> None:
         back.set()
 
     with contextlib.ExitStack() as stack:
-        url = stack.enter_context(nats_server(port=port))
+        stack.enter_context(nats_server(port=port, config=TOKEN_CONFIG))
+        url = f"nats://{TOKEN}@127.0.0.1:{port}"  # the token in the URL
         async with Events(event).connect(url, reconnected_cb=reconnected) as conn:
             await conn.register()
             stack.close()  # the server stops
-            stack.enter_context(nats_server(port=port))  # and starts again, empty
+            stack.enter_context(nats_server(port=port, config=TOKEN_CONFIG))  # starts, empty
             await asyncio.wait_for(back.wait(), 30)
             await conn.register()
             ack = await conn.emit(event, User(id="1", name="a"))
             assert ack is not None
+            assert TOKEN not in repr(conn)
         assert conn.nc.is_closed
+    assert f"reconnected to nats://***@127.0.0.1:{port}" in caplog.text
+    assert TOKEN not in caplog.text
 
 
 async def test_leaving_connect_while_reconnecting_closes_the_client(
