@@ -199,21 +199,23 @@ async def open_client(
     failed = asyncio.ensure_future(first.failed.wait())
     # A safety net: nats-py bounds each step of a try by connect_timeout.
     bound = 4 * float(settings["connect_timeout"]) * len(urls) + 1
+    connected = False
     try:
         await asyncio.wait((attempt, failed), timeout=bound, return_when=asyncio.FIRST_COMPLETED)
-    finally:
+    finally:  # also when we are cancelled: never leave a half-open client behind
         failed.cancel()
         if not attempt.done():
             attempt.cancel()
             await asyncio.wait((attempt,))
-    if not attempt.cancelled() and attempt.exception() is None:
-        first.active = False
+        failure = None if attempt.cancelled() else attempt.exception()
+        connected = not attempt.cancelled() and failure is None
+        if not connected:
+            _CLOSING.add(nc)
+            await nc.close()
+    first.active = False
+    if connected:
         return nc
-    _CLOSING.add(nc)
-    await nc.close()
-    reasons = list(first.errors)
-    if not attempt.cancelled() and attempt.exception() is not None:
-        reasons.append(attempt.exception())  # type: ignore[arg-type]
+    reasons = [*first.errors, *([failure] if failure is not None else [])]
     raise first_connect_error(urls, reasons, settings, secrets, bound) from (
         reasons[-1] if reasons else None
     )

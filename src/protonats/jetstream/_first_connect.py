@@ -44,8 +44,6 @@ _TLS_CHECK = (
     "or --tls-ca), the server name the certificate is for (tls_hostname=, --tls-hostname), "
     "and that the URL is the server's TLS port"
 )
-
-
 _NOT_ENABLED = frozenset({10039, 10076})  # for the account / on the server
 
 
@@ -56,6 +54,8 @@ def first_connect_error(
     secrets: Sequence[str],
     bound: float,
 ) -> ConnectError:
+    """The error for a first connection that failed with ``reasons`` (what nats-py reported,
+    one per server tried): refused credentials first, then TLS, then the rest."""
     shown = ", ".join(redact(url, secrets) for url in urls)
     where = f"NATS at {shown}"
     auth = next((e for e in reasons if _is_auth(e)), None)
