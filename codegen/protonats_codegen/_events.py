@@ -3,8 +3,9 @@
 The rules are those of ``buf lint`` (``protonats.checks._lint``, which ``buf-plugin-protonats``
 runs too): one rule code, so a ``buf generate`` without ``buf lint`` still refuses what lint
 refuses, at the same ``file:line:col``. The option is read from each message's serialized
-options under the number the request's ``options.proto`` declares, so no generated code is
-needed.
+options under the number the request's ``options.proto`` declares; which field is which
+(limits, policies and their enum values) comes from the runtime's table of limits
+(``protonats.events._fields``) and its copy of the option's descriptors.
 """
 
 from __future__ import annotations
