@@ -16,7 +16,6 @@ A request that cannot be read, or a failure inside a rule, is answered with a pl
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 
 from . import _catalog
 from ._protocol import (
@@ -32,6 +31,10 @@ from ._protocol import (
     response,
     spec,
 )
+
+TYPE_CHECKING = False  # typing and collections.abc cost start-up time; buf starts us 9 times
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["main"]
 

@@ -3,12 +3,13 @@ only for ``check``: the one call that needs protobuf and the rule code."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from collections.abc import Callable
 from typing import Any
 
-from google.protobuf import descriptor_pb2, json_format
+from google.protobuf import descriptor_pb2
 from google.protobuf.message import DecodeError
-
-from protonats.checks._buf import check as run_checks
 
 from ._pbwire import WireError, fields
 from ._protocol import Annotation, ProtocolError
@@ -32,7 +33,25 @@ def check(request: dict[str, Any], fmt: str) -> list[Annotation]:
         raise ProtocolError("CheckRequest has no file_descriptors")
     files = [proto for proto, _ in read]
     imports = {proto.name for proto, is_import in read if is_import}
-    return run_checks(files, against, rule_ids, imports)
+    return _rule_code()(files, against, rule_ids, imports)
+
+
+def _rule_code() -> Callable[..., list[Annotation]]:
+    """``protonats.checks._buf.check``, imported without running ``protonats/__init__.py``.
+
+    The package's public API imports the runtime (nats-py, asyncio, the actors): half a second
+    of a call buf makes on every run, for nothing the rules use. The rule code imports only
+    ``events``, ``_errors`` and ``v1`` (``tests/test_layout.py`` keeps it so), so the package
+    is registered as a bare namespace of its directory first. This process is the plugin's
+    own: nothing else imports ``protonats`` in it.
+    """
+    if "protonats" not in sys.modules:
+        spec = importlib.util.find_spec("protonats")
+        if spec is not None and spec.submodule_search_locations is not None:
+            sys.modules["protonats"] = importlib.util.module_from_spec(spec)
+    from protonats.checks._buf import check
+
+    return check
 
 
 def _list(request: dict[str, Any], key: str) -> list[Any]:
@@ -49,6 +68,9 @@ def _json_file(item: Any) -> tuple[descriptor_pb2.FileDescriptorProto, bool]:
     proto = item.get("file_descriptor_proto", item.get("fileDescriptorProto"))
     if not isinstance(proto, dict):
         raise ProtocolError("a FileDescriptor needs its file_descriptor_proto")
+    _rule_code()  # registers the option's extension, so that JSON options parse
+    from google.protobuf import json_format
+
     try:
         parsed = json_format.ParseDict(proto, _FDP(), ignore_unknown_fields=True)
     except json_format.ParseError as exc:
