@@ -49,21 +49,27 @@ def check(
 
 
 class _Spans:
-    """Source spans of the files, to resolve paths as buf does and to name places."""
+    """Source spans of the files, read when a problem needs them (most runs have none), to
+    resolve paths as buf does and to name places."""
 
     def __init__(self, files: Sequence[descriptor_pb2.FileDescriptorProto]) -> None:
+        self.files = {file.name: file for file in files}
         self.spans: dict[str, dict[tuple[int, ...], tuple[int, ...]]] = {}
-        for file in files:
+
+    def _of(self, name: str) -> dict[tuple[int, ...], tuple[int, ...]]:
+        if name not in self.spans:
             spans: dict[tuple[int, ...], tuple[int, ...]] = {}
-            for location in file.source_code_info.location:
+            file = self.files.get(name)
+            for location in file.source_code_info.location if file else ():
                 spans.setdefault(tuple(location.path), tuple(location.span))
-            self.spans[file.name] = spans
+            self.spans[name] = spans
+        return self.spans[name]
 
     def resolve(self, file: str, path: tuple[int, ...]) -> tuple[int, ...]:
-        return resolve_path(self.spans.get(file, {}), path) or ()
+        return resolve_path(self._of(file), path) or ()
 
     def where(self, file: str, path: tuple[int, ...]) -> str:
-        span = self.spans.get(file, {}).get(self.resolve(file, path))
+        span = self._of(file).get(self.resolve(file, path))
         return f"{file}:{span[0] + 1}:{span[1] + 1}" if span else f"{file}:1:1"
 
 
