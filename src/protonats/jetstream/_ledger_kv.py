@@ -31,7 +31,7 @@ from .._errors import (
     RegisterLockTimeoutError,
 )
 from ._ledger import LedgerEntry, LedgerRevision, decode_entry, encode_entry
-from ._nats import ENABLE_JETSTREAM, STREAM_NAME_IN_USE, Link
+from ._nats import STREAM_NAME_IN_USE, Link, failure_class, failure_reason
 
 __all__ = [
     "BUCKET",
@@ -299,17 +299,15 @@ class _LedgerNotEnabledError(LedgerError, JetStreamNotEnabledError):
 
 
 def _raise(exc: nats.errors.Error, doing: str) -> NoReturn:
-    description = getattr(exc, "description", None)
+    kind = failure_class(exc)
     cls: type[LedgerError] = LedgerError
-    why = description or str(exc) or type(exc).__name__
     fix = _FIX
-    if not description and isinstance(
-        exc, js_errors.ServiceUnavailableError | nats.errors.NoRespondersError
-    ):
-        cls, why, fix = _LedgerNotEnabledError, ENABLE_JETSTREAM, "then register"
-    elif isinstance(exc, nats.errors.TimeoutError | asyncio.TimeoutError):
+    if kind is JetStreamNotEnabledError:
+        cls, fix = _LedgerNotEnabledError, "then register"
+    elif kind is JetStreamTimeoutError:
         cls, fix = _LedgerTimeoutError, "retry"
-        why = "no answer from JetStream in time (server paused or overloaded, or a leader election)"
+    why = failure_reason(exc)
+    description = getattr(exc, "description", None)
     raise cls(
         f"could not {doing} the schema ledger (KV bucket {BUCKET!r}): {why}; {fix}",
         code=getattr(exc, "code", None),

@@ -40,6 +40,8 @@ __all__ = [
     "ServerErrors",
     "api_prefix",
     "attach",
+    "failure_class",
+    "failure_reason",
     "jetstream_error",
     "settle",
 ]
@@ -296,6 +298,37 @@ class Link:
             raise consumer_error(exc, event, name, "delete") from exc
 
 
+def failure_class(exc: BaseException) -> type[JetStreamError] | None:
+    """The error class a nats-py failure calls for whatever the call was:
+    ``JetStreamNotEnabledError``, ``JetStreamTimeoutError``, or None (the caller's own)."""
+    description = getattr(exc, "description", None)
+    if getattr(exc, "err_code", None) in _NOT_ENABLED or (
+        not description
+        and isinstance(exc, js_errors.ServiceUnavailableError | nats.errors.NoRespondersError)
+    ):
+        return JetStreamNotEnabledError
+    if isinstance(exc, nats.errors.TimeoutError | asyncio.TimeoutError):
+        return JetStreamTimeoutError
+    return None
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why a nats-py call failed, in words, with the server's description and codes."""
+    code = getattr(exc, "code", None)
+    err_code = getattr(exc, "err_code", None)
+    description = getattr(exc, "description", None)
+    kind = failure_class(exc)
+    if kind is JetStreamNotEnabledError:
+        return f"{description}; {ENABLE_JETSTREAM}" if description else ENABLE_JETSTREAM
+    if kind is JetStreamTimeoutError:
+        return (
+            "no answer from JetStream in time (server paused or overloaded, or a leader election)"
+        )
+    if description:
+        return f"{description} (JetStream error {err_code}, status {code})"
+    return str(exc) or type(exc).__name__
+
+
 def jetstream_error(
     exc: BaseException,
     event: Event[Any],
@@ -304,33 +337,15 @@ def jetstream_error(
     cls: type[JetStreamError] = JetStreamError,
 ) -> JetStreamError:
     """Convert a nats-py error into ours, keeping the server's code and description."""
-    code = getattr(exc, "code", None)
-    err_code = getattr(exc, "err_code", None)
-    description = getattr(exc, "description", None)
-    if err_code in _NOT_ENABLED or (
-        not description
-        and isinstance(exc, js_errors.ServiceUnavailableError | nats.errors.NoRespondersError)
-    ):
-        cls, why = JetStreamNotEnabledError, ENABLE_JETSTREAM
-        if description:
-            why = f"{description}; {why}"
-    elif isinstance(exc, nats.errors.TimeoutError | asyncio.TimeoutError):
-        cls = JetStreamTimeoutError
-        why = (
-            "no answer from JetStream in time (server paused or overloaded, or a leader "
-            "election); retry"
-        )
-    elif description:
-        why = f"{description} (JetStream error {err_code}, status {code})"
-    else:
-        why = str(exc) or type(exc).__name__
-    return cls(
+    kind = failure_class(exc)
+    why = failure_reason(exc) + ("; retry" if kind is JetStreamTimeoutError else "")
+    return (kind or cls)(
         f"event {event.name!r}: could not {doing} {event.stream_name!r}: {why}",
         event=event.name,
         stream=event.stream_name,
-        code=code,
-        err_code=err_code,
-        description=description,
+        code=getattr(exc, "code", None),
+        err_code=getattr(exc, "err_code", None),
+        description=getattr(exc, "description", None),
     )
 
 
