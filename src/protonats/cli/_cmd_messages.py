@@ -10,6 +10,7 @@ import typer
 from . import _commands, _ledger
 from ._common import CliError, Connection, OutputFormat, State, UsageError
 from ._options import Debug, EventName, Format, Registry, connection_flags, registry_of
+from ._signals import run_stoppable
 
 __all__ = ["emit_command", "tail_command"]
 
@@ -115,7 +116,7 @@ def tail_command(
     # On a terminal the lines are the progress; when they go to a file, a count on stderr.
     watching = _commands.status(f"tailing {event!r} (Ctrl-C to stop)...", show=not _tty())
     with watching as progress:
-        asyncio.run(
+        run_stoppable(  # Ctrl-C, SIGTERM, a closed pipe: the consumer is deleted first
             _commands.tail(
                 events,
                 conn,

@@ -240,8 +240,10 @@ async def tail(
                 if count is not None and printer.count >= count:
                     break
         finally:
-            printer.close()
-            await deliveries.aclose()  # deletes the consumer now, while still connected
+            try:
+                printer.close()
+            finally:
+                await deliveries.aclose()  # deletes the consumer now, while still connected
     return printer.count
 
 

@@ -166,16 +166,17 @@ class AckInbox:
             deadlines.popleft()
 
     def _on_denied(self, subject: str) -> None:
+        subject = subject.lower()  # nats-py may lower-case the server's error line
         for token, (future, target) in list(self._pending.items()):
-            if target == subject:
+            if target.lower() == subject:
                 del self._pending[token]
                 if not future.done():
                     future.set_exception(
                         PublishPermissionError(
-                            f"publish to subject {subject!r} refused: no permission "
+                            f"publish to subject {target!r} refused: no permission "
                             "(Permissions Violation); nothing was stored. Grant this user "
                             "publish permission on the subject",
-                            subject=subject,
+                            subject=target,
                         )
                     )
 
