@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime
 import re
@@ -147,6 +148,18 @@ class ConsumerOptions:
         )
 
 
+def _stop_if_cancelled() -> None:
+    """Raise the cancellation that a call inside nats-py swallowed.
+
+    On Python 3.11, ``asyncio.wait_for`` (nats-py's requests use it) returns its result when a
+    cancel arrives in the same loop turn as the reply, leaving the task running with the
+    cancel still counted: Ctrl-C during ``add_consumer`` would be lost and tail run on.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 async def iterate_deliveries(
     link: Link,
     event: Event[T],
@@ -171,6 +184,7 @@ async def iterate_deliveries(
         await puller.start()
         idle_since = time.monotonic()
         while True:
+            _stop_if_cancelled()
             msgs = await puller.fetch(batch, wait)
             if not msgs:
                 if idle_timeout is not None and time.monotonic() - idle_since >= idle_timeout:

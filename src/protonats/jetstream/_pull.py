@@ -94,7 +94,8 @@ class Puller:
             await self._link.publish(
                 self._request, body, self._prefix + self._token, None, self._event.name
             )
-            status = await asyncio.wait_for(done, wait)
+            async with asyncio.timeout(wait):  # unlike wait_for (3.11), never loses a cancel
+                status = await done
         except TimeoutError:
             if batch:
                 return batch  # the server went quiet: what arrived is still ours to handle
