@@ -85,6 +85,9 @@ async def main(repeat: int) -> None:
         token = stack.enter_context(nats_server(config=TOKEN_CONFIG))
         creds = stack.enter_context(nats_server(config=jwt_config))
         secure = stack.enter_context(nats_server(config=tls.server_config(), scheme="tls"))
+        mtls = stack.enter_context(
+            nats_server(config=tls.server_config(verify_clients=True), scheme="tls")
+        )
         plain = stack.enter_context(nats_server())
         nojs = stack.enter_context(nats_server(jetstream=False))
         silent = stack.enter_context(_silent())
@@ -107,6 +110,7 @@ async def main(repeat: int) -> None:
             ),
             ("TLS: unknown CA", lambda: _connect(secure, tls=other_ca)),
             ("TLS: hostname mismatch", lambda: _connect(secure, tls=ca, tls_hostname="x.example")),
+            ("TLS: no client certificate", lambda: _connect(mtls, tls=ca)),
             ("TLS: plain server behind tls://", lambda: _connect(plain.replace("nats:", "tls:"))),
             ("server without JetStream", lambda: _connect(nojs)),
             ("account without JetStream", lambda: _connect(auth, user="nojs", password=PASSWORD)),

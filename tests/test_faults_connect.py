@@ -244,3 +244,17 @@ async def test_plain_server_behind_tls_url_fails_fast(nats_url: str, tls_files: 
     assert "does not require TLS" in str(error)
     error, _ = await _connect_fails(plain, TLS_BOUND)
     assert isinstance(error, TLSError)
+
+
+async def test_a_server_that_verifies_clients_names_the_client_certificate(
+    tls_files: TlsFiles, unique: str
+) -> None:
+    with nats_server(config=tls_files.server_config(verify_clients=True), scheme="tls") as url:
+        with_cert = _context(tls_files.ca)
+        with_cert.load_cert_chain(str(tls_files.client_cert), str(tls_files.client_key))
+        async with _works(url, f"mtls-{unique}", tls=with_cert):
+            pass
+        error, _ = await _connect_fails(url, TLS_BOUND, tls=_context(tls_files.ca))
+        assert isinstance(error, TLSError)
+        assert "client certificate" in str(error)
+        assert "--tls-cert" in str(error)

@@ -52,6 +52,14 @@ def test_cli_flags_carry_the_credentials(
     assert code == 0, out
     code, out = _cli("plan", *reg, tls_url, "--tls-ca", str(tls_files.ca))
     assert code == 0, out
+    mtls = tls_files.server_config(verify_clients=True)
+    with nats_server(config=mtls, scheme="tls") as url:
+        cert = ["--tls-cert", str(tls_files.client_cert), "--tls-key", str(tls_files.client_key)]
+        code, out = _cli("plan", *reg, url, "--tls-ca", str(tls_files.ca), *cert)
+        assert code == 0, out
+        code, out = _cli("plan", *reg, url, "--tls-ca", str(tls_files.ca))
+        assert code == 1, out
+        assert "client certificate" in out
     with nats_server(config=TOKEN_CONFIG) as url:
         code, out = _cli("plan", *reg, url, "--token", TOKEN)
         assert code == 0, out

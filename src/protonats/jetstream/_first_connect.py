@@ -99,7 +99,15 @@ def _server_reason(exc: BaseException) -> str:
 def _tls_reason(exc: ssl.SSLError) -> str:
     if isinstance(exc, ssl.SSLCertVerificationError) and exc.verify_message:
         return f"the server's certificate was not accepted: {exc.verify_message}"
-    return f"the handshake failed: {exc.reason or exc}"
+    reason = str(exc.reason or exc)
+    if "CERTIFICATE_REQUIRED" in reason:
+        return (
+            f"the server requires a client certificate ({reason}): load one into the tls= "
+            "context (load_cert_chain), or pass --tls-cert/--tls-key"
+        )
+    if "ALERT" in reason:  # the server refused ours: unknown CA, bad or expired certificate
+        return f"the server refused the client certificate ({reason})"
+    return f"the handshake failed: {reason}"
 
 
 def _describe(exc: BaseException) -> str:
