@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from nats.js import JetStreamContext
+from nats.js import JetStreamContext, api
 from nats.js.api import RawStreamMsg
 
 from protonats import (
@@ -378,9 +378,11 @@ async def test_register_refuses_a_consumer_it_did_not_create_and_needs_the_strea
     async with Actors(Actor("worker", event, handle)).connect(nats_url) as actors:
         with pytest.raises(NoStreamError, match="register the events first"):
             await actors.register()
-    async with registered(nats_url, event) as conn:
-        async for delivery in conn.consume(event, "worker", idle_timeout=0.2):
-            await delivery.ack()
+    async with registered(nats_url, event):
+        # A durable consumer of the same name made by hand (or by consume()).
+        await js.add_consumer(
+            event.stream_name, durable_name="worker", ack_policy=api.AckPolicy.EXPLICIT
+        )
         async with Actors(Actor("worker", event, handle)).connect(nats_url) as actors:
             with pytest.raises(ConsumerConfigError, match="not created by this protonats actor"):
                 await actors.register()
