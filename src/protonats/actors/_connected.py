@@ -163,7 +163,7 @@ class ConnectedActors:
         ]
         loop = asyncio.get_running_loop()
         pulls = {loop.create_task(r.pull(burst), name=f"actor {r.actor.name}") for r in runners}
-        pulses = [loop.create_task(r.pulse()) for r in runners if r.actor.pulse]
+        watchers = [loop.create_task(r.watch()) for r in runners]
         signalled: list[int] = []
 
         def on_signal(signum: int) -> None:
@@ -191,7 +191,7 @@ class ConnectedActors:
                 await _drain(runners, drain_timeout)
                 await _io.flush(self.nc, 5.0)  # the server has read every ack and nak
             finally:
-                for task in pulses:
+                for task in watchers:
                     task.cancel()
                 executor.shutdown(wait=False, cancel_futures=True)
                 restore()

@@ -21,6 +21,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from .._errors import DecodeError, JetStreamError
+from ..jetstream._pull import Puller
 from . import _io
 from ._actor import Actor
 from ._config import dead_letter_headers, dead_letter_stream, dead_letter_subject
@@ -32,31 +33,28 @@ log = logging.getLogger("protonats.actors")
 ATTEMPTS_USED_UP = "attempts-used-up"
 UNDECODABLE = "undecodable"
 _BURST_WAIT = 0.2  # a burst's last "anything now?" also sees retries due at once
+_PULLERS = 2  # pull requests in flight per actor
 
 
 class Slots:
-    """A count of free job slots; ``wait`` returns when one is free or ``wake`` is called."""
+    """A count of free job slots; each release wakes the runners that share them."""
 
-    __slots__ = ("_waiters", "free")
+    __slots__ = ("_wakers", "free")
 
     def __init__(self, size: int) -> None:
         self.free = size
-        self._waiters: list[asyncio.Future[None]] = []
+        self._wakers: list[asyncio.Event] = []
 
-    def release(self) -> None:
-        self.free += 1
-        self.wake()
+    def notify(self, waker: asyncio.Event) -> None:
+        self._wakers.append(waker)
 
-    def wake(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
+    def take(self, count: int) -> None:
+        self.free -= count
 
-    async def wait(self) -> None:
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        await waiter
+    def release(self, count: int = 1) -> None:
+        self.free += count
+        for waker in self._wakers:
+            waker.set()
 
 
 class Runner:
@@ -83,40 +81,75 @@ class Runner:
         self.poll_delay = poll_delay
         self.jobs: set[asyncio.Task[None]] = set()
         self.hooks: set[asyncio.Task[None]] = set()
-        self.running: dict[int, Msg] = {}
+        self.running: dict[int, _Running] = {}
+        self.timed_out: set[int] = set()
         self.stopping = False
+        self.wake = asyncio.Event()
+        self.own.notify(self.wake)
+        shared.notify(self.wake)
         self._loop = asyncio.get_running_loop()
+        self._failure: BaseException | None = None
+        self._empty = False
 
     def stop(self) -> None:
-        """Stop pulling (the fetch in flight ends within ``poll_delay``); jobs go on."""
+        """Stop pulling (the fetches in flight end within ``poll_delay``); jobs go on."""
         self.stopping = True
-        self.own.wake()
-        self.shared.wake()
+        self.wake.set()
 
     async def pull(self, burst: bool) -> None:
-        """Pull and start jobs until stopped (or, in a burst, until nothing is left)."""
+        """Pull and start jobs until stopped (or, in a burst, until nothing is left).
+
+        Each request asks for at most the slots free when it is sent, and reserves them, so
+        nothing waits here for a slot. Two requests may be in flight: slots that free up
+        while one travels are asked for at once, not one round trip later.
+        """
         actor = self.actor
-        puller = await _io.open_puller(self.nc, actor.event, actor.name)
+        idle = [await _io.open_puller(self.nc, actor.event, actor.name) for _ in range(_PULLERS)]
+        pullers = list(idle)
+        fetches: set[asyncio.Task[None]] = set()
+        wait = _BURST_WAIT if burst else self.poll_delay
         try:
-            while not self.stopping:
-                free = min(self.own.free, self.shared.free)
-                if free <= 0:
-                    await (self.own.wait() if self.own.free <= 0 else self.shared.wait())
+            while True:
+                self.wake.clear()
+                if self._failure is not None:
+                    raise self._failure
+                free = min(self.own.free, self.shared.free, self.batch)
+                in_flight = len(pullers) - len(idle)  # a fetch gives its puller back when done
+                if self.stopping:
+                    if not in_flight:
+                        return
+                elif burst and self._empty and not in_flight and not self.jobs:
+                    return
+                elif free > 0 and idle:
+                    self.own.take(free)
+                    self.shared.take(free)
+                    fetch = self._loop.create_task(self._fetch(idle, idle.pop(), free, wait))
+                    fetches.add(fetch)
+                    fetch.add_done_callback(fetches.discard)
                     continue
-                wait = _BURST_WAIT if burst else self.poll_delay
-                msgs = await puller.fetch(min(free, self.batch), wait)
-                for msg in msgs:  # fetched with slots reserved: they start even when stopping
-                    self._start(msg)
-                if burst and not msgs:
-                    if not self.jobs:
-                        break
-                    await asyncio.wait(self.jobs, return_when=asyncio.FIRST_COMPLETED)
+                await self.wake.wait()
         finally:
-            await _io.close_puller(puller)
+            for fetch in fetches:
+                fetch.cancel()
+            for puller in pullers:
+                await _io.close_puller(puller)
+
+    async def _fetch(self, idle: list[Puller], puller: Puller, reserved: int, wait: float) -> None:
+        msgs: list[Msg] = []
+        try:
+            msgs = await puller.fetch(reserved, wait)
+        except Exception as exc:
+            self._failure = exc
+        finally:
+            self.own.release(reserved - len(msgs))
+            self.shared.release(reserved - len(msgs))
+            idle.append(puller)
+            self._empty = not msgs
+            for msg in msgs:  # their slots are reserved: they start even when stopping
+                self._start(msg)
+            self.wake.set()
 
     def _start(self, msg: Msg) -> None:
-        self.own.free -= 1
-        self.shared.free -= 1
         task = self._loop.create_task(self._job(msg))
         self.jobs.add(task)
         task.add_done_callback(self._finished)
@@ -136,7 +169,7 @@ class Runner:
 
     async def _handle(self, msg: Msg) -> None:
         actor = self.actor
-        attempt = int(msg.metadata.num_delivered)
+        attempt = _io.delivered(msg)
         if actor.max_attempts is not None and attempt > actor.max_attempts:
             # The instance running the last attempt stopped without an answer.
             await self._give_up(msg, None, attempt - 1, ATTEMPTS_USED_UP, None)
@@ -149,34 +182,38 @@ class Runner:
             return
         if actor.middlewares:
             self._hooks("on_start", Context(actor, data, attempt, msg))
-        if actor.pulse:
-            self.running[id(msg)] = msg
+        key = id(msg)
         start = time.perf_counter()
-        timeout = asyncio.timeout(actor.job_timeout)
+        self.running[key] = _Running(msg, asyncio.current_task(), time.monotonic())
         try:
-            async with timeout:
-                if actor.is_async:
-                    await actor.handler(data)
-                else:
-                    await self._call_sync(actor.handler, data)
-        except asyncio.CancelledError:
-            self.running.pop(id(msg), None)
-            await _io.nak(msg)  # interrupted by shutdown: redeliver now, to anyone
-            log.warning(
-                "actor %r: job for message %s interrupted by shutdown; it is redelivered",
-                actor.name,
-                _seq(msg),
-            )
-            raise
-        except Exception as exc:
-            self.running.pop(id(msg), None)
-            error: BaseException = exc
-            if timeout.expired():
-                error = TimeoutError(f"the handler ran past job_timeout ({actor.job_timeout} s)")
-                error.__cause__ = exc
+            if actor.is_async:
+                await actor.handler(data)
+            else:
+                await self._call_sync(actor.handler, data)
+        except asyncio.CancelledError as exc:
+            self.running.pop(key, None)
+            if key not in self.timed_out:
+                await _io.nak(msg)  # interrupted by shutdown: redeliver now, to anyone
+                log.warning(
+                    "actor %r: job for message %s interrupted by shutdown; it is redelivered",
+                    actor.name,
+                    _seq(msg),
+                )
+                raise
+            self.timed_out.discard(key)
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # the watchdog's cancel is handled here: the job goes on
+            error = TimeoutError(f"the handler ran past job_timeout ({actor.job_timeout} s)")
+            error.__cause__ = exc
             await self._failed(msg, data, attempt, error, time.perf_counter() - start)
+        except Exception as exc:
+            self.running.pop(key, None)
+            self.timed_out.discard(key)  # a handler that swallowed the watchdog's cancel
+            await self._failed(msg, data, attempt, exc, time.perf_counter() - start)
         else:
-            self.running.pop(id(msg), None)
+            self.running.pop(key, None)
+            self.timed_out.discard(key)
             await _io.ack(msg)
             if actor.middlewares:
                 duration = time.perf_counter() - start
@@ -270,13 +307,39 @@ class Runner:
                     "actor %r: middleware %r %s failed", self.actor.name, middleware, name
                 )
 
-    async def pulse(self) -> None:
-        """Tell the server every ``ack_wait / 2`` s that running jobs are still in progress."""
-        period = self.actor.ack_wait / 2
+    async def watch(self) -> None:
+        """One timer per actor, not per job: cancel jobs past ``job_timeout``, and (``pulse``)
+        tell the server that jobs running for ``ack_wait / 2`` are still in progress.
+
+        It ticks every quarter of the shorter of the two, so a job is cancelled at most a
+        quarter late, and the server hears from a running job at least every 3/4 ack_wait.
+        """
+        actor = self.actor
+        tick = min(actor.job_timeout, actor.ack_wait) / 4
+        every = actor.ack_wait / 2
         while True:
-            await asyncio.sleep(period)
-            for msg in list(self.running.values()):
-                await _io.in_progress(msg)
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            for key, job in list(self.running.items()):
+                if now - job.started >= actor.job_timeout:
+                    if key not in self.timed_out and job.task is not None:
+                        self.timed_out.add(key)
+                        job.task.cancel()
+                elif actor.pulse and now - job.answered >= every - tick / 2:
+                    job.answered = now
+                    await _io.in_progress(job.msg)
+
+
+class _Running:
+    """A job being run: its message, task, and when the server last heard about it."""
+
+    __slots__ = ("answered", "msg", "started", "task")
+
+    def __init__(self, msg: Msg, task: asyncio.Task[Any] | None, started: float) -> None:
+        self.msg = msg
+        self.task = task
+        self.started = started
+        self.answered = started
 
 
 async def _quiet(hook: Awaitable[None], middleware: object, name: str) -> None:
