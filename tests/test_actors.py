@@ -199,7 +199,7 @@ async def test_undecodable_payload_goes_straight_to_dead_letters_without_holding
     headers = dead.headers or {}
     assert headers["Protonats-Dead-Reason"] == "undecodable"
     assert headers["Protonats-Dead-Attempts"] == "1"
-    assert headers["Protonats-Dead-Error-Type"] == "protonats._errors.DecodeError"
+    assert headers["Protonats-Dead-Error-Type"] == "protonats.DecodeError"
     assert "does not decode" in headers["Protonats-Dead-Error"]
 
 

@@ -24,3 +24,6 @@ def test_demo_round_trips_every_event_on_its_own_server() -> None:
     assert out.count("equal") == 2
     assert "StreamConfigError" in out
     assert "NewerRegistryError" in out
+    assert "greet 'flaky': attempt 2 fails" in out
+    assert "greet 'flaky': attempt 3 handled" in out
+    assert "dead letter 1 in demo-greeting-dead: undecodable" in out

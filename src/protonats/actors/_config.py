@@ -244,7 +244,10 @@ def dead_letter_headers(
     result[_wire.DEAD_SEQ] = str(seq)
     if error is not None:
         kind = type(error)
-        result[_wire.DEAD_ERROR_TYPE] = f"{kind.__module__}.{kind.__qualname__}"
+        module = kind.__module__
+        if module.startswith("protonats."):  # protonats' errors are public as protonats.X
+            module = "protonats"
+        result[_wire.DEAD_ERROR_TYPE] = f"{module}.{kind.__qualname__}"
         text = " ".join(str(error).split()) or kind.__name__
         result[_wire.DEAD_ERROR] = text[:MAX_ERROR_LENGTH]
     if _wire.MSG_ID in original:

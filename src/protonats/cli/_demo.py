@@ -121,6 +121,9 @@ async def run(events: Events, url: str) -> int:
             )
         print(_table(rows))
     await _show_refusals(events, url)
+    from ._demo_actors import show_actors
+
+    failures += not await show_actors(url)
     return 1 if failures else 0
 
 
