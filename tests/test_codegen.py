@@ -321,3 +321,32 @@ def test_runtime_option_file_is_not_generated(tmp_path: Path) -> None:
 )
 def test_bad_plugin_options(error_of: Check, parameter: str, error: str) -> None:
     assert error_of(event('name: "x"'), parameter).startswith(f"protoc-gen-protonats: {error}")
+
+
+def test_warns_when_max_message_size_is_above_the_default_max_payload(tmp_path: Path) -> None:
+    body = event('name: "big-happened" limits: {max_message_size: 2097152}')
+    body += event('name: "fits-happened" limits: {max_message_size: 1048576}').replace("M {", "N {")
+    source = 'syntax = "proto3";\n\npackage big.v1;\n\nimport "protonats/v1/options.proto";\n'
+    (tmp_path / "big" / "v1").mkdir(parents=True)
+    (tmp_path / "big" / "v1" / "x.proto").write_text(source + body)
+    request = make_request(compile_set(tmp_path, ["big/v1/x.proto"]), ["big/v1/x.proto"], OPTIONS)
+    warnings: list[str] = []
+    response = generate(request, warn=warnings.append)
+    assert not response.error
+    assert response.file  # generated all the same
+    assert warnings == [
+        "big/v1/x.proto:7:3: warning: event 'big-happened': limits.max_message_size 2 MiB is "
+        "above nats-server's default max_payload (1 MiB); a server with the default refuses "
+        "larger messages and protonats register refuses this event there. Raise max_payload "
+        "in the servers' configuration (at most 64 MiB), or lower limits.max_message_size"
+    ]
+    # The plugin itself writes it to stderr, the response to stdout.
+    done = subprocess.run(
+        [sys.executable, "-m", "protonats_codegen"],
+        input=request.SerializeToString(),
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    assert done.stderr.decode().splitlines() == warnings
+    assert plugin_pb2.CodeGeneratorResponse.FromString(done.stdout).file

@@ -108,6 +108,27 @@ def test_editable_change_is_an_update_listing_field_diffs() -> None:
     changed = {c.field: (c.old, c.new) for c in plan.changes}
     assert changed["max_msgs"] == (10, 1000)
     assert changed["max_age"] == (0, 3600 * 10**9)
+    # The same change in Limits' words and units: what str() and the CLI show.
+    by_name = {c.name: c for c in plan.changes}
+    assert str(by_name["messages"]) == "messages: 10 → 1,000"
+    assert by_name["age"].human() == "age: unlimited → 1 h"
+    assert (by_name["age"].value(by_name["age"].old), by_name["age"].value(3600 * 10**9)) == (
+        None,
+        3600,
+    )
+
+
+def test_field_change_speaks_limits_units() -> None:
+    assert str(FieldChange("max_msgs", -1, 10)) == "messages: unlimited → 10"
+    assert str(FieldChange("max_bytes", 1 << 30, -1)) == "bytes: 1 GiB → unlimited"
+    assert str(FieldChange("max_msg_size", -1, 4096)) == "message_size: unlimited → 4 KiB"
+    assert str(FieldChange("duplicate_window", 120 * 10**9, 60 * 10**9)) == (
+        "duplicate_window: 2 min → 1 min"
+    )
+    assert str(FieldChange("num_replicas", 1, 3)) == "replicas: 1 → 3"
+    assert FieldChange("max_msgs", -1, 10).value(-1) is None
+    meta = FieldChange("metadata", {"protonats.version": "1.0.0"}, {"protonats.version": "1.1"})
+    assert str(meta) == "metadata: protonats.version: '1.0.0' → '1.1'"
 
 
 @pytest.mark.parametrize(
@@ -150,6 +171,10 @@ def test_older_registry_does_not_revert_a_newer_one() -> None:
     assert isinstance(plan.error, NewerRegistryError)
     assert "2.0.0" in str(plan.error)
     assert "1.9.0" in str(plan.error)
+    assert "age: unlimited → 1 h; bytes: unlimited → 1 MiB; messages:" in str(plan.error)
+    assert str(plan.error).endswith("or register with on_newer='skip'")
+    assert plan.error.fix is not None
+    assert plan.error.fix.cli.endswith("or run `protonats register --skip-newer`")
     skipped = plan_stream(EVENT, desired, _server_view(newer), on_newer="skip")
     assert skipped.action is Action.SKIPPED
 
@@ -184,8 +209,8 @@ def test_plan_table_shows_each_outcome_with_its_error() -> None:
     ]
     table = plan_table(rows, "register")
     assert table.rows == [
-        ["a", "update", "max_age: unlimited -> 1 h"],
-        ["b", "failed", "not applied [max_age: unlimited -> 1 h]"],
+        ["a", "update", "age: unlimited → 1 h"],
+        ["b", "failed", "not applied [age: unlimited → 1 h]"],
     ]
     assert [r["action"] for r in table.records] == ["update", "failed"]
     assert table.records[1]["error"] == "not applied"

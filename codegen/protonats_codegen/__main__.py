@@ -19,7 +19,7 @@ def main() -> int:
         )
         return 2
     request = plugin_pb2.CodeGeneratorRequest.FromString(sys.stdin.buffer.read())
-    response = generate(request)
+    response = generate(request, warn=lambda line: print(line, file=sys.stderr))
     sys.stdout.buffer.write(response.SerializeToString())
     sys.stdout.buffer.flush()
     return 0

@@ -14,6 +14,7 @@ import dataclasses
 
 from google.protobuf.compiler import plugin_pb2
 
+from protonats._wire import DEFAULT_MAX_PAYLOAD
 from protonats.checks._lint import (
     Declaration,
     LintProblem,
@@ -22,7 +23,8 @@ from protonats.checks._lint import (
     event_problems,
     unique_name_problems,
 )
-from protonats.events._fields import EXTENSION_NAME, POLICIES
+from protonats.events._fields import BY_KEYWORD, EXTENSION_NAME, POLICIES
+from protonats.v1 import options_pb2
 
 from ._source import CodegenError, SourceInfo
 
@@ -48,6 +50,8 @@ class EventSpec:
     """``protonats.Limits`` keywords that are set, in the order of the proto's fields."""
     policy: dict[str, str]
     """Non-default ``storage``/``retention``/``discard``: keyword -> enum member name."""
+    warnings: tuple[str, ...] = ()
+    """``file:line:col: warning: ...`` lines for the plugin's stderr; nothing is refused."""
 
 
 def python_module(proto_file: str) -> str:
@@ -92,6 +96,7 @@ def _spec(decl: Declaration, source: SourceInfo) -> EventSpec:
         member = row.from_proto(getattr(option, row.keyword))
         if member is not None and member is not row.default:
             policy[row.keyword] = member.name
+    limits = declared_limits(decl)[0]
     return EventSpec(
         name=option.name,
         proto_file=decl.file.name,
@@ -100,6 +105,27 @@ def _spec(decl: Declaration, source: SourceInfo) -> EventSpec:
         class_path=decl.class_path,
         doc=doc or description,
         description=description,
-        limits=declared_limits(decl)[0],
+        limits=limits,
         policy=policy,
+        warnings=_payload_warnings(decl, source, limits),
+    )
+
+
+def _payload_warnings(
+    decl: Declaration, source: SourceInfo, limits: dict[str, int | float]
+) -> tuple[str, ...]:
+    """A warning when ``max_message_size`` is above nats-server's default ``max_payload``: a
+    server left at the default refuses larger messages, and ``register`` refuses the event."""
+    value = int(limits.get("message_size", 0))
+    if value <= DEFAULT_MAX_PAYLOAD:
+        return ()
+    row = BY_KEYWORD["message_size"]
+    number = options_pb2.EventOptions.DESCRIPTOR.fields_by_name["limits"].number
+    at = source.where((*decl.option_path, number, row.number))
+    return (
+        f"{at}: warning: event {decl.option.name!r}: limits.{row.proto} {row.text(value)} is "
+        f"above nats-server's default max_payload ({row.text(DEFAULT_MAX_PAYLOAD)}); a server "
+        "with the default refuses larger messages and protonats register refuses this event "
+        "there. Raise max_payload in the servers' configuration (at most 64 MiB), or lower "
+        f"limits.{row.proto}",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import groupby
 
 from google.protobuf import descriptor_pb2
@@ -23,15 +24,19 @@ _FEATURES = (
 )
 
 
-def generate(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGeneratorResponse:
-    """Render every file, or report the input's problems in ``error`` (never a traceback)."""
+def generate(
+    request: plugin_pb2.CodeGeneratorRequest, warn: Callable[[str], None] | None = None
+) -> plugin_pb2.CodeGeneratorResponse:
+    """Render every file, or report the input's problems in ``error`` (never a traceback).
+
+    ``warn`` receives each ``file:line:col: warning: ...`` line (the plugin: stderr)."""
     response = plugin_pb2.CodeGeneratorResponse(
         supported_features=_FEATURES,
         minimum_edition=descriptor_pb2.EDITION_PROTO2,
         maximum_edition=descriptor_pb2.EDITION_2024,
     )
     try:
-        files = render(request)
+        files = render(request, warn)
     except CodegenError as error:
         response.error = str(error)
         return response
@@ -40,7 +45,9 @@ def generate(request: plugin_pb2.CodeGeneratorRequest) -> plugin_pb2.CodeGenerat
     return response
 
 
-def render(request: plugin_pb2.CodeGeneratorRequest) -> dict[str, str]:
+def render(
+    request: plugin_pb2.CodeGeneratorRequest, warn: Callable[[str], None] | None = None
+) -> dict[str, str]:
     """Path -> content of every file this plugin writes (the ``_pb2`` modules are protoc's)."""
     params = parse_params(request)
     for name in request.file_to_generate:
@@ -51,6 +58,10 @@ def render(request: plugin_pb2.CodeGeneratorRequest) -> dict[str, str]:
                 "of the files to generate (buf: exclude_paths; protoc: do not list it)"
             )
     specs = sorted(collect_events(request), key=lambda spec: spec.proto_file)
+    for spec in specs:
+        for warning in spec.warnings:
+            if warn is not None:
+                warn(warning)
     pb2_modules = {python_module(name) for name in request.file_to_generate}
     files: dict[str, str] = {}
     registry_modules: list[tuple[str, list[str]]] = []

@@ -12,8 +12,10 @@ from ._errors import (
     ConsumerDeletedError,
     ConsumerError,
     DecodeError,
+    DelayError,
     EmitError,
     EventDeclarationError,
+    Fix,
     InvalidDescriptionError,
     InvalidEventNameError,
     InvalidLimitsError,
@@ -47,6 +49,7 @@ from .actors._middleware import Context, ErrorContext, Middleware, OkContext
 from .actors._otel import OpenTelemetryTraceMiddleware
 from .actors._prometheus import PrometheusMiddleware
 from .actors._registry import Actors, ActorsConnection
+from .events._cloudevent import CloudEvent
 from .events._event import Event
 from .events._limits import Discard, Limits, Retention, Storage
 from .events._registry import Events
@@ -77,6 +80,7 @@ __all__ = [
     "BatchEmitError",
     "BuildError",
     "BytesSerializer",
+    "CloudEvent",
     "CodegenError",
     "ConnectContext",
     "ConnectError",
@@ -90,6 +94,7 @@ __all__ = [
     "Context",
     "DeadLetter",
     "DecodeError",
+    "DelayError",
     "Delivery",
     "Discard",
     "EmitError",
@@ -98,6 +103,7 @@ __all__ = [
     "EventDeclarationError",
     "Events",
     "FieldChange",
+    "Fix",
     "InvalidDescriptionError",
     "InvalidEventNameError",
     "InvalidLimitsError",

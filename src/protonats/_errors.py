@@ -13,6 +13,7 @@
     ├── EmitError                            a message was not stored
     │   ├── AckTimeoutError (TimeoutError)   no ack in time: stored or not, unknown
     │   ├── BatchEmitError                   some messages of emit_many failed
+    │   ├── DelayError (ValueError)          emit(delay=) cannot be honoured: why, and the fix
     │   ├── MessageRejectedError (JetStreamError)  the stream refused to store it
     │   ├── MessageTooLargeError (ValueError) payload over limits.message_size
     │   ├── MessageTypeError (TypeError)     message is not the event's schema
@@ -48,10 +49,12 @@ chained (``raise ... from``) to the client error behind them, never changed once
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 __all__ = [
+    "REGISTER_FIRST",
     "AckTimeoutError",
     "ActorDeclarationError",
     "AuthError",
@@ -63,8 +66,10 @@ __all__ = [
     "ConsumerDeletedError",
     "ConsumerError",
     "DecodeError",
+    "DelayError",
     "EmitError",
     "EventDeclarationError",
+    "Fix",
     "InvalidDescriptionError",
     "InvalidEventNameError",
     "InvalidLimitsError",
@@ -93,8 +98,44 @@ __all__ = [
 ]
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Fix:
+    """What to do about an error, said for a Python caller and for the command line."""
+
+    python: str
+    cli: str
+
+
+REGISTER_FIRST = Fix("Call register() for this event first", "Run `protonats register` first")
+
+
 class ProtonatsError(Exception):
-    """Base class of every protonats error."""
+    """Base class of every protonats error.
+
+    An error made by ``with_fix`` has ``problem`` (what went wrong) and ``fix`` (what to do,
+    for Python and for the command line); its message is the problem, then ``fix.python``.
+    """
+
+    _problem: str | None = None
+    _fix: Fix | None = None
+
+    @classmethod
+    def with_fix(cls, problem: str, fix: Fix, **kwargs: Any) -> Self:
+        """The error ``problem. fix.python``, keeping both parts for the command line."""
+        error = cls(f"{problem}. {fix.python}", **kwargs)
+        error._problem = problem
+        error._fix = fix
+        return error
+
+    @property
+    def problem(self) -> str | None:
+        """What went wrong, without the fix (errors made by ``with_fix``)."""
+        return self._problem
+
+    @property
+    def fix(self) -> Fix | None:
+        """What to do about it, for Python and for the command line."""
+        return self._fix
 
 
 E = TypeVar("E", bound=ProtonatsError)
@@ -221,7 +262,15 @@ class AckTimeoutError(EmitError, TimeoutError):
 
 
 class UnknownEventError(EmitError, KeyError):
-    """The event is not in this ``Events`` registry: add it, or use the registry it belongs to."""
+    """The event is not in this ``Events`` registry: add it, or use the registry it belongs to.
+
+    ``name`` is the unknown name, ``suggestion`` the closest known name, if any.
+    """
+
+    def __init__(self, message: str, *, name: str | None = None, suggestion: str | None = None):
+        super().__init__(message)
+        self.name = name
+        self.suggestion = suggestion
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
@@ -233,6 +282,15 @@ class MessageTypeError(EmitError, TypeError):
 
 class MessageTooLargeError(EmitError, ValueError):
     """The encoded payload is larger than the event's ``limits.message_size``."""
+
+
+class DelayError(EmitError, ValueError):
+    """``emit(delay=...)`` cannot be honoured; raised before anything is sent.
+
+    Likely causes: the event was not declared with ``allow_delay=True`` (or not registered
+    since), the server is older than nats-server 2.12 (no message scheduling), or the delay
+    is longer than the stream keeps messages (``limits.age``).
+    """
 
 
 class NoStreamError(EmitError):

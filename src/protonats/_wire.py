@@ -20,13 +20,19 @@ __all__ = [
     "DEAD_REASON",
     "DEAD_SEQ",
     "DEAD_UID",
+    "DEFAULT_MAX_PAYLOAD",
     "EXPECTED_STREAM",
     "MSG_ID",
     "RESERVED",
+    "SCHEDULE",
+    "SCHEDULER",
+    "SCHEDULE_NEXT",
+    "SCHEDULE_TARGET",
     "SCHEMA",
     "TRACEPARENT",
     "TRACE_ID",
     "cloudevents",
+    "delayed_subject",
     "header_size",
 ]
 
@@ -41,6 +47,24 @@ MSG_ID = "Nats-Msg-Id"
 """The emit's ``uid``: a message with a repeated id is stored once within the duplicate window."""
 TRACE_ID = "Protonats-Trace-Id"
 """The emit's ``trace_id``, for correlating messages across services."""
+
+# Delayed messages (``emit(delay=...)``, events with ``allow_delay=True``): the emit stores a
+# schedule on ``<event>.delayed.<key>``; the server publishes it on ``<event>`` when due, with
+# the emit's headers (not Nats-Msg-Id nor Nats-Expected-Stream) plus its own two.
+SCHEDULE = "Nats-Schedule"
+"""On the stored schedule: ``@at <RFC 3339 UTC time>``, when the server publishes it."""
+SCHEDULE_TARGET = "Nats-Schedule-Target"
+"""On the stored schedule: the subject it is published on (the event's)."""
+SCHEDULER = "Nats-Scheduler"
+"""Set by the server on the published message: the subject that held the schedule."""
+SCHEDULE_NEXT = "Nats-Schedule-Next"
+"""Set by the server on the published message: ``purge`` (the schedule is gone)."""
+
+
+def delayed_subject(event: str, key: str) -> str:
+    """Where a delayed message of ``event`` waits: ``<event>.delayed.<key>``."""
+    return f"{event}.delayed.{key}"
+
 
 TRACEPARENT = "traceparent"
 """W3C trace context of the span that emitted the message (set when OpenTelemetry is active)."""
@@ -60,6 +84,10 @@ DEAD_SEQ = "Protonats-Dead-Seq"
 """Sequence of the original message in the event's stream."""
 DEAD_UID = "Protonats-Dead-Uid"
 """The original ``Nats-Msg-Id``, if the message had one; replay sends it again."""
+
+DEFAULT_MAX_PAYLOAD = 1 << 20
+"""nats-server's ``max_payload`` unless configured otherwise (1 MiB; at most 64 MiB): the
+largest message, payload plus headers, a server accepts."""
 
 RESERVED = frozenset({CONTENT_TYPE, SCHEMA, EXPECTED_STREAM, MSG_ID, TRACE_ID})
 """Headers protonats sets itself; user headers may not override them."""

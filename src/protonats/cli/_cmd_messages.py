@@ -41,6 +41,15 @@ def emit_command(
         float,
         typer.Option("--ack-timeout", metavar="SECONDS", help="Seconds to wait for the ack."),
     ] = 5.0,
+    delay: Annotated[
+        float | None,
+        typer.Option(
+            "--delay",
+            metavar="SECONDS",
+            min=0,
+            help="Have the server publish it this much later (events with allow_delay).",
+        ),
+    ] = None,
     registry: Registry = None,
     fmt: Format = None,
     debug: Debug = False,
@@ -52,7 +61,16 @@ def emit_command(
     text = _read_json(json_text)
     headers = _commands.parse_headers(header or [])
     found, ack = asyncio.run(
-        _commands.emit(events, conn, event, text, uid=uid, headers=headers, ack_timeout=ack_timeout)
+        _commands.emit(
+            events,
+            conn,
+            event,
+            text,
+            uid=uid,
+            headers=headers,
+            ack_timeout=ack_timeout,
+            delay=delay,
+        )
     )
     _commands.ack_table(found, ack).print(fmt)
 

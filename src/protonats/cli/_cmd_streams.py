@@ -7,7 +7,8 @@ import typer
 
 from ..jetstream._config import Action
 from . import _commands
-from ._common import EXIT_CHANGES, CliError, Connection, one_line
+from ._common import EXIT_CHANGES, CliError, Connection
+from ._hints import cli_message
 from ._options import (
     AllowIncompatible,
     Debug,
@@ -88,6 +89,6 @@ def register_command(
         if len(refused) > 1:
             raise CliError(
                 f"{len(refused)} events were not registered ({', '.join(refused)}); "
-                f"the first: {one_line(failure)}"
+                f"the first: {cli_message(failure)}"
             )
         raise failure

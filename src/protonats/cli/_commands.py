@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import json
 import sys
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
@@ -17,7 +18,8 @@ from ..jetstream._connected import ConnectedEvents
 from ..jetstream._publish import Ack
 from ..jetstream._register import OnNewer
 from ._common import CliError, Connection, OutputFormat, StreamPrinter, Table, one_line
-from ._human import change_text, limits_text
+from ._hints import cli_message
+from ._human import limits_text
 from ._json import message_from_json, message_to_json
 
 __all__ = [
@@ -85,13 +87,13 @@ def ls_table(events: Events) -> Table:
 
 
 def plan_table(rows: Sequence[StreamPlan], title: str) -> Table:
-    """The plan (or what register did) per event, with changes in human units."""
+    """The plan (or what register did) per event, with changes in ``Limits`` names and human
+    units (``FieldChange.human()``) and errors in the command line's words."""
     cells = []
     for row in rows:
-        details = "; ".join(change_text(c) for c in row.changes if c.field != "metadata")
-        meta = [change_text(c) for c in row.changes if c.field == "metadata"]
-        details = "; ".join(part for part in (details, *meta) if part)
-        error = None if row.error is None else one_line(row.error)
+        ordered = sorted(row.changes, key=lambda c: c.field == "metadata")  # metadata last
+        details = "; ".join(c.human() for c in ordered)
+        error = _error_text(row)
         if error:
             details = error if not details else f"{error} [{details}]"
         cells.append([row.event, row.action.value, details])
@@ -100,12 +102,23 @@ def plan_table(rows: Sequence[StreamPlan], title: str) -> Table:
             "event": r.event,
             "stream": r.stream,
             "action": r.action.value,
-            "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in r.changes],
-            "error": None if r.error is None else one_line(r.error),
+            "changes": [
+                {"field": c.name, "old": c.value(c.old), "new": c.value(c.new), "text": c.human()}
+                for c in r.changes
+            ],
+            "error": _error_text(r),
         }
         for r in rows
     ]
     return Table(title, ["EVENT", "ACTION", "DETAILS"], cells, records)
+
+
+def _error_text(plan: StreamPlan) -> str | None:
+    if plan.error is None:
+        return None
+    if plan.action is Action.SKIPPED and plan.error.problem:
+        return one_line(plan.error.problem)  # skipped as asked: no fix to suggest
+    return cli_message(plan.error)
 
 
 @contextlib.asynccontextmanager
@@ -134,7 +147,9 @@ async def register(
     async with _connect(events, connection) as conn:
         before = {p.event: p for p in await conn.plan(**options)}
         try:
-            return await conn.register(**options), None
+            with warnings.catch_warnings():  # a skipped stream is a row of the table
+                warnings.simplefilter("ignore", UserWarning)
+                return await conn.register(**options), None
         except ProtonatsError as exc:
             failure = exc
         after = await conn.plan(**options)
@@ -172,6 +187,7 @@ async def emit(
     uid: str | None,
     headers: Mapping[str, str],
     ack_timeout: float,
+    delay: float | None = None,
 ) -> tuple[Event[Any], Ack]:
     """Build the message from JSON, validate it, emit it and return the server's ack."""
     event = events.get(name)
@@ -180,7 +196,7 @@ async def emit(
     async with events.connect(
         connection.server, ack_timeout=ack_timeout, **connection.options()
     ) as conn:
-        ack = await conn.emit(event, message, uid=uid, headers=headers or None)
+        ack = await conn.emit(event, message, uid=uid, headers=headers or None, delay=delay)
     if ack is None:  # pragma: no cover - emit waits for the ack by default
         raise CliError(f"event {name!r}: no ack")
     return event, ack

@@ -214,8 +214,10 @@ def handles_errors(fn: F) -> F:
                 raise  # a usage error raised by a parameter: App reports it
             if debug:
                 traceback.print_exc()
+            from ._hints import cli_exit_code
+
             print_error(_message(exc, debug))
-            raise typer.Exit(getattr(exc, "exit_code", EXIT_ERROR)) from None
+            raise typer.Exit(cli_exit_code(exc)) from None
 
     wrapper._protonats_handles_errors = True  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import difflib
 import importlib.metadata
 import json
 from typing import Any
@@ -88,10 +89,14 @@ async def one(connection: Connection, name: str) -> list[LedgerRevision]:
     """Every kept revision of event ``name``, the current one last; ``CliError`` if none."""
     async with Events().connect(connection.server, **connection.options()) as conn:
         found = await conn.ledger_history(name)
+        known = [] if found else [entry.event for entry in await conn.ledger_entries()]
     if not found:
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {close[0]!r}? Else " if close else ""
         raise CliError(
-            f"event {name!r} is not in the server's schema ledger: nothing registered it yet "
-            "(run register), or the name is wrong (protonats schema lists them)"
+            f"event {name!r} is not in the server's schema ledger; {hint}nothing registered "
+            "it yet (run `protonats register`), or the name is wrong (`protonats schema` "
+            "lists them)"
         )
     return found
 

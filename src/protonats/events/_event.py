@@ -86,6 +86,9 @@ class Event(Generic[T]):
     on the stream. A protobuf message's full name (``shop.v1.UserRegistered``); for any other
     schema, its class's ``__qualname__`` (``User``), whichever module it is run from. Set it to
     name the schema yourself (``"shop.User"``)."""
+    allow_delay: bool = False
+    """Whether ``emit(delay=...)`` may schedule messages for later: the stream then allows
+    the server's message scheduling (nats-server 2.12+), which JetStream cannot turn off."""
     _codec: Serializer[T] = dataclasses.field(init=False, repr=False, compare=False)
     _check: Any = dataclasses.field(init=False, repr=False, compare=False)
 
@@ -105,6 +108,11 @@ class Event(Generic[T]):
         object.__setattr__(self, "retention", Retention(self.retention))
         object.__setattr__(self, "discard", Discard(self.discard))
         object.__setattr__(self, "schema_name", self._checked_schema_name())
+        if self.allow_delay and self.discard is Discard.NEW:
+            raise EventDeclarationError(
+                f"event {self.name!r}: allow_delay needs discard=Discard.OLD; JetStream's "
+                "message scheduling cannot use discard new"
+            )
         codec = self.serializer if self.serializer is not None else pick_serializer(self.schema)
         object.__setattr__(self, "serializer", codec)
         object.__setattr__(self, "_codec", codec)

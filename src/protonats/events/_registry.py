@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -45,8 +46,15 @@ class Events:
         try:
             return self._by_name[name]
         except KeyError:
+            close = difflib.get_close_matches(name, list(self._by_name), n=1, cutoff=0.6)
+            suggestion = close[0] if close else None
             known = ", ".join(sorted(self._by_name)) or "none"
-            raise UnknownEventError(f"no event named {name!r} (known: {known})") from None
+            hint = f"did you mean {suggestion!r}? " if suggestion else ""
+            raise UnknownEventError(
+                f"no event named {name!r}; {hint}(known: {known})",
+                name=name,
+                suggestion=suggestion,
+            ) from None
 
     def __contains__(self, event: object) -> bool:
         if isinstance(event, Event):

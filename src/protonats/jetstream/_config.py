@@ -14,6 +14,7 @@ from nats.js import api
 from packaging.version import InvalidVersion, Version
 
 from .._errors import (
+    Fix,
     NewerRegistryError,
     ProtonatsError,
     RegistryFingerprintError,
@@ -21,9 +22,10 @@ from .._errors import (
     StreamExistsError,
 )
 from ..events._event import Event
-from ..events._fields import LIMITS, POLICIES
+from ..events._fields import BY_JETSTREAM, BY_KEYWORD, LIMITS, POLICIES, Unit
 from ..events._fingerprint import fingerprint
 from ..events._policies import Discard, Retention, Storage
+from ._delay import delay_support_error, delayed_subjects
 
 __all__ = [
     "META_EVENT",
@@ -34,6 +36,7 @@ __all__ = [
     "FieldChange",
     "StreamPlan",
     "describe_changes",
+    "payload_error",
     "plan_stream",
     "stream_config",
 ]
@@ -48,6 +51,10 @@ _BUILD_STAMPS = (META_VERSION, META_FINGERPRINT)
 _META_PREFIX = "protonats."
 # Fields JetStream cannot change on an existing stream.
 _FROZEN_FIELDS = frozenset(p.jetstream for p in POLICIES if p.frozen)
+_SCHEDULES = "allow_msg_schedules"
+"""Set by ``allow_delay``; JetStream can turn it on for a stream, never off."""
+_NAMES = {_SCHEDULES: "allow_delay"}
+"""``StreamConfig`` fields that are not limits, by their ``Event`` keyword."""
 # nats-py's type of each policy.
 _JETSTREAM_TYPES: Mapping[type[enum.StrEnum], Any] = {
     Storage: api.StorageType,
@@ -84,14 +91,62 @@ _DIFFERS = frozenset({Action.CREATE, Action.UPDATE, Action.REFUSED, Action.FAILE
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class FieldChange:
-    """One stream config field that differs between the server and the declaration."""
+    """One stream config field that differs between the server and the declaration.
+
+    ``field`` is JetStream's ``StreamConfig`` field and ``old``/``new`` its values as the
+    server has them (nanoseconds, ``-1`` for no limit); ``name``, ``value()`` and ``human()``
+    (also ``str()``) say the same in protonats' words: ``messages: unlimited → 10``.
+    """
 
     field: str
     old: Any
     new: Any
 
+    @property
+    def name(self) -> str:
+        """The ``Limits`` keyword (``messages``) or ``Event`` policy (``storage``) changed;
+        else the ``StreamConfig`` field (``subjects``, ``metadata``)."""
+        row = BY_JETSTREAM.get(self.field)
+        return row.keyword if row is not None else _NAMES.get(self.field, self.field)
+
+    def value(self, raw: Any) -> Any:
+        """``raw`` (``old`` or ``new``) in ``Limits`` units: seconds, bytes, counts, ``None``
+        for no limit; other fields as they are."""
+        row = BY_JETSTREAM.get(self.field)
+        if row is None or isinstance(raw, bool) or not isinstance(raw, int | float):
+            return raw
+        if raw < 0 or (raw == 0 and row.unit is Unit.SECONDS):
+            return None
+        return raw / row.scale if row.unit is Unit.SECONDS else int(raw)
+
+    def human(self) -> str:
+        """``messages: unlimited → 10``, ``age: 7 d → 1 d``, ``metadata: protonats.version:
+        '1.0.0' → '1.1.0'``."""
+        if self.field == "metadata" and isinstance(self.old, dict) and isinstance(self.new, dict):
+            keys = sorted(k for k in {*self.old, *self.new} if self.old.get(k) != self.new.get(k))
+            parts = [f"{k}: {_plain(self.old.get(k))} → {_plain(self.new.get(k))}" for k in keys]
+            return "metadata: " + ", ".join(parts)
+        return f"{self.name}: {self._text(self.old)} → {self._text(self.new)}"
+
     def __str__(self) -> str:
-        return f"{self.field}: {self.old!r} -> {self.new!r}"
+        return self.human()
+
+    def _text(self, raw: Any) -> str:
+        row = BY_JETSTREAM.get(self.field)
+        value = self.value(raw)
+        if row is not None and (value is None or isinstance(value, int | float)):
+            return row.text(value)
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value) or "none"
+        return _plain(value)
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
+    return str(getattr(value, "value", value))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -129,8 +184,9 @@ def stream_config(event: Event[Any], *, version: str | None = None) -> api.Strea
     return api.StreamConfig(
         name=event.stream_name,
         description=event.description or None,
-        subjects=[event.subject_name],
+        subjects=[event.subject_name, *delayed_subjects(event)],
         metadata=metadata,
+        allow_msg_schedules=True if event.allow_delay else None,
         **fields,
     )
 
@@ -145,8 +201,35 @@ def comparable(config: api.StreamConfig) -> dict[str, Any]:
         out[policy.jetstream] = _value(getattr(config, policy.jetstream)) or policy.default.value
     for row in LIMITS:
         out[row.jetstream] = row.comparable(getattr(config, row.jetstream))
+    out[_SCHEDULES] = bool(config.allow_msg_schedules)
     out["metadata"] = _own_metadata(config.metadata)
     return out
+
+
+def payload_error(event: Event[Any], max_payload: int | None) -> StreamConfigError | None:
+    """Why ``event`` cannot be registered on a server whose ``max_payload`` is given, if its
+    ``message_size`` is larger: the server refuses every message above ``max_payload``, so
+    the declared limit would promise sizes that no emit can store.
+
+    ``register`` refuses rather than clamps: a clamped stream would differ from its
+    declaration (a change in every plan), and ``emit`` would still accept messages the
+    server refuses.
+    """
+    size = event.limits.message_size
+    if max_payload is None or max_payload <= 0 or size is None or size <= max_payload:
+        return None
+    row = BY_KEYWORD["message_size"]
+    return StreamConfigError(
+        f"event {event.name!r}: {row.label} {row.text(size)} ({size} bytes) is above the "
+        f"server's max_payload {row.text(max_payload)} ({max_payload} bytes), so the server "
+        "would refuse every message larger than that. Lower max_message_size to at most "
+        f"{max_payload}, or raise max_payload in the server's configuration",
+        event=event.name,
+        stream=event.stream_name,
+        field=row.keyword,
+        old=max_payload,
+        new=size,
+    )
 
 
 def plan_stream(
@@ -155,15 +238,22 @@ def plan_stream(
     actual: api.StreamConfig | None,
     *,
     on_newer: str = "raise",
+    max_payload: int | None = None,
+    nats_version: tuple[int, int, int] | None = None,
 ) -> StreamPlan:
     """Decide what ``register`` does for ``event``, given the stream the server has (or None).
 
     Refuses a stream protonats did not create for this event, any change JetStream cannot
-    make (storage, retention), reverting a stream registered by a newer registry version (or
-    by any version, for an unversioned registry), and a declaration that differs from the
-    stream's under the same registry version (its fingerprint).
+    make (storage, retention, turning message schedules off), reverting a stream registered by
+    a newer registry version (or by any version, for an unversioned registry), a declaration
+    that differs from the stream's under the same registry version (its fingerprint), a
+    ``message_size`` above the server's ``max_payload`` and ``allow_delay`` on a server
+    without message scheduling (when they are given).
     """
     stream = event.stream_name
+    refusal = payload_error(event, max_payload) or delay_support_error(event, nats_version)
+    if refusal is not None:
+        return StreamPlan(event.name, stream, Action.REFUSED, error=refusal)
     if actual is None:
         return StreamPlan(event.name, stream, Action.CREATE)
     owner = (actual.metadata or {}).get(META_EVENT)
@@ -186,7 +276,7 @@ def plan_stream(
     if not changes:
         return StreamPlan(event.name, stream, Action.UNCHANGED)
     for change in changes:
-        if change.field in _FROZEN_FIELDS:
+        if change.field in _FROZEN_FIELDS or (change.field == _SCHEDULES and change.old):
             return StreamPlan(
                 event.name,
                 stream,
@@ -235,9 +325,12 @@ def plan_stream(
             )
             fix = "Deploy the newer version"
         listed = describe_changes(changes)
-        error = NewerRegistryError(
-            f"event {event.name!r}: refusing to change stream {stream!r} ({listed}): {who}. "
-            f"{fix}, or register with on_newer='skip'",
+        error = NewerRegistryError.with_fix(
+            f"event {event.name!r}: refusing to change stream {stream!r} ({listed}): {who}",
+            Fix(
+                f"{fix}, or register with on_newer='skip'",
+                f"{fix}, or run `protonats register --skip-newer`",
+            ),
             event=event.name,
             stream=stream,
             field="metadata." + META_VERSION,
@@ -260,7 +353,7 @@ def describe_changes(changes: tuple[FieldChange, ...]) -> str:
         old, new = change.old or {}, change.new or {}
         for key in sorted(old.keys() | new.keys()):
             if old.get(key) != new.get(key):
-                text = f"metadata {key}: {old.get(key)!r} -> {new.get(key)!r}"
+                text = f"metadata {key}: {old.get(key)!r} → {new.get(key)!r}"
                 (stamps if key in _BUILD_STAMPS else parts).append(text)
     return "; ".join(parts + stamps)
 

@@ -11,16 +11,19 @@ from nats.js import api
 
 from .. import _wire
 from .._errors import (
+    REGISTER_FIRST,
     BatchEmitError,
     EmitError,
     MessageTooLargeError,
     NoStreamError,
     UnknownEventError,
 )
+from ..events._cloudevent import CloudEvent, with_meta
 from ..events._event import Event
 from ..events._fields import DEFAULT_DUPLICATE_WINDOW
 from ._config import StreamPlan, stream_config
 from ._consume import ConsumerOptions, Delivery, iterate_deliveries
+from ._delay import schedule
 from ._ledger import LedgerEntry, LedgerRevision
 from ._ledger_kv import LedgerStore
 from ._nats import DEFAULT_API_PREFIX, Link
@@ -191,7 +194,11 @@ class ConnectedEvents:
         if trace_id is not None:
             result[_wire.TRACE_ID] = trace_id
         if self.cloudevents_source is not None:
-            result.update(_wire.cloudevents(route.event.name, self.cloudevents_source, uid))
+            # setdefault: a CloudEvent given as emit's meta= says it better
+            for key, value in _wire.cloudevents(
+                route.event.name, self.cloudevents_source, uid
+            ).items():
+                result.setdefault(key, value)
         return result
 
     def _encode(self, route: _Route, message: Any, headers: Mapping[str, str]) -> bytes:
@@ -214,21 +221,33 @@ class ConnectedEvents:
         uid: str | None = None,
         headers: Mapping[str, str] | None = None,
         trace_id: str | None = None,
+        delay: float | None = None,
+        meta: Mapping[str, str] | CloudEvent | None = None,
         sync: bool = True,
     ) -> Ack | None:
         """Publish ``message`` and wait until the stream has stored it; return the ``Ack``.
 
         Validates the event, the message type and size before sending. ``uid`` (sent as
-        ``Nats-Msg-Id``) makes a retried emit store once. ``sync=False`` does not wait for
-        the ack and returns None: the message is lost, silently, if the server drops it.
+        ``Nats-Msg-Id``) makes a retried emit store once. ``delay`` (seconds; events with
+        ``allow_delay=True``) stores it now and has the server publish it that much later.
+        ``meta``: extra headers, or a ``CloudEvent`` sent as ``ce-*`` headers. ``sync=False``
+        does not wait for the ack and returns None: the message is lost, silently, if the
+        server drops it.
         """
         route = self._route(event)
-        hdrs = self._headers(route, uid, headers, trace_id)
+        extra, uid = with_meta(headers, meta, uid)
+        hdrs = self._headers(route, uid, extra, trace_id)
+        subject = event.subject_name
+        if delay is not None:
+            version = self._link.nats_version
+            subject, hdrs = schedule(event, hdrs, delay, uid=uid, nats_version=version)
         payload = self._encode(route, message, hdrs)
         if not sync:
-            await self._link.publish(event.subject_name, payload, "", hdrs, event.name)
+            await self._link.publish(subject, payload, "", hdrs, event.name)
             return None
-        return await publish_one(self._link, self._inbox, event, payload, hdrs, self.ack_timeout)
+        return await publish_one(
+            self._link, self._inbox, event, payload, hdrs, self.ack_timeout, subject
+        )
 
     async def emit_many(
         self,
@@ -311,9 +330,9 @@ class ConnectedEvents:
         )
         info = await self._link.stream_info(event)
         if info is None:
-            raise NoStreamError(
-                f"event {event.name!r}: stream {event.stream_name!r} does not exist; "
-                "register the event first"
+            raise NoStreamError.with_fix(
+                f"event {event.name!r}: stream {event.stream_name!r} does not exist",
+                REGISTER_FIRST,
             )
         if last is not None and not from_start:
             first = max(info.state.first_seq, info.state.last_seq - last + 1)

@@ -190,6 +190,16 @@ class Link:
     def max_payload(self) -> int:
         return self.nc.max_payload
 
+    @property
+    def nats_version(self) -> tuple[int, int, int] | None:
+        """The connected server's version, ``None`` when unknown."""
+        version = self.nc.connected_server_version
+        try:
+            found = (int(version.major), int(version.minor), int(version.patch))
+        except (TypeError, ValueError):
+            return None
+        return found if found != (0, 0, 0) else None
+
     def new_inbox(self) -> str:
         return self.nc.new_inbox()
 

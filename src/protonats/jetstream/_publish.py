@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from .._errors import (
+    REGISTER_FIRST,
     AckTimeoutError,
     EmitError,
     JetStreamError,
@@ -267,9 +268,9 @@ async def explain_no_responders(link: Link, event: Event[Any]) -> JetStreamError
         cause = str(jetstream_error(exc, event, "look up"))
     else:
         if info is None:
-            return NoStreamError(
-                f"event {event.name!r}: no stream stores subject {event.subject_name!r}; "
-                f"{nothing}. Call register() for this event first"
+            return NoStreamError.with_fix(
+                f"event {event.name!r}: no stream stores subject {event.subject_name!r}; {nothing}",
+                REGISTER_FIRST,
             )
         cause = f"stream {event.stream_name!r} exists but no leader answered"
     return StreamUnavailableError(
@@ -288,9 +289,11 @@ async def publish_one(
     payload: bytes,
     headers: dict[str, str],
     within: float,
+    subject: str | None = None,
 ) -> Ack:
-    """Publish one message and return its ack; a 503 is retried, then explained."""
-    subject = event.subject_name
+    """Publish one message (on the event's subject unless ``subject`` is given) and return its
+    ack; a 503 is retried, then explained."""
+    subject = subject or event.subject_name
     for attempt in range(RETRIES + 1):
         if attempt:
             await asyncio.sleep(RETRY_WAIT)

@@ -46,7 +46,15 @@ async def plan_events(
             if refusal is not None:
                 return StreamPlan(event.name, event.stream_name, Action.REFUSED, error=refusal)
             desired = stream_config(event, version=version)
-            return plan_stream(event, desired, await _current(link, event), on_newer=on_newer)
+            current = await _current(link, event)
+            return plan_stream(
+                event,
+                desired,
+                current,
+                on_newer=on_newer,
+                max_payload=link.max_payload,
+                nats_version=link.nats_version,
+            )
 
     return list(await asyncio.gather(*(one(e) for e in events)))
 
@@ -112,7 +120,15 @@ async def _register_one(
 ) -> StreamPlan:
     desired = stream_config(event, version=version)
     for _attempt in range(3):
-        plan = plan_stream(event, desired, await _current(link, event), on_newer=on_newer)
+        current = await _current(link, event)
+        plan = plan_stream(
+            event,
+            desired,
+            current,
+            on_newer=on_newer,
+            max_payload=link.max_payload,
+            nats_version=link.nats_version,
+        )
         if plan.action is Action.CREATE:
             if not create:
                 return _skipped(plan)
