@@ -94,7 +94,7 @@ def test_an_unversioned_registry_is_refused_listing_what_would_change() -> None:
     assert plan.action is Action.REFUSED
     assert isinstance(plan.error, NewerRegistryError)
     text = str(plan.error)
-    assert "max_msgs: 10 -> 1000" in text
+    assert "messages: 10 → 1,000" in text  # Limits names and human units
     assert "no version" in text
     assert "1.4.0" in text
 
@@ -103,7 +103,7 @@ def test_a_metadata_only_difference_is_listed_not_an_empty_list() -> None:
     renamed = Event("user-registered", User, limits=Limits(messages=1000), schema_name="shop.User")
     plan = plan_stream(EVENT, stream_config(EVENT), _on_server(renamed, "1.4.0"))
     assert isinstance(plan.error, NewerRegistryError)
-    assert "metadata protonats.schema: 'shop.User' -> 'User'" in str(plan.error)
+    assert "metadata protonats.schema: 'shop.User' → 'User'" in str(plan.error)
     assert "()" not in str(plan.error)
 
 
