@@ -100,7 +100,8 @@ __all__ = [
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Fix:
-    """What to do about an error, said for a Python caller and for the command line."""
+    """What to do about an error, said for a Python caller and for the command line, so each
+    audience reads its own words (``register()`` / ``protonats register``)."""
 
     python: str
     cli: str
