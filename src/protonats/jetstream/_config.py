@@ -343,7 +343,8 @@ def plan_stream(
 
 
 def describe_changes(changes: tuple[FieldChange, ...]) -> str:
-    """The changes as ``field: old -> new``, metadata key by key (build stamps last)."""
+    """The changes as ``field: old -> new``, metadata key by key; the registry's version and
+    fingerprint only when nothing else changes (the messages name them already)."""
     parts: list[str] = []
     stamps: list[str] = []
     for change in changes:
@@ -355,7 +356,7 @@ def describe_changes(changes: tuple[FieldChange, ...]) -> str:
             if old.get(key) != new.get(key):
                 text = f"metadata {key}: {old.get(key)!r} → {new.get(key)!r}"
                 (stamps if key in _BUILD_STAMPS else parts).append(text)
-    return "; ".join(parts + stamps)
+    return "; ".join(parts or stamps)
 
 
 def _is_newer(server: str | None, ours: str | None) -> bool:
