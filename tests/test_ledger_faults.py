@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from nats.js import api
 
 from protonats import (
     Event,
@@ -23,7 +24,7 @@ from protonats import (
     LedgerError,
     RegisterLockTimeoutError,
 )
-from protonats.jetstream._ledger_kv import LedgerStore
+from protonats.jetstream._ledger_kv import BUCKET, STREAM, LedgerStore
 from protonats.jetstream._nats import Link
 from protonats.testing import find_nats_server, nats_server
 
@@ -93,3 +94,36 @@ async def test_a_live_lock_holder_makes_register_wait_then_time_out(
         async with Events(Event(f"waiting-{unique}", User)).connect(nats_url) as conn:
             [plan] = await asyncio.wait_for(conn.register(lock_timeout=0.5), 30)
     assert plan.action.value == "create"
+
+
+async def test_a_live_holder_renews_its_lock_past_the_ttl(nats_url: str) -> None:
+    async with Events().connect(nats_url) as one, Events().connect(nats_url) as two:
+        holder = await LedgerStore.ensure(Link(one.nc), replicas=1)
+        contender = await LedgerStore.ensure(Link(two.nc), replicas=1)
+        async with holder.lock(ttl=2) as held:
+            first = held.revision
+            with pytest.raises(RegisterLockTimeoutError):  # 2.5 TTLs: renewed, never expired
+                async with contender.lock(wait=5):
+                    pass
+            assert held.revision > first  # renewed by compare-and-set
+            held.check("go on")  # still held
+        async with contender.lock(wait=5):  # released on exit: free at once
+            pass
+
+
+async def test_a_bucket_without_per_message_ttl_is_refused(unique: str) -> None:
+    with nats_server() as url:
+        async with Events(Event(f"nottl-{unique}", User)).connect(url) as conn:
+            await conn.js.add_stream(
+                api.StreamConfig(
+                    name=STREAM,
+                    subjects=[f"$KV.{BUCKET}.>"],
+                    max_msgs_per_subject=64,
+                    allow_direct=True,
+                    allow_rollup_hdrs=True,
+                    deny_delete=True,
+                )
+            )
+            with pytest.raises(LedgerError, match="per-message TTL") as info:
+                await conn.register()
+    assert "2.11" in str(info.value)

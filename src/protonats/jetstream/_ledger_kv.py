@@ -38,11 +38,13 @@ __all__ = [
     "HISTORY",
     "LOCK_KEY",
     "LOCK_TTL",
+    "STREAM",
     "LedgerStore",
     "RegisterLock",
 ]
 
 BUCKET = "protonats-registry"
+STREAM = f"KV_{BUCKET}"
 HISTORY = 64
 """Revisions kept per key (the most JetStream KV allows): the event's schema history."""
 LOCK_KEY = "_lock.register"
@@ -180,12 +182,28 @@ class LedgerStore:
         self, *, ttl: float = LOCK_TTL, wait: float = 60.0
     ) -> AsyncIterator[RegisterLock]:
         """Hold the register lock for the ``with`` block (waiting up to ``wait`` s)."""
+        await self._check_ttl()
         held = RegisterLock(self, ttl)
         await held.acquire(wait)
         try:
             yield held
         finally:
             await held.release()
+
+    async def _check_ttl(self) -> None:
+        """Refuse a bucket without per-message TTL: a crashed holder's lock would never end."""
+        try:
+            info = await self.js.stream_info(STREAM)
+        except nats.errors.Error as exc:
+            _raise(exc, "look up")
+        if not info.config.allow_msg_ttl:
+            raise LedgerError(
+                f"the schema ledger's stream {STREAM!r} does not allow per-message TTLs, which "
+                "the register lock needs so that a crashed registrant cannot block others "
+                "forever. Use nats-server 2.11 or newer, and enable allow_msg_ttl on that "
+                "stream (or delete it: register creates it again)",
+                stream=STREAM,
+            )
 
 
 class RegisterLock:
