@@ -57,6 +57,20 @@ def server_process() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
             proc.wait()
 
 
+def pause(proc: subprocess.Popen[bytes]) -> None:
+    """SIGSTOP the server and wait until every one of its threads has stopped: kill() returns
+    before a busy thread on another CPU is stopped, and that thread could still answer."""
+    proc.send_signal(signal.SIGSTOP)
+    tasks = Path(f"/proc/{proc.pid}/task")
+    deadline = time.monotonic() + 20
+    while not all(
+        (t / "stat").read_text().rpartition(")")[2].split()[0] in "tT" for t in tasks.iterdir()
+    ):
+        assert time.monotonic() < deadline, "nats-server did not stop"
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(0.01)
+
+
 async def test_no_jetstream_is_a_typed_error_naming_the_fix(unique: str) -> None:
     with nats_server(jetstream=False) as url, pytest.raises(JetStreamNotEnabledError) as info:
         async with Events(Event(f"nojs-{unique}", User)).connect(url) as conn:
@@ -69,7 +83,7 @@ async def test_a_paused_server_is_a_ledger_timeout_within_the_api_timeout(unique
     with server_process() as (url, proc):
         async with Events(Event(name, User)).connect(url) as conn:
             await conn.register()
-            proc.send_signal(signal.SIGSTOP)
+            pause(proc)
             started = time.monotonic()
             with pytest.raises(JetStreamTimeoutError) as info:
                 await conn.ledger(name)
