@@ -50,6 +50,9 @@ accounts {{
       {{user: limited, password: "{LIMITED_PASSWORD}", permissions: {{
         publish: {{allow: [">"], deny: ["$JS.API.STREAM.CREATE.denied-create", "denied-emit"]}}
       }}}}
+      {{user: noinfo, password: "{LIMITED_PASSWORD}", permissions: {{
+        publish: {{allow: [">"], deny: ["$JS.API.INFO"]}}
+      }}}}
     ]
   }}
   NOJS {{ users: [ {{user: nojs, password: "{PASSWORD}"}} ] }}

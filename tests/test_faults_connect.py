@@ -180,6 +180,19 @@ async def test_restricted_user_connects_and_a_denied_create_names_the_permission
     assert_no_secret(caplog.text, chain(info.value))
 
 
+async def test_a_user_who_may_not_ask_for_account_info_still_connects(
+    auth_server: AuthServer, unique: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    started = time.monotonic()
+    async with _works(
+        auth_server.url, f"noinfo-{unique}", user="noinfo", password=LIMITED_PASSWORD
+    ):
+        pass
+    assert time.monotonic() - started < AUTH_BOUND
+    assert "not checking JetStream at connect" in caplog.text
+
+
 async def test_a_denied_emit_is_a_permission_error_at_once(
     auth_server: AuthServer, unique: str, caplog: pytest.LogCaptureFixture
 ) -> None:
