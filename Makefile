@@ -15,7 +15,7 @@ REGISTRY_OPT := package=shop-events,version=1.4
 REGISTRY_PATHS := proto buf.gen.yaml
 REVISION = PROTONATS_REGISTRY_REVISION="$$($(PY) -m protonats_codegen.release revision $(REGISTRY_PATHS))"
 
-.PHONY: install generate generate-protoc runtime-proto dist publish lint-proto lint typecheck check test demo bench bench-register bench-codegen breaking clean
+.PHONY: install generate generate-protoc runtime-proto dist publish lint-proto lint typecheck check test demo bench bench-register bench-actors bench-codegen breaking clean
 
 install: $(STAMP)
 
@@ -90,6 +90,10 @@ bench: install
 # register of 1000 events, fresh and unchanged, with the schema ledger, against nats-py alone.
 bench-register: install
 	$(PY) bench/register.py
+
+# Actors against a raw nats-py consumer; memory over 200,000 messages.
+bench-actors: install
+	$(PY) bench/actors.py
 
 # make generate on registries of 100 and 1000 event protos.
 bench-codegen: install

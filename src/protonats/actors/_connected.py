@@ -15,6 +15,7 @@ from nats.aio.client import Client
 from .._errors import ActorDeclarationError, JetStreamError, ProtonatsError, with_message
 from ..events._event import Event
 from ..jetstream._config import Action, StreamPlan
+from ..jetstream._nats import Link
 from . import _io
 from ._config import (
     ConsumerPlan,
@@ -42,7 +43,8 @@ class ConnectedActors:
     def __init__(self, actors: Actors, nc: Client) -> None:
         self.actors = actors
         self.nc = nc
-        self.js = nc.jetstream()
+        self.link = Link(nc)
+        self.js = self.link.js
 
     def _dead_letter_events(self) -> Iterator[Event[Any]]:
         seen: set[str] = set()
@@ -71,7 +73,7 @@ class ConnectedActors:
         for actor in self.actors:
             if actor.event.name not in checked:
                 checked.add(actor.event.name)
-                await _io.check_stream(js, actor.event)
+                await _io.check_stream(self.link, actor.event)
         plans: list[StreamPlan | ConsumerPlan] = []
         for event in self._dead_letter_events():
             desired = dead_letter_stream_config(event, self.actors.dead_letter_limits)
@@ -94,7 +96,7 @@ class ConnectedActors:
             actual_consumer = await _io.consumer_config_of(js, actor.event, actor.name)
             cplan = plan_consumer(actor, desired_consumer, actual_consumer)
             if apply and cplan.action in (Action.CREATE, Action.UPDATE):
-                await _io.add_consumer(js, actor.event, desired_consumer)
+                await _io.add_consumer(self.link, actor.event, desired_consumer)
             plans.append(cplan)
         refused = [p.error for p in plans if p.action is Action.REFUSED]
         if apply and refused:
@@ -158,7 +160,7 @@ class ConnectedActors:
         shared = Slots(max_jobs)
         executor = ThreadPoolExecutor(max_threads, thread_name_prefix="protonats-actor")
         runners = [
-            Runner(a, self.nc, self.js, shared, executor, batch=batch, poll_delay=poll_delay)
+            Runner(a, self.link, shared, executor, batch=batch, poll_delay=poll_delay)
             for a in self.actors
         ]
         loop = asyncio.get_running_loop()

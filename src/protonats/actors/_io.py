@@ -41,9 +41,9 @@ log = logging.getLogger("protonats.actors")
 _PUBLISH_TIMEOUT = 5.0
 
 
-async def check_stream(js: JetStreamContext, event: Event[Any]) -> None:
+async def check_stream(link: Link, event: Event[Any]) -> None:
     """Raise ``NoStreamError`` unless the event's stream exists."""
-    if await stream_config_of(js, event, event.stream_name) is None:
+    if await link.stream_info(event) is None:
         raise NoStreamError(
             f"event {event.name!r}: stream {event.stream_name!r} does not exist; register "
             "the events first (Events(...).connect() then register()), then the actors"
@@ -94,18 +94,13 @@ async def consumer_config_of(
         raise _error(exc, event, f"look up consumer {name!r} on stream") from exc
 
 
-async def add_consumer(js: JetStreamContext, event: Event[Any], config: api.ConsumerConfig) -> None:
+async def add_consumer(link: Link, event: Event[Any], config: api.ConsumerConfig) -> None:
     """Create the durable consumer, or update it (the server edits what it can)."""
-    try:
-        await js.add_consumer(event.stream_name, config)
-    except nats.errors.Error as exc:
-        raise _error(
-            exc, event, f"create or update consumer {config.durable_name!r} on stream"
-        ) from exc
+    await link.add_consumer(event, config)
 
 
-async def open_puller(nc: Client, event: Event[Any], consumer: str) -> Puller:
-    puller = Puller(Link(nc), event, consumer)
+async def open_puller(link: Link, event: Event[Any], consumer: str) -> Puller:
+    puller = Puller(link, event, consumer)
     await puller.start()
     return puller
 

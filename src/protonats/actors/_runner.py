@@ -16,11 +16,10 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext
 
 from .._errors import DecodeError, JetStreamError
+from ..jetstream._nats import Link
 from ..jetstream._pull import Puller
 from . import _io
 from ._actor import Actor
@@ -63,8 +62,7 @@ class Runner:
     def __init__(
         self,
         actor: Actor[Any],
-        nc: Client,
-        js: JetStreamContext,
+        link: Link,
         shared: Slots,
         executor: Executor,
         *,
@@ -72,8 +70,8 @@ class Runner:
         poll_delay: float,
     ) -> None:
         self.actor = actor
-        self.nc = nc
-        self.js = js
+        self.link = link
+        self.js = link.js
         self.shared = shared
         self.own = Slots(actor.max_jobs)
         self.executor = executor
@@ -104,7 +102,7 @@ class Runner:
         while one travels are asked for at once, not one round trip later.
         """
         actor = self.actor
-        idle = [await _io.open_puller(self.nc, actor.event, actor.name) for _ in range(_PULLERS)]
+        idle = [await _io.open_puller(self.link, actor.event, actor.name) for _ in range(_PULLERS)]
         pullers = list(idle)
         fetches: set[asyncio.Task[None]] = set()
         wait = _BURST_WAIT if burst else self.poll_delay
