@@ -49,8 +49,11 @@ async def io_bound(user: User) -> None:
     await asyncio.sleep(0.005)  # a 5 ms call to a database or an API
 
 
-async def raw_side(url: str, event: Event[User], handler: Handler, n: int, jobs: int) -> float:
-    """msgs/s of the baseline: fetch(batch), a task per message under a semaphore, ack."""
+async def raw_side(
+    url: str, event: Event[User], handler: Handler, n: int, jobs: int
+) -> tuple[float, float]:
+    """msgs/s and CPU µs/msg of the baseline: fetch(batch), a task per message under a
+    semaphore, ack."""
     nc = await nats.connect(url)
     js = nc.jetstream()
     name = f"raw{next(_names)}"
@@ -76,7 +79,7 @@ async def raw_side(url: str, event: Event[User], handler: Handler, n: int, jobs:
             finished.set()
 
     ended: list[float] = []
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     while not finished.is_set():
         try:
             msgs = await psub.fetch(batch=max(jobs, 256), timeout=1)
@@ -87,14 +90,16 @@ async def raw_side(url: str, event: Event[User], handler: Handler, n: int, jobs:
             task = asyncio.create_task(handle(msg))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
-    elapsed = ended[0] - started
+    elapsed, cpu = ended[0] - started, time.process_time() - cpu
     await psub.unsubscribe()
     await nc.close()
-    return n / elapsed
+    return n / elapsed, cpu / n * 1e6
 
 
-async def actor_side(url: str, event: Event[User], handler: Handler, n: int, jobs: int) -> float:
-    """msgs/s of an Actor running the same handler with the same concurrency."""
+async def actor_side(
+    url: str, event: Event[User], handler: Handler, n: int, jobs: int
+) -> tuple[float, float]:
+    """msgs/s and CPU µs/msg of an Actor running the same handler with the same concurrency."""
     done = 0
     finished = asyncio.Event()
 
@@ -108,27 +113,31 @@ async def actor_side(url: str, event: Event[User], handler: Handler, n: int, job
     actor = Actor(f"actor{next(_names)}", event, handle, max_jobs=jobs)
     async with Actors(actor).connect(url) as conn:
         await conn.register()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         task = asyncio.create_task(conn.listen(max_jobs=jobs, batch=256, handle_signals=False))
         await finished.wait()
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-    return n / elapsed
+    return n / elapsed, cpu / n * 1e6
 
 
 async def pair(
     url: str, event: Event[User], label: str, handler: Handler, n: int, jobs: int, repeat: int
 ) -> tuple[float, float]:
-    raw: list[float] = []
-    ours: list[float] = []
+    raw: list[tuple[float, float]] = []
+    ours: list[tuple[float, float]] = []
     sides = [(raw_side, raw), (actor_side, ours)]
     for rep in range(repeat):
-        for side, rates in sides if rep % 2 == 0 else sides[::-1]:
-            rates.append(await side(url, event, handler, n, jobs))
-    r, o = statistics.median(raw), statistics.median(ours)
+        for side, results in sides if rep % 2 == 0 else sides[::-1]:
+            results.append(await side(url, event, handler, n, jobs))
+    r = statistics.median(rate for rate, _ in raw)
+    o = statistics.median(rate for rate, _ in ours)
+    rc = statistics.median(cpu for _, cpu in raw)
+    oc = statistics.median(cpu for _, cpu in ours)
     print(
-        f"{label:<44} raw {r:>8,.0f} msg/s   actor {o:>8,.0f} msg/s   ratio {o / r:.2f}x",
+        f"{label:<38} raw {r:>7,.0f} msg/s {rc:>4.0f} µs CPU/msg   "
+        f"actor {o:>7,.0f} msg/s {oc:>4.0f} µs CPU/msg   ratio {o / r:.2f}x",
         flush=True,
     )
     return r, o
