@@ -1,24 +1,43 @@
-"""Emit, emit_many and consume throughput against raw nats-py, measured in one run.
+"""Emit, emit_many and consume against what a skilled nats-py user writes, in one run.
 
-Starts its own nats-server (file storage). Repetitions alternate which side runs first, so
-machine noise hits both alike; prints the median msgs/s of each side and their ratio.
+Starts its own nats-server (file storage). For each path, every repetition runs protonats and
+each baseline once, in a rotated order, on a fresh stream; the table shows each side's median
+msg/s and the median of the per-repetition ratios (protonats / baseline).
 
-    .venv/bin/python bench/emit.py [--messages 5000] [--repeat 5]
+Baselines, named for what they are:
+  * stock helpers: ``js.publish`` (no headers), ``publish_async`` + ``gather``, a durable pull
+    consumer with ``fetch(1000)`` and default ``max_ack_pending`` -- what the docs show.
+  * fair (public APIs, the same work as protonats): ``js.publish`` with the same three
+    headers; one wildcard reply inbox with ``cb=`` and a future per message, acks decoded with
+    msgspec (sequential, and with protonats' in-flight window); ``publish_async`` with that
+    window and the headers; a pull consumer fetched in batches of 5000 with
+    ``max_ack_pending`` raised to match.
+
+    .venv/bin/python bench/emit.py [--messages 20000] [--repeat 5] [--profile]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import cProfile
 import dataclasses
+import itertools
+import platform
+import pstats
 import statistics
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 import msgspec
 import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import api
 
-from protonats import ConnectedEvents, Event, Events
+from protonats import ConnectedEvents, Event, Events, Storage, _wire
 from protonats.testing import nats_server
 
 
@@ -29,102 +48,195 @@ class User:
     email: str
 
 
+class PubAck(msgspec.Struct):
+    stream: str = ""
+    seq: int = 0
+    error: dict[str, object] | None = None
+
+
 USERS = [User(f"user-{i}", f"User {i}", f"user{i}@example.com") for i in range(100_000)]
+WINDOW = 1024  # protonats' in-flight window in emit_many
+FAIR_BATCH = 5000
 Side = Callable[[int], Awaitable[float]]
+encode = msgspec.json.Encoder().encode
+decode_user = msgspec.json.Decoder(User).decode
+decode_ack = msgspec.json.Decoder(PubAck).decode
+
+
+def headers_of(event: Event[User]) -> dict[str, str]:
+    """The three headers protonats sends with every message."""
+    return {
+        _wire.CONTENT_TYPE: event.content_type,
+        _wire.SCHEMA: event.schema_name,
+        _wire.EXPECTED_STREAM: event.stream_name,
+    }
+
+
+def checked(data: bytes) -> None:
+    ack = decode_ack(data)
+    if ack.error is not None or not ack.seq:
+        raise RuntimeError(f"not stored: {data!r}")
+
+
+class Inbox:
+    """One wildcard reply subscription (cb=), one future per message: public APIs only."""
+
+    def __init__(self, nc: Client) -> None:
+        self.nc = nc
+        self.prefix = nc.new_inbox() + "."
+        self.futures: dict[str, asyncio.Future[Msg]] = {}
+        self.tokens = itertools.count()
+        self.loop = asyncio.get_running_loop()
+
+    async def start(self) -> None:
+        await self.nc.subscribe(self.prefix + "*", cb=self.on_reply)
+
+    async def on_reply(self, msg: Msg) -> None:
+        future = self.futures.pop(msg.subject[len(self.prefix) :], None)
+        if future is not None and not future.done():
+            future.set_result(msg)
+
+    async def send(
+        self, subject: str, payload: bytes, headers: dict[str, str]
+    ) -> asyncio.Future[Msg]:
+        token = str(next(self.tokens))
+        future: asyncio.Future[Msg] = self.loop.create_future()
+        self.futures[token] = future
+        await self.nc.publish(subject, payload, reply=self.prefix + token, headers=headers)
+        return future
+
+
+async def acked(future: asyncio.Future[Msg]) -> None:
+    async with asyncio.timeout(5):
+        checked((await future).data)
 
 
 def rate(count: int, started: float) -> float:
     return count / (time.perf_counter() - started)
 
 
-async def bench_pair(name: str, raw: Side, ours: Side, count: int, repeat: int) -> None:
-    raw_rates: list[float] = []
-    our_rates: list[float] = []
-    for rep in range(repeat):
-        order = [(raw, raw_rates), (ours, our_rates)]
-        for side, rates in order if rep % 2 == 0 else order[::-1]:
-            rates.append(await side(count))
-    r, o = statistics.median(raw_rates), statistics.median(our_rates)
-    print(f"{name:<42} raw {r:>9,.0f} msg/s   protonats {o:>9,.0f} msg/s   ratio {o / r:.2f}x")
+OPEN: list[contextlib.AbstractAsyncContextManager[ConnectedEvents]] = []
 
 
-async def main(count: int, repeat: int) -> None:
+async def close_open() -> None:
+    """Close what a side opened (its reply inbox), so no side runs beside leftovers."""
+    while OPEN:
+        await OPEN.pop().__aexit__(None, None, None)
+
+
+async def bench_path(name: str, ours: Side, baselines: dict[str, Side], n: int, reps: int) -> None:
+    sides = {"protonats": ours, **baselines}
+    rates: dict[str, list[float]] = {label: [] for label in sides}
+    order = list(sides)
+    for rep in range(reps):
+        shift = rep % len(order)
+        for label in order[shift:] + order[:shift]:
+            rates[label].append(await sides[label](n))
+            await close_open()
+    ours_median = statistics.median(rates["protonats"])
+    print(f"\n{name}: protonats {ours_median:,.0f} msg/s")
+    for label in baselines:
+        ratios = [o / b for o, b in zip(rates["protonats"], rates[label], strict=True)]
+        base = statistics.median(rates[label])
+        print(f"  vs {label:<58} {base:>9,.0f} msg/s  ratio {statistics.median(ratios):.2f}x")
+
+
+async def main(count: int, repeat: int, profile: bool) -> None:
     with nats_server() as url:
         nc = await nats.connect(url)
         js = nc.jetstream()
-        seq = iter(range(1_000_000))
+        windowed = nc.jetstream(publish_async_max_pending=WINDOW)
+        inbox = Inbox(nc)
+        await inbox.start()
+        seq = itertools.count()
 
-        def fresh_event() -> Event[User]:
-            return Event(f"bench-{next(seq)}", User)
-
-        encoder = msgspec.json.Encoder()
-
-        async def setup(event: Event[User]) -> ConnectedEvents:
-            events = Events(event)
-            conn = await events.connect(nc).__aenter__()
+        async def fresh() -> tuple[Event[User], ConnectedEvents]:
+            event = Event(f"bench-{next(seq)}", User, storage=Storage.FILE)
+            context = Events(event).connect(nc)
+            conn = await context.__aenter__()
+            OPEN.append(context)
             await conn.register()
-            return conn
-
-        async def raw_publish(n: int) -> float:
-            event = fresh_event()
-            await setup(event)
-            subject = event.subject_name
-            started = time.perf_counter()
-            for user in USERS[:n]:
-                await js.publish(subject, encoder.encode(user))
-            return rate(n, started)
+            return event, conn
 
         async def our_emit(n: int) -> float:
-            event = fresh_event()
-            conn = await setup(event)
+            event, conn = await fresh()
             started = time.perf_counter()
             for user in USERS[:n]:
                 await conn.emit(event, user)
             return rate(n, started)
 
-        async def raw_publish_async(n: int) -> float:
-            event = fresh_event()
-            await setup(event)
-            subject = event.subject_name
+        async def stock_publish(n: int) -> float:
+            event, _ = await fresh()
             started = time.perf_counter()
-            futures = [await js.publish_async(subject, encoder.encode(u)) for u in USERS[:n]]
-            await asyncio.gather(*futures)
+            for user in USERS[:n]:
+                await js.publish(event.subject_name, encode(user))
+            return rate(n, started)
+
+        async def publish_with_headers(n: int) -> float:
+            event, _ = await fresh()
+            headers = headers_of(event)
+            started = time.perf_counter()
+            for user in USERS[:n]:
+                await js.publish(event.subject_name, encode(user), headers=dict(headers))
+            return rate(n, started)
+
+        async def inbox_sequential(n: int) -> float:
+            event, _ = await fresh()
+            headers = headers_of(event)
+            started = time.perf_counter()
+            for user in USERS[:n]:
+                await acked(await inbox.send(event.subject_name, encode(user), headers))
             return rate(n, started)
 
         async def our_emit_many(n: int) -> float:
-            event = fresh_event()
-            conn = await setup(event)
+            event, conn = await fresh()
             started = time.perf_counter()
             await conn.emit_many(event, USERS[:n])
             return rate(n, started)
 
-        decoder = msgspec.json.Decoder(User)
+        async def stock_publish_async(n: int) -> float:
+            event, _ = await fresh()
+            started = time.perf_counter()
+            futures = [await js.publish_async(event.subject_name, encode(u)) for u in USERS[:n]]
+            await asyncio.gather(*futures)
+            return rate(n, started)
+
+        async def publish_async_window(n: int) -> float:
+            event, _ = await fresh()
+            headers = headers_of(event)
+            started = time.perf_counter()
+            futures = [
+                await windowed.publish_async(event.subject_name, encode(u), headers=dict(headers))
+                for u in USERS[:n]
+            ]
+            await windowed.publish_async_completed()
+            for future in futures:
+                future.result()
+            return rate(n, started)
+
+        async def inbox_window(n: int) -> float:
+            event, _ = await fresh()
+            headers = headers_of(event)
+            started = time.perf_counter()
+            pending: deque[asyncio.Future[Msg]] = deque()
+            for user in USERS[:n]:
+                pending.append(await inbox.send(event.subject_name, encode(user), headers))
+                if len(pending) >= WINDOW:
+                    await acked(pending.popleft())
+            while pending:
+                await acked(pending.popleft())
+            return rate(n, started)
 
         async def filled(n: int) -> tuple[Event[User], ConnectedEvents]:
-            event = fresh_event()
-            conn = await setup(event)
+            event, conn = await fresh()
             await conn.emit_many(event, USERS[:n])
             return event, conn
-
-        async def raw_pull(n: int) -> float:
-            event, _ = await filled(n)
-            sub = await js.pull_subscribe(event.subject_name, durable="raw")
-            started = time.perf_counter()
-            got = 0
-            while got < n:
-                for msg in await sub.fetch(1000, timeout=5):
-                    decoder.decode(msg.data)  # the same decoding work as the typed side
-                    await msg.ack()
-                    got += 1
-            result = rate(n, started)
-            await sub.unsubscribe()
-            return result
 
         async def our_consume(n: int) -> float:
             event, conn = await filled(n)
             started = time.perf_counter()
             got = 0
-            deliveries = conn.consume(event, "typed", batch=1000)
+            deliveries = conn.consume(event, "typed", batch=FAIR_BATCH, max_ack_pending=FAIR_BATCH)
             async for delivery in deliveries:
                 delivery.data  # noqa: B018 - decode, as a handler would
                 await delivery.ack()
@@ -134,26 +246,79 @@ async def main(count: int, repeat: int) -> None:
             await deliveries.aclose()
             return rate(n, started)
 
-        print(f"{count} messages a side, median of {repeat} interleaved runs, file storage")
-        await bench_pair(
-            "acked publish, one at a time (js.publish)", raw_publish, our_emit, count, repeat
+        async def pull(n: int, batch: int, config: api.ConsumerConfig | None) -> float:
+            event, _ = await filled(n)
+            sub = await js.pull_subscribe(event.subject_name, durable="raw", config=config)
+            started = time.perf_counter()
+            got = 0
+            while got < n:
+                for msg in await sub.fetch(batch, timeout=5):
+                    decode_user(msg.data)  # the same decoding work as the typed side
+                    await msg.ack()
+                    got += 1
+            result = rate(n, started)
+            await sub.unsubscribe()
+            return result
+
+        async def stock_pull(n: int) -> float:
+            return await pull(n, 1000, None)
+
+        async def pull_large(n: int) -> float:
+            return await pull(n, FAIR_BATCH, api.ConsumerConfig(max_ack_pending=FAIR_BATCH))
+
+        print(
+            f"Python {platform.python_version()}, nats-py, nats-server with file storage; "
+            f"{count} messages a side, {repeat} interleaved repetitions, medians"
         )
-        await bench_pair(
-            "batch (publish_async + gather / emit_many)",
-            raw_publish_async,
-            our_emit_many,
+        if profile:
+            event, conn = await fresh()
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for user in USERS[:count]:
+                await conn.emit(event, user)
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(18)
+            await nc.close()
+            return
+        await bench_path(
+            "emit, one at a time",
+            our_emit,
+            {
+                "stock: js.publish, no headers": stock_publish,
+                "fair: js.publish with the same 3 headers": publish_with_headers,
+                "fair: wildcard inbox cb=, future per message, msgspec acks": inbox_sequential,
+            },
             count,
             repeat,
         )
-        await bench_pair(
-            "pull fetch(1000) + ack / consume + ack", raw_pull, our_consume, count, repeat
+        await bench_path(
+            f"emit_many, {WINDOW} in flight",
+            our_emit_many,
+            {
+                "stock: publish_async + gather, no headers": stock_publish_async,
+                f"fair: publish_async, {WINDOW} in flight, same headers": publish_async_window,
+                f"fair: wildcard inbox cb=, {WINDOW} in flight, same headers": inbox_window,
+            },
+            count,
+            repeat,
+        )
+        await bench_path(
+            "consume + ack (both decode)",
+            our_consume,
+            {
+                "stock: durable pull, fetch(1000), max_ack_pending default": stock_pull,
+                f"fair: pull fetch({FAIR_BATCH}), max_ack_pending {FAIR_BATCH}": pull_large,
+            },
+            count,
+            repeat,
         )
         await nc.close()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="profile sequential emit only")
     args = parser.parse_args()
-    asyncio.run(main(args.messages, args.repeat))
+    asyncio.run(main(args.messages, args.repeat, args.profile))

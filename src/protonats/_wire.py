@@ -8,10 +8,12 @@ is named once; with ``cloudevents_source`` emit adds the CloudEvents headers of
 from __future__ import annotations
 
 import datetime
+import urllib.parse
 import uuid
 from collections.abc import Mapping
 
 __all__ = [
+    "CLOUDEVENTS_PREFIX",
     "CONTENT_TYPE",
     "DEAD_ACTOR",
     "DEAD_ATTEMPTS",
@@ -32,8 +34,13 @@ __all__ = [
     "TRACEPARENT",
     "TRACE_ID",
     "cloudevents",
+    "decode_cloudevents",
     "delayed_subject",
+    "encode_cloudevents",
     "header_size",
+    "percent_decode",
+    "percent_encode",
+    "rfc3339",
 ]
 
 CONTENT_TYPE = "Content-Type"
@@ -93,18 +100,66 @@ RESERVED = frozenset({CONTENT_TYPE, SCHEMA, EXPECTED_STREAM, MSG_ID, TRACE_ID})
 """Headers protonats sets itself; user headers may not override them."""
 
 
+CLOUDEVENTS_PREFIX = "ce-"
+"""Headers of CloudEvents attributes in binary mode (``ce-id``, ``ce-source``, ...)."""
+
+# The CloudEvents HTTP binding (3.1.3.2): a header value is the attribute's UTF-8 bytes with
+# space, '"', '%' and everything outside printable ASCII (U+0021..U+007E) percent-encoded.
+_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"%')
+
+
+def percent_encode(value: str) -> str:
+    """A CloudEvents attribute value as its header value (HTTP binding percent-encoding)."""
+    return urllib.parse.quote(value, safe=_SAFE, encoding="utf-8")
+
+
+def percent_decode(value: str) -> str:
+    """The attribute value of a CloudEvents header value (inverse of ``percent_encode``)."""
+    return urllib.parse.unquote(value, encoding="utf-8", errors="strict") if "%" in value else value
+
+
+def rfc3339(moment: datetime.datetime) -> str:
+    """``2024-05-01T10:00:00.123456Z``: RFC 3339 in UTC, as CloudEvents' ``time`` wants."""
+    utc = moment.astimezone(datetime.UTC)
+    return utc.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
 def cloudevents(event: str, source: str, uid: str | None) -> dict[str, str]:
     """CloudEvents 1.0 binary-mode headers of one message of ``event``: its ``uid`` is the
-    CloudEvents id (a fresh one without it), the event name its type."""
+    CloudEvents id (a fresh one without it), the event name its type. The values are the
+    attributes themselves; ``encode_cloudevents`` makes them header values."""
     return {
         "ce-specversion": "1.0",
         "ce-id": uid if uid is not None else uuid.uuid4().hex,
         "ce-type": event,
         "ce-source": source,
-        "ce-time": datetime.datetime.now(datetime.UTC).isoformat(),
+        "ce-time": rfc3339(datetime.datetime.now(datetime.UTC)),
+    }
+
+
+def encode_cloudevents(headers: dict[str, str]) -> dict[str, str]:
+    """``headers`` with every ``ce-*`` value percent-encoded as the CloudEvents HTTP binding
+    says, so CloudEvents SDKs read back exactly the attribute (in place; returned)."""
+    for name, value in headers.items():
+        if name.lower().startswith(CLOUDEVENTS_PREFIX):
+            headers[name] = percent_encode(value)
+    return headers
+
+
+def decode_cloudevents(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` with every ``ce-*`` value percent-decoded (what the emitter meant)."""
+    return {
+        name: percent_decode(value) if name.lower().startswith(CLOUDEVENTS_PREFIX) else value
+        for name, value in headers.items()
     }
 
 
 def header_size(headers: Mapping[str, str]) -> int:
-    """Bytes the headers take on the wire; JetStream counts them in the max message size."""
-    return 12 + sum(len(k) + len(v) + 4 for k, v in headers.items())  # NATS/1.0 + CRLFs
+    """Bytes the headers take on the wire (UTF-8); JetStream counts them in the max message
+    size. ``NATS/1.0\r\n``, ``name: value\r\n`` per header, and the closing ``\r\n``."""
+    size = 12
+    for name, value in headers.items():
+        size += 4 + len(name) + len(value)
+        if not (name.isascii() and value.isascii()):
+            size += len(name.encode()) - len(name) + len(value.encode()) - len(value)
+    return size

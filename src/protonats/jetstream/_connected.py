@@ -199,7 +199,7 @@ class ConnectedEvents:
                 route.event.name, self.cloudevents_source, uid
             ).items():
                 result.setdefault(key, value)
-        return result
+        return _wire.encode_cloudevents(result)  # ce-* values as the CloudEvents binding says
 
     def _encode(self, route: _Route, message: Any, headers: Mapping[str, str]) -> bytes:
         payload = route.event.encode(message)

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 from nats.aio.msg import Msg
 from nats.js import api
 
+from .. import _wire
 from .._errors import EventDeclarationError, ProtonatsError
 from ..events._event import Event
 from ._nats import Link, log, settle
@@ -54,7 +55,8 @@ class Delivery(Generic[T]):
 
     @property
     def headers(self) -> dict[str, str]:
-        return self.msg.headers or {}
+        """The message's headers; CloudEvents ``ce-*`` values percent-decoded."""
+        return _wire.decode_cloudevents(self.msg.headers or {})
 
     @property
     def seq(self) -> int:

@@ -298,6 +298,16 @@ class Link:
         except nats.errors.Error as exc:
             raise consumer_error(exc, event, name, "create") from exc
 
+    async def consumer_exists(self, event: Event[Any], name: str) -> bool:
+        """Whether the consumer (and its stream) exists."""
+        try:
+            await self.js.consumer_info(event.stream_name, name)
+        except js_errors.NotFoundError:
+            return False
+        except nats.errors.Error as exc:
+            raise consumer_error(exc, event, name, "look up") from exc
+        return True
+
     async def delete_consumer(self, event: Event[Any], name: str) -> None:
         """Delete a consumer; one already gone is fine."""
         try:

@@ -14,6 +14,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from .._errors import ConsumerDeletedError, ConsumerError, JetStreamTimeoutError
+from ._publish import RETRY_WAIT
 
 if TYPE_CHECKING:
     from nats.aio.msg import Msg
@@ -27,6 +28,7 @@ __all__ = ["GRACE", "Puller"]
 GRACE = 5.0
 """Seconds past a pull request's expiry before an unanswered request is an error."""
 _CONFLICT = "409"
+_NO_RESPONDERS = "503"
 _HEARTBEAT = "100"
 
 
@@ -113,6 +115,14 @@ class Puller:
                 ConsumerDeletedError,
                 f"the consumer (or its stream) was deleted while in use: {status.strip()}",
             )
+        if status.startswith(_NO_RESPONDERS) and not batch:
+            # Nobody serves the consumer: it is gone, or has no leader yet (an election).
+            if not await self._link.consumer_exists(self._event, self._consumer):
+                raise self._error(
+                    ConsumerDeletedError,
+                    "the consumer (or its stream) no longer exists; it was deleted while in use",
+                )
+            await asyncio.sleep(RETRY_WAIT)  # it exists: give its leader a moment
         return batch
 
     def _error(self, cls: type[ConsumerError], why: str) -> ConsumerError:
