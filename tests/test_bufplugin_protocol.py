@@ -117,6 +117,13 @@ def test_spec_binary_and_json() -> None:
     assert {p["path"]: p["args"] for p in spec["procedures"]} == paths
 
 
+def test_help() -> None:
+    for flag in ("-h", "--help"):
+        done = call(flag)
+        assert (done.returncode, done.stdout) == (0, b"")
+        assert b"PROTONATS_EVENTS" in done.stderr  # how to list it in buf.yaml
+
+
 def test_bad_command_lines_exit_2() -> None:
     for args in (["--format", "xml", "--spec"], ["--protocol", "--spec"], ["lint"], ["--nope"]):
         done = call(*args)
