@@ -9,6 +9,7 @@ from google.protobuf import descriptor_pb2
 from google.protobuf.compiler import plugin_pb2
 
 from ._dist import distribution_files
+from ._docs import collect_docs
 from ._events import EventSpec, collect_events, python_module
 from ._params import parse_params
 from ._render import constant_name, render_events_module, render_registry
@@ -63,6 +64,7 @@ def render(
             if warn is not None:
                 warn(warning)
     pb2_modules = {python_module(name) for name in request.file_to_generate}
+    to_generate = set(request.file_to_generate)
     files: dict[str, str] = {}
     registry_modules: list[tuple[str, list[str]]] = []
     by_package = sorted(specs, key=lambda spec: spec.proto_package)
@@ -70,7 +72,9 @@ def render(
         package_specs = list(group)
         module = f"{package}.events"
         _check_module(module, package_specs, pb2_modules)
-        files[module.replace(".", "/") + ".py"] = render_events_module(package, package_specs)
+        sources = [f for f in request.proto_file if f.name in to_generate and f.package == package]
+        docs = collect_docs(sources)
+        files[module.replace(".", "/") + ".py"] = render_events_module(package, package_specs, docs)
         registry_modules.append((module, [constant_name(spec.name) for spec in package_specs]))
     files[f"{params.module}/__init__.py"] = render_registry(
         params.package,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from protonats.events._fields import BY_KEYWORD, POLICIES, Unit, duration
 
@@ -29,10 +29,13 @@ def constant_name(event_name: str) -> str:
     return f"EVENT_{constant}" if constant[:1].isdigit() else constant
 
 
-def render_events_module(package: str, specs: Sequence[EventSpec]) -> str:
-    """``events.py`` of one proto package: a typed ``Final`` constant per event."""
+def render_events_module(
+    package: str, specs: Sequence[EventSpec], docs: Mapping[str, str] | None = None
+) -> str:
+    """``events.py`` of one proto package: a typed ``Final`` constant per event, and ``DOCS``,
+    the ``.proto`` comments by full name (``_docs``)."""
     constants = [constant_name(spec.name) for spec in specs]
-    local = _local_names(specs, reserved={*_RUNTIME_NAMES, "Final", *constants})
+    local = _local_names(specs, reserved={*_RUNTIME_NAMES, "Final", "DOCS", *constants})
     used_runtime = {"Event"} | {"Limits" for spec in specs if spec.limits}
     used_runtime |= {_POLICY_TYPES[keyword] for spec in specs for keyword in spec.policy}
     out = [
@@ -45,11 +48,14 @@ def render_events_module(package: str, specs: Sequence[EventSpec]) -> str:
         "",
     ]
     out += _imports(local)
-    out += ["", "__all__ = ["] + [f'    "{c}",' for c in sorted(constants)] + ["]"]
+    out += ["", "__all__ = ["] + [f'    "{c}",' for c in sorted(["DOCS", *constants])] + ["]"]
     for constant, spec in zip(constants, specs, strict=True):
         top, _, rest = spec.class_path.partition(".")
         schema = local[spec.module, top] + (f".{rest}" if rest else "")
         out += ["", "", *_event(constant, schema, spec)]
+    out += ["", "", "DOCS: Final[dict[str, str]] = {"]
+    out += [f"    {_str(name)}: {_str(text)}," for name, text in sorted((docs or {}).items())]
+    out += ["}", '"""The ``.proto`` comments of this package\'s declarations, by full name."""']
     return "\n".join(out) + "\n"
 
 
@@ -83,7 +89,9 @@ def render_registry(
     out.append("EVENTS: Final[Events] = Events(")
     for module, constants in modules:
         out += [f"    {aliases[module]}.{constant}," for constant in constants]
-    out += ["    version=__version__,", ")", '"""Every event of the registry."""']
+    out += ["    version=__version__,", "    docs={"]
+    out += [f"        **{aliases[module]}.DOCS," for module, _constants in modules]
+    out += ["    },", ")", '"""Every event of the registry."""']
     return "\n".join(out) + "\n"
 
 

@@ -7,6 +7,7 @@ published, what its payload holds (with an example) and how long the stream keep
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from ._human import limit_items
 from ._json import is_protobuf
 from ._schema import Schemas, event_schemas, example
 
-__all__ = ["asyncapi_document", "event_page", "write_catalog"]
+__all__ = ["asyncapi_document", "event_page", "remove_stale_pages", "write_catalog"]
 
 ASYNCAPI_FILE = "asyncapi.json"
 _PROTOBUF_NOTE = (
@@ -40,11 +41,11 @@ def write_catalog(
     """Write ``index.md``, ``events/<name>.md`` per event and ``asyncapi.json`` under ``out``.
 
     ``schemas`` are the payload schemas when given (from the ledger), else the events'."""
-    schemas = schemas if schemas is not None else event_schemas(events)
+    schemas = schemas if schemas is not None else event_schemas(events, events.docs)
     title = title or _default_title(events)
     files: dict[Path, str] = {out / "index.md": index_page(events, title)}
     for event in events:
-        files[out / "events" / f"{event.name}.md"] = event_page(event, schemas)
+        files[out / "events" / f"{event.name}.md"] = event_page(event, schemas, events.docs)
     document = asyncapi_document(events, title=title, server=server, schemas=schemas)
     files[out / ASYNCAPI_FILE] = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     try:
@@ -54,6 +55,19 @@ def write_catalog(
     except OSError as exc:
         raise CliError(f"cannot write the catalog to {str(out)!r}: {exc}") from exc
     return list(files)
+
+
+def remove_stale_pages(events: Events, out: Path) -> list[Path]:
+    """Delete the pages under ``out/events/`` of events no longer in ``events`` (a catalog
+    regenerated after an event was removed); return them."""
+    keep = {f"{event.name}.md" for event in events}
+    stale = sorted(p for p in (out / "events").glob("*.md") if p.name not in keep)
+    try:
+        for page in stale:
+            page.unlink()
+    except OSError as exc:
+        raise CliError(f"cannot remove the stale page {str(page)!r}: {exc}") from exc
+    return stale
 
 
 def _default_title(events: Events) -> str:
@@ -89,8 +103,9 @@ def index_page(events: Events, title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def event_page(event: Event[Any], schemas: Schemas) -> str:
-    """One event's page: description, subject, schema fields, limits and an example payload."""
+def event_page(event: Event[Any], schemas: Schemas, docs: Mapping[str, str] | None = None) -> str:
+    """One event's page: description, subject, schema fields (with their ``.proto`` comments
+    from ``docs``), limits and an example payload."""
     lines = [f"# {event.name}", ""]
     if event.description:
         lines += [event.description.strip(), ""]
@@ -107,7 +122,7 @@ def event_page(event: Event[Any], schemas: Schemas) -> str:
         "## Fields",
         "",
     ]
-    for section in field_sections(event, schemas):
+    for section in field_sections(event, schemas, docs):
         if section.title is not None:
             lines += [f"### {section.title}", ""]
         if not section.rows:
@@ -149,7 +164,7 @@ def asyncapi_document(
     schemas: Schemas | None = None,
 ) -> dict[str, Any]:
     """An AsyncAPI 3.0.0 document: a channel, message and send operation per event."""
-    schemas = schemas if schemas is not None else event_schemas(events)
+    schemas = schemas if schemas is not None else event_schemas(events, events.docs)
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}

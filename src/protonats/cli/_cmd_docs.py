@@ -48,7 +48,7 @@ def catalog_command(
     teams outside Python can use the registry. Prints the files written. With --ledger URL
     the events come from what register recorded on that server (no registry needed).
     """
-    from ._catalog import write_catalog
+    from ._catalog import remove_stale_pages, write_catalog
 
     if ledger is not None:
         from ._ledger import entries, ledger_catalog
@@ -62,8 +62,10 @@ def catalog_command(
     else:
         events = registry_of(ctx, registry)
         written = write_catalog(events, out, title=title, server=server)
-    rows = [[str(path.relative_to(out)), "written"] for path in written]
-    records = [{"path": str(path), "action": "written"} for path in written]
+    done = [(path, "written") for path in written]
+    done += [(path, "removed") for path in remove_stale_pages(events, out)]
+    rows = [[str(path.relative_to(out)), action] for path, action in done]
+    records = [{"path": str(path), "action": action} for path, action in done]
     Table(f"catalog in {out}", ["FILE", "ACTION"], rows, records).print(fmt)
 
 

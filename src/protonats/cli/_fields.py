@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
@@ -38,26 +39,34 @@ class Section:
 _F = FieldDescriptor
 
 
-def field_sections(event: Event[Any], schemas: Schemas) -> list[Section]:
-    """The payload's fields, then those of each nested type, in the order they are reached."""
+def field_sections(
+    event: Event[Any], schemas: Schemas, docs: Mapping[str, str] | None = None
+) -> list[Section]:
+    """The payload's fields, then those of each nested type, in the order they are reached.
+
+    A protobuf field's Notes start with its ``.proto`` comment from ``docs`` (``Events.docs``).
+    """
     if is_protobuf(event.schema):
-        return _proto_sections(event.schema.DESCRIPTOR)
+        return _proto_sections(event.schema.DESCRIPTOR, docs or {})
     return _json_sections(schemas.payloads[event.name], schemas.components)
 
 
-def _proto_sections(root: Descriptor) -> list[Section]:
+def _proto_sections(root: Descriptor, docs: Mapping[str, str]) -> list[Section]:
     sections: list[Section] = []
     queue: deque[Descriptor | EnumDescriptor] = deque([root])
     seen = {root.full_name}
     while queue:
         item = queue.popleft()
         if isinstance(item, EnumDescriptor):
-            rows = [(v.name, str(v.number), "") for v in item.values]
+            rows = [
+                (v.name, str(v.number), docs.get(f"{item.full_name}.{v.name}", ""))
+                for v in item.values
+            ]
             sections.append(Section(f"enum {item.full_name}", rows, _ENUM_COLUMNS))
             continue
         rows = []
         for field in item.fields:
-            rows.append(_proto_row(field))
+            rows.append(_proto_row(field, docs.get(f"{item.full_name}.{field.name}")))
             for used in _proto_uses(field):
                 if used.full_name not in seen and not used.full_name.startswith("google.protobuf."):
                     seen.add(used.full_name)
@@ -76,7 +85,7 @@ def _proto_uses(field: FieldDescriptor) -> list[Descriptor | EnumDescriptor]:
     return []
 
 
-def _proto_row(field: FieldDescriptor) -> Row:
+def _proto_row(field: FieldDescriptor, doc: str | None = None) -> Row:
     notes = []
     if field.json_name != field.name:
         notes.append(f"JSON name {field.json_name}")
@@ -84,7 +93,10 @@ def _proto_row(field: FieldDescriptor) -> Row:
         notes.append(f"one of {field.containing_oneof.name}")
     elif field.has_presence and field.type not in (_F.TYPE_MESSAGE, _F.TYPE_GROUP):
         notes.append("optional")
-    return field.name, _proto_type(field), "; ".join(notes)
+    text = "; ".join(notes)
+    if doc:  # the .proto comment first, the mechanics after it
+        text = " ".join(doc.split()) + (f" ({text})" if text else "")
+    return field.name, _proto_type(field), text
 
 
 def _proto_type(field: FieldDescriptor) -> str:

@@ -8,11 +8,12 @@ Named schemas are shared as ``#/components/schemas/NAME``, as AsyncAPI wants the
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import msgspec
 import msgspec.inspect as mi
+from google.protobuf.descriptor import Descriptor
 
 from ..events._event import Event
 from ..events._json_schema import (
@@ -50,8 +51,11 @@ class Schemas:
     components: dict[str, dict[str, Any]]
 
 
-def event_schemas(events: Iterable[Event[Any]]) -> Schemas:
-    """JSON Schemas of the payloads of ``events``, sharing one set of named components."""
+def event_schemas(events: Iterable[Event[Any]], docs: Mapping[str, str] | None = None) -> Schemas:
+    """JSON Schemas of the payloads of ``events``, sharing one set of named components.
+
+    ``docs`` (``Events.docs``: ``.proto`` comments by full name) become the ``description`` of
+    protobuf messages, fields and enums."""
     payloads: dict[str, dict[str, Any]] = {}
     components: dict[str, dict[str, Any]] = {}
     plain: list[Event[Any]] = []
@@ -64,6 +68,7 @@ def event_schemas(events: Iterable[Event[Any]]) -> Schemas:
                 payloads[event.name] = dict(WELL_KNOWN[full_name])
             else:
                 add_message(event.schema.DESCRIPTOR, components, REF)
+                _describe(event.schema.DESCRIPTOR, components, docs or {}, set())
                 payloads[event.name] = {"$ref": REF + full_name}
         elif is_pydantic(event.schema):
             schema = event.schema.model_json_schema(
@@ -85,6 +90,31 @@ def event_schemas(events: Iterable[Event[Any]]) -> Schemas:
     for event in plain:
         _add_datetime_format(event.schema, payloads[event.name], components, set())
     return Schemas(payloads, components)
+
+
+def _describe(
+    message: Descriptor, components: dict[str, Any], docs: Mapping[str, str], seen: set[str]
+) -> None:
+    """Put the ``.proto`` comments of ``message``, its fields and the messages and enums it
+    uses into their components' ``description``."""
+    if message.full_name in seen or message.full_name not in components:
+        return
+    seen.add(message.full_name)
+    schema = components[message.full_name]
+    if message.full_name in docs:
+        schema["description"] = docs[message.full_name]
+    for field in message.fields:
+        text = docs.get(f"{message.full_name}.{field.name}")
+        prop = schema.get("properties", {}).get(field.json_name)
+        if text and isinstance(prop, dict):  # a new dict: a property may be a shared one
+            extra = f" ({prop['description']})" if "description" in prop else ""
+            schema["properties"][field.json_name] = {**prop, "description": text + extra}
+        if field.message_type is not None:
+            _describe(field.message_type, components, docs, seen)
+        elif field.enum_type is not None and field.enum_type.full_name in components:
+            enum = components[field.enum_type.full_name]
+            if field.enum_type.full_name in docs:
+                enum["description"] = docs[field.enum_type.full_name]
 
 
 def _add_datetime_format(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._errors import EventDeclarationError, UnknownEventError
@@ -21,12 +21,19 @@ class Events:
     """A registry of events with unique names; ``connect()`` to register and emit them.
 
     ``version`` (e.g. the generated package's version) is stamped on every stream, so an
-    older deployment never reverts a stream registered by a newer one.
+    older deployment never reverts a stream registered by a newer one. ``docs`` maps the full
+    names of protobuf declarations (``shop.v1.UserRegistered.user_id``) to their ``.proto``
+    comments, for the event catalog; the code generator fills it.
     """
 
-    __slots__ = ("_by_name", "version")
+    __slots__ = ("_by_name", "docs", "version")
 
-    def __init__(self, *events: Event[Any], version: str | None = None) -> None:
+    def __init__(
+        self,
+        *events: Event[Any],
+        version: str | None = None,
+        docs: Mapping[str, str] | None = None,
+    ) -> None:
         by_name: dict[str, Event[Any]] = {}
         for event in events:
             if not isinstance(event, Event):
@@ -40,6 +47,7 @@ class Events:
             by_name[event.name] = event
         self._by_name = by_name
         self.version = version
+        self.docs: Mapping[str, str] = dict(docs or {})
 
     def get(self, name: str) -> Event[Any]:
         """The event called ``name``; ``UnknownEventError`` listing the known names if none."""
