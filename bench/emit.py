@@ -111,8 +111,18 @@ async def acked(future: asyncio.Future[Msg]) -> None:
         checked((await future).data)
 
 
-def rate(count: int, started: float) -> float:
-    return count / (time.perf_counter() - started)
+CPU: list[float] = []  # CPU seconds per message of the side that just ran
+
+
+def clock() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def rate(count: int, started: tuple[float, float]) -> float:
+    """msg/s since ``started``; also notes this process's CPU time per message."""
+    wall, cpu = started
+    CPU.append((time.process_time() - cpu) / count)
+    return count / (time.perf_counter() - wall)
 
 
 OPEN: list[contextlib.AbstractAsyncContextManager[ConnectedEvents]] = []
@@ -127,18 +137,25 @@ async def close_open() -> None:
 async def bench_path(name: str, ours: Side, baselines: dict[str, Side], n: int, reps: int) -> None:
     sides = {"protonats": ours, **baselines}
     rates: dict[str, list[float]] = {label: [] for label in sides}
+    cpus: dict[str, list[float]] = {label: [] for label in sides}
     order = list(sides)
     for rep in range(reps):
         shift = rep % len(order)
         for label in order[shift:] + order[:shift]:
             rates[label].append(await sides[label](n))
+            cpus[label].append(CPU.pop())
             await close_open()
     ours_median = statistics.median(rates["protonats"])
-    print(f"\n{name}: protonats {ours_median:,.0f} msg/s")
+    ours_cpu = statistics.median(cpus["protonats"]) * 1e6
+    print(f"\n{name}: protonats {ours_median:,.0f} msg/s, {ours_cpu:.1f} us CPU/msg")
     for label in baselines:
         ratios = [o / b for o, b in zip(rates["protonats"], rates[label], strict=True)]
         base = statistics.median(rates[label])
-        print(f"  vs {label:<58} {base:>9,.0f} msg/s  ratio {statistics.median(ratios):.2f}x")
+        cpu = statistics.median(cpus[label]) * 1e6
+        print(
+            f"  vs {label:<58} {base:>9,.0f} msg/s {cpu:6.1f} us CPU/msg"
+            f"  ratio {statistics.median(ratios):.2f}x"
+        )
 
 
 async def main(count: int, repeat: int, profile: bool) -> None:
@@ -160,14 +177,14 @@ async def main(count: int, repeat: int, profile: bool) -> None:
 
         async def our_emit(n: int) -> float:
             event, conn = await fresh()
-            started = time.perf_counter()
+            started = clock()
             for user in USERS[:n]:
                 await conn.emit(event, user)
             return rate(n, started)
 
         async def stock_publish(n: int) -> float:
             event, _ = await fresh()
-            started = time.perf_counter()
+            started = clock()
             for user in USERS[:n]:
                 await js.publish(event.subject_name, encode(user))
             return rate(n, started)
@@ -175,7 +192,7 @@ async def main(count: int, repeat: int, profile: bool) -> None:
         async def publish_with_headers(n: int) -> float:
             event, _ = await fresh()
             headers = headers_of(event)
-            started = time.perf_counter()
+            started = clock()
             for user in USERS[:n]:
                 await js.publish(event.subject_name, encode(user), headers=dict(headers))
             return rate(n, started)
@@ -183,20 +200,20 @@ async def main(count: int, repeat: int, profile: bool) -> None:
         async def inbox_sequential(n: int) -> float:
             event, _ = await fresh()
             headers = headers_of(event)
-            started = time.perf_counter()
+            started = clock()
             for user in USERS[:n]:
                 await acked(await inbox.send(event.subject_name, encode(user), headers))
             return rate(n, started)
 
         async def our_emit_many(n: int) -> float:
             event, conn = await fresh()
-            started = time.perf_counter()
+            started = clock()
             await conn.emit_many(event, USERS[:n])
             return rate(n, started)
 
         async def stock_publish_async(n: int) -> float:
             event, _ = await fresh()
-            started = time.perf_counter()
+            started = clock()
             futures = [await js.publish_async(event.subject_name, encode(u)) for u in USERS[:n]]
             await asyncio.gather(*futures)
             return rate(n, started)
@@ -204,7 +221,7 @@ async def main(count: int, repeat: int, profile: bool) -> None:
         async def publish_async_window(n: int) -> float:
             event, _ = await fresh()
             headers = headers_of(event)
-            started = time.perf_counter()
+            started = clock()
             futures = [
                 await windowed.publish_async(event.subject_name, encode(u), headers=dict(headers))
                 for u in USERS[:n]
@@ -217,7 +234,7 @@ async def main(count: int, repeat: int, profile: bool) -> None:
         async def inbox_window(n: int) -> float:
             event, _ = await fresh()
             headers = headers_of(event)
-            started = time.perf_counter()
+            started = clock()
             pending: deque[asyncio.Future[Msg]] = deque()
             for user in USERS[:n]:
                 pending.append(await inbox.send(event.subject_name, encode(user), headers))
@@ -234,7 +251,7 @@ async def main(count: int, repeat: int, profile: bool) -> None:
 
         async def our_consume(n: int) -> float:
             event, conn = await filled(n)
-            started = time.perf_counter()
+            started = clock()
             got = 0
             deliveries = conn.consume(event, "typed", batch=FAIR_BATCH, max_ack_pending=FAIR_BATCH)
             async for delivery in deliveries:
@@ -249,7 +266,7 @@ async def main(count: int, repeat: int, profile: bool) -> None:
         async def pull(n: int, batch: int, config: api.ConsumerConfig | None) -> float:
             event, _ = await filled(n)
             sub = await js.pull_subscribe(event.subject_name, durable="raw", config=config)
-            started = time.perf_counter()
+            started = clock()
             got = 0
             while got < n:
                 for msg in await sub.fetch(batch, timeout=5):
