@@ -175,7 +175,7 @@ def attach(nc: Client, errors: ServerErrors) -> None:
 class Link:
     """protonats' link to one NATS connection: publishing, inboxes and JetStream API calls."""
 
-    __slots__ = ("api_prefix", "errors", "js", "nc")
+    __slots__ = ("_buffer", "api_prefix", "errors", "js", "nc")
 
     def __init__(
         self,
@@ -189,6 +189,9 @@ class Link:
         # A client connected elsewhere has its own error_cb: its violations stay ack timeouts.
         self.errors = _HOOKS.get(nc) or ServerErrors()
         self.js: JetStreamContext = nc.jetstream(prefix=prefix, timeout=timeout)
+        # The client's outgoing buffer (its pending_size option, fixed once connected), minus
+        # room for one protocol line: past it, a publish waits for the socket.
+        self._buffer = int(nc.options.get("pending_size", 2 * 1024 * 1024)) - 1024
 
     @property
     def max_payload(self) -> int:
@@ -224,8 +227,7 @@ class Link:
 
     def send_may_block(self, size: int) -> bool:
         """Whether publishing ``size`` more bytes waits for the socket (the buffer is full)."""
-        limit = int(self.nc.options.get("pending_size", 2 * 1024 * 1024))
-        return limit > 0 and self.nc.pending_data_size + size + 1024 > limit
+        return self._buffer > 0 and self.nc.pending_data_size + size > self._buffer
 
     async def publish(
         self,
