@@ -90,3 +90,28 @@ def test_regenerating_removes_pages_of_removed_events(tmp_path: Path) -> None:
     actions = {Path(r["path"]).name: r["action"] for r in json.loads(again.stdout)}
     assert actions["user-gone.md"] == "removed"
     assert actions["user-kept.md"] == "written"
+
+
+def test_every_header_a_message_carries_is_documented_from_the_wire_contract() -> None:
+    from protonats import _wire
+
+    event = Event("user-later", User, allow_delay=True)
+    document = asyncapi_document(Events(event))
+    headers = document["components"]["messages"]["user-later"]["headers"]["properties"]
+    page = event_page(event, event_schemas([event]))
+    carried = [
+        _wire.CONTENT_TYPE, _wire.SCHEMA, _wire.EXPECTED_STREAM, _wire.MSG_ID, _wire.TRACE_ID,
+        _wire.TRACEPARENT, *_wire.CLOUDEVENTS, _wire.SCHEDULER, _wire.SCHEDULE_NEXT,
+    ]  # fmt: skip
+    for name in carried:
+        assert name in headers, name
+        assert f"`{name}" in page, name
+    plain = Event("user-now", User)
+    assert (
+        _wire.SCHEDULER
+        not in (
+            asyncapi_document(Events(plain))["components"]["messages"]["user-now"]["headers"][
+                "properties"
+            ]
+        )
+    )

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Mapping
 
 __all__ = [
+    "CLOUDEVENTS",
     "CLOUDEVENTS_PREFIX",
     "CONTENT_TYPE",
     "DEAD_ACTOR",
@@ -122,6 +123,11 @@ def rfc3339(moment: datetime.datetime) -> str:
     """``2024-05-01T10:00:00.123456Z``: RFC 3339 in UTC, as CloudEvents' ``time`` wants."""
     utc = moment.astimezone(datetime.UTC)
     return utc.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+CLOUDEVENTS = ("ce-specversion", "ce-id", "ce-type", "ce-source", "ce-time")
+"""The CloudEvents 1.0 binary-mode headers ``cloudevents()`` sets (a ``CloudEvent`` given as
+emit's ``meta=`` may set more ``ce-*`` attributes)."""
 
 
 def cloudevents(event: str, source: str, uid: str | None) -> dict[str, str]:

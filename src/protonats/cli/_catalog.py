@@ -144,7 +144,16 @@ def event_page(event: Event[Any], schemas: Schemas, docs: Mapping[str, str] | No
         f"`{_wire.SCHEMA}: {event.schema_name}`, `{_wire.EXPECTED_STREAM}: "
         f"{event.stream_name}` (the stream refuses a message meant for another), "
         f"`{_wire.MSG_ID}` with a unique id so that a retried publish is stored once, and "
-        f"optionally `{_wire.TRACE_ID}` to correlate messages across services.",
+        f"optionally `{_wire.TRACE_ID}` to correlate messages across services, "
+        f"`{_wire.TRACEPARENT}` (W3C trace context) and the CloudEvents headers "
+        + ", ".join(f"`{name}`" for name in _wire.CLOUDEVENTS)
+        + "."
+        + (
+            f" Delayed messages (emit with a delay) arrive with `{_wire.SCHEDULER}` and "
+            f"`{_wire.SCHEDULE_NEXT}: purge`, set by the server."
+            if event.allow_delay
+            else ""
+        ),
         "",
         "## Example payload",
         "",
@@ -202,7 +211,7 @@ def asyncapi_document(
 
 
 def _message(event: Event[Any], schemas: Schemas) -> dict[str, Any]:
-    headers = {
+    headers: dict[str, Any] = {
         "type": "object",
         "properties": {
             _wire.CONTENT_TYPE: {"type": "string", "const": event.content_type},
@@ -221,8 +230,30 @@ def _message(event: Event[Any], schemas: Schemas) -> dict[str, Any]:
                 "type": "string",
                 "description": "Optional trace id, for correlating messages across services.",
             },
+            _wire.TRACEPARENT: {
+                "type": "string",
+                "description": "W3C trace context of the emitting span (OpenTelemetry).",
+            },
+            **{
+                name: {
+                    "type": "string",
+                    "description": "CloudEvents 1.0 binary mode, when the producer sets a "
+                    "CloudEvents source.",
+                }
+                for name in _wire.CLOUDEVENTS
+            },
         },
     }
+    if event.allow_delay:  # set by the server on a delayed message when it publishes it
+        headers["properties"][_wire.SCHEDULER] = {
+            "type": "string",
+            "description": "A delayed message: the subject that held it until it was due.",
+        }
+        headers["properties"][_wire.SCHEDULE_NEXT] = {
+            "type": "string",
+            "const": "purge",
+            "description": "A delayed message: its schedule is gone.",
+        }
     message: dict[str, Any] = {
         "name": event.name,
         "title": event.name,
