@@ -188,7 +188,7 @@ async def open_client(
 
     After the first connection, nats-py's errors go to ``errors.callback``."""
     settings = {**_DEFAULTS, **options}
-    await refuse_plain_text(urls, settings, secrets)
+    verifies_clients = await refuse_plain_text(urls, settings, secrets)
     first = _Lifecycle(len(urls))
     nc = Client()
     user = {k: settings.pop(k, None) for k in _CALLBACKS}
@@ -216,9 +216,9 @@ async def open_client(
     if connected:
         return nc
     reasons = [*first.errors, *([failure] if failure is not None else [])]
-    raise first_connect_error(urls, reasons, settings, secrets, bound) from (
-        reasons[-1] if reasons else None
-    )
+    raise first_connect_error(
+        urls, reasons, settings, secrets, bound, verifies_clients=verifies_clients
+    ) from (reasons[-1] if reasons else None)
 
 
 def _callbacks(

@@ -4,7 +4,8 @@
 ``AuthError`` (the server's reason and the options to check), ``TLSError`` (the certificate
 problem) or ``ConnectError``; ``refuse_plain_text`` reads a server's INFO line before
 connecting when TLS is asked for, since nats-py would otherwise talk in plain text to a server
-without TLS; ``check_jetstream`` asks the account's JetStream info once connected.
+without TLS, and tells whether a server verifies client certificates; ``check_jetstream``
+asks the account's JetStream info once connected.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ _TLS_CHECK = (
     "and that the URL is the server's TLS port"
 )
 _NOT_ENABLED = frozenset({10039, 10076})  # for the account / on the server
+_RESET = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 
 
 def first_connect_error(
@@ -53,9 +55,15 @@ def first_connect_error(
     settings: dict[str, Any],
     secrets: Sequence[str],
     bound: float,
+    *,
+    verifies_clients: bool = False,
 ) -> ConnectError:
     """The error for a first connection that failed with ``reasons`` (what nats-py reported,
-    one per server tried): refused credentials first, then TLS, then the rest."""
+    one per server tried): refused credentials first, then TLS, then the rest.
+
+    ``verifies_clients``: a server said (in its INFO) that it verifies client certificates. In
+    TLS 1.3 it refuses a missing or unknown one after the client's side of the handshake is
+    done, so the client may see only its connection reset: that is a TLS refusal too."""
     shown = ", ".join(redact(url, secrets) for url in urls)
     where = f"NATS at {shown}"
     auth = next((e for e in reasons if _is_auth(e)), None)
@@ -67,8 +75,9 @@ def first_connect_error(
             description=why,
         )
     tls = next((e for e in reasons if isinstance(e, ssl.SSLError)), None)
-    if tls is not None:
-        why = _tls_reason(tls)
+    reset = next((e for e in reasons if isinstance(e, _RESET)), None)
+    if tls is not None or (verifies_clients and reset is not None):
+        why = _tls_reason(tls) if tls is not None else _client_certificate(f"{reset}")
         message = redact(f"TLS with {where} failed: {why}; {_TLS_CHECK}", secrets)
         return TLSError(message, description=why)
     if reasons:
@@ -101,13 +110,17 @@ def _tls_reason(exc: ssl.SSLError) -> str:
         return f"the server's certificate was not accepted: {exc.verify_message}"
     reason = str(exc.reason or exc)
     if "CERTIFICATE_REQUIRED" in reason:
-        return (
-            f"the server requires a client certificate ({reason}): load one into the tls= "
-            "context (load_cert_chain), or pass --tls-cert/--tls-key"
-        )
+        return _client_certificate(reason)
     if "ALERT" in reason:  # the server refused ours: unknown CA, bad or expired certificate
         return f"the server refused the client certificate ({reason})"
     return f"the handshake failed: {reason}"
+
+
+def _client_certificate(reason: str) -> str:
+    return (
+        f"the server requires a client certificate it trusts ({reason}): load one into the "
+        "tls= context (load_cert_chain), or pass --tls-cert/--tls-key"
+    )
 
 
 def _describe(exc: BaseException) -> str:
@@ -137,11 +150,12 @@ def _auth_used(urls: list[str], settings: dict[str, Any]) -> str:
 
 async def refuse_plain_text(
     urls: list[str], settings: dict[str, Any], secrets: Sequence[str]
-) -> None:
+) -> bool:
     """``TLSError`` when TLS is asked for and a server does not offer it: nats-py would
-    connect in plain text. Reads each such server's INFO line (nothing is sent)."""
+    connect in plain text. Reads each such server's INFO line (nothing is sent), and returns
+    whether any of them verifies client certificates."""
     if settings.get("tls_handshake_first"):
-        return  # no INFO before the handshake; nats-py's handshake fails on a plain server
+        return False  # no INFO before the handshake; nats-py's handshake fails on plain
     wanted = [
         url
         for url in urls
@@ -160,6 +174,7 @@ async def refuse_plain_text(
                 ),
                 description="server does not offer TLS",
             )
+    return any(info is not None and info.get("tls_verify") for info in infos)
 
 
 async def _info(url: str, wait: float) -> dict[str, Any] | None:
