@@ -14,7 +14,7 @@ import pytest
 
 from protonats import ConnectError, Event, Events, JetStreamNotEnabledError
 from protonats.jetstream._nats import api_prefix, denied_subject
-from protonats.jetstream._servers import redact, secrets_of, server_urls
+from protonats.jetstream._servers import DEFAULT_SERVER, redact, secrets_of, server_urls
 from protonats.testing import free_port, nats_server
 
 from .auth_servers import TOKEN, TOKEN_CONFIG
@@ -26,7 +26,7 @@ from .models import User
 @pytest.mark.parametrize(
     ("server", "urls"),
     [
-        (None, ["nats://localhost:4222"]),
+        (None, [DEFAULT_SERVER]),  # nats://localhost and the standard port
         ("nats://a:1", ["nats://a:1"]),
         ("nats://a:1, nats://b:2,", ["nats://a:1", "nats://b:2"]),
         (["nats://a:1", "nats://b:2,nats://c:3"], ["nats://a:1", "nats://b:2", "nats://c:3"]),
@@ -37,10 +37,10 @@ def test_server_urls(server: str | list[str] | None, urls: list[str]) -> None:
 
 
 def test_redact_hides_every_password_and_token() -> None:
-    text = "nats://alice:PW1@h1:4222,tls://bob:PW2@h2,nats://TOKEN123@h3 and netloc='carol:PW3@h4'"
+    text = "nats://alice:PW1@h1:7422,tls://bob:PW2@h2,nats://TOKEN123@h3 and netloc='carol:PW3@h4'"
     shown = redact(text)
     assert shown == (
-        "nats://alice:***@h1:4222,tls://bob:***@h2,nats://***@h3 and netloc='carol:***@h4'"
+        "nats://alice:***@h1:7422,tls://bob:***@h2,nats://***@h3 and netloc='carol:***@h4'"
     )
     assert redact("password hunter22 in text", ["hunter22"]) == "password *** in text"
     assert redact("a short pw x", ["x"]) == "a short pw x"  # too short to scrub in free text
