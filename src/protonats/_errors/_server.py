@@ -1,66 +1,16 @@
-"""Every error protonats raises, in one hierarchy, so a caller can catch as broadly as it likes.
-
-::
-
-    ProtonatsError                      base of everything below
-    ├── ActorDeclarationError (ValueError)   an Actor or Actors is declared wrong
-    ├── BuildError                           buf cannot build an input, or its descriptors are bad
-    ├── CodegenError                         the protoc plugin refuses its input (file:line:col)
-    ├── ConnectError (ConnectionError)       no usable connection to NATS
-    │   ├── AuthError (PermissionError)      the server refused the credentials
-    │   └── TLSError                         the TLS handshake failed (CA, hostname, no TLS)
-    ├── DecodeError (ValueError)             a payload does not decode with the event's schema
-    ├── EmitError                            a message was not stored
-    │   ├── AckTimeoutError (TimeoutError)   no ack in time: stored or not, unknown
-    │   ├── BatchEmitError                   some messages of emit_many failed
-    │   ├── DelayError (ValueError)          emit(delay=) cannot be honoured: why, and the fix
-    │   ├── MessageRejectedError (JetStreamError)  the stream refused to store it
-    │   ├── MessageTooLargeError (ValueError) payload over limits.message_size
-    │   ├── MessageTypeError (TypeError)     message is not the event's schema
-    │   ├── NoStreamError                    no stream listens on the subject: register first
-    │   ├── PublishPermissionError (PermissionDeniedError)  the user may not publish there
-    │   ├── StreamUnavailableError (JetStreamError)  the stream exists, no leader answered: retry
-    │   └── UnknownEventError (KeyError)     event not in the registry
-    ├── EventDeclarationError (ValueError)   an Event, Limits or Events is declared wrong
-    │   ├── InvalidDescriptionError          description too long
-    │   ├── InvalidEventNameError            name breaks the kebab-case rule
-    │   └── InvalidLimitsError               a limit is negative, too small, or inconsistent
-    ├── JetStreamError                       the server refused a JetStream API call
-    │   ├── ConsumerError                    a consumer failed: its event and consumer named
-    │   │   └── ConsumerDeletedError         the consumer (or its stream) was deleted
-    │   ├── JetStreamNotEnabledError         the server or account has no JetStream
-    │   ├── JetStreamTimeoutError (TimeoutError)  no answer in time: server paused or electing
-    │   ├── LedgerError                      the schema ledger (KV bucket) cannot be read or written
-    │   │   └── RegisterLockTimeoutError (TimeoutError)  another register held the lock too long
-    │   ├── PermissionDeniedError (PermissionError)  the user may not publish to a subject
-    │   ├── StreamConfigError                register would change what JetStream cannot change
-    │   │   ├── ConsumerConfigError          an actor's consumer cannot be made to match
-    │   │   ├── NewerRegistryError           the stream was written by a newer registry version
-    │   │   └── RegistryFingerprintError     same registry version, different declaration
-    │   └── StreamExistsError                the stream or its subjects belong to something else
-    ├── SchemaIncompatibleError (ValueError) register: the schema cannot read what the ledger's did
-    └── UnsupportedSchemaError (TypeError)   no serializer knows the schema
-
-``JetStreamError`` keeps the server's ``code``, ``err_code`` and ``description``;
-``ConnectError`` keeps the server's or the TLS library's reason in ``description``. Errors are
-chained (``raise ... from``) to the client error behind them, never changed once raised
-(``with_message`` makes a new one), and never carry a password, token or seed.
-"""
+"""Errors of talking to NATS: connecting, emitting, consuming, JetStream and the ledger."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from typing import Any, Self, TypeVar
+from typing import Any
+
+from ._base import ProtonatsError
 
 __all__ = [
-    "REGISTER_FIRST",
     "AckTimeoutError",
-    "ActorDeclarationError",
     "AuthError",
     "BatchEmitError",
-    "BuildError",
-    "CodegenError",
     "ConnectError",
     "ConsumerConfigError",
     "ConsumerDeletedError",
@@ -68,11 +18,6 @@ __all__ = [
     "DecodeError",
     "DelayError",
     "EmitError",
-    "EventDeclarationError",
-    "Fix",
-    "InvalidDescriptionError",
-    "InvalidEventNameError",
-    "InvalidLimitsError",
     "JetStreamError",
     "JetStreamNotEnabledError",
     "JetStreamTimeoutError",
@@ -83,7 +28,6 @@ __all__ = [
     "NewerRegistryError",
     "NoStreamError",
     "PermissionDeniedError",
-    "ProtonatsError",
     "PublishPermissionError",
     "RegisterLockTimeoutError",
     "RegistryFingerprintError",
@@ -93,138 +37,7 @@ __all__ = [
     "StreamUnavailableError",
     "TLSError",
     "UnknownEventError",
-    "UnsupportedSchemaError",
-    "with_message",
 ]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Fix:
-    """What to do about an error, said for a Python caller and for the command line, so each
-    audience reads its own words (``register()`` / ``protonats register``)."""
-
-    python: str
-    cli: str
-
-
-REGISTER_FIRST = Fix("Call register() for this event first", "Run `protonats register` first")
-
-
-class ProtonatsError(Exception):
-    """Base class of every protonats error.
-
-    An error made by ``with_fix`` has ``problem`` (what went wrong) and ``fix`` (what to do,
-    for Python and for the command line); its message is the problem, then ``fix.python``.
-    """
-
-    _problem: str | None = None
-    _fix: Fix | None = None
-
-    @classmethod
-    def with_fix(cls, problem: str, fix: Fix, **kwargs: Any) -> Self:
-        """The error ``problem. fix.python``, keeping both parts for the command line."""
-        error = cls(f"{problem}. {fix.python}", **kwargs)
-        error._problem = problem
-        error._fix = fix
-        return error
-
-    @property
-    def problem(self) -> str | None:
-        """What went wrong, without the fix (errors made by ``with_fix``)."""
-        return self._problem
-
-    @property
-    def fix(self) -> Fix | None:
-        """What to do about it, for Python and for the command line."""
-        return self._fix
-
-
-E = TypeVar("E", bound=ProtonatsError)
-
-
-def with_message(exc: E, message: str) -> E:
-    """A new error of ``exc``'s type and fields, saying ``message``; ``exc`` is not changed.
-
-    Raise it ``from exc``. For errors built as ``cls(message, **fields)`` whose keywords are
-    stored under their own names (the JetStream and emit errors): the public attributes are
-    exactly the keywords to build a copy with.
-    """
-    fields = {k: v for k, v in vars(exc).items() if not k.startswith("_")}
-    return type(exc)(message, **fields)
-
-
-class EventDeclarationError(ProtonatsError, ValueError):
-    """An ``Event``, ``Limits`` or ``Events`` is declared wrong; raised at construction."""
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Subclasses take keyword arguments: rebuild from args and attributes, not __init__.
-        return _restore, (type(self), self.args, self.__dict__)
-
-
-def _restore(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
-    error = cls.__new__(cls)
-    BaseException.__init__(error, *args)
-    error.__dict__.update(state)
-    return error
-
-
-class InvalidEventNameError(EventDeclarationError):
-    """The event name is empty, too long, or not lower-case kebab-case (``user-registered``).
-
-    ``name`` is the refused name, ``reason`` why (the message without the name).
-    """
-
-    def __init__(self, message: str, *, name: object = None, reason: str = "") -> None:
-        super().__init__(message)
-        self.name = name
-        self.reason = reason or message
-
-
-class InvalidDescriptionError(EventDeclarationError):
-    """The event's description is longer than 4096 characters.
-
-    ``event`` names the event, ``length`` is the description's length, ``reason`` why.
-    """
-
-    def __init__(self, message: str, *, event: str, length: int, reason: str) -> None:
-        super().__init__(message)
-        self.event = event
-        self.length = length
-        self.reason = reason
-
-
-class InvalidLimitsError(EventDeclarationError):
-    """A limit is negative, looks like nanoseconds, or contradicts another limit.
-
-    ``field`` is the ``Limits`` keyword, ``value`` the refused value and ``reason`` what is
-    wrong with it; the message is ``Limits.<field> <reason>``.
-    """
-
-    def __init__(self, *, field: str, value: object, reason: str) -> None:
-        super().__init__(f"Limits.{field} {reason}")
-        self.field = field
-        self.value = value
-        self.reason = reason
-
-
-class ActorDeclarationError(ProtonatsError, ValueError):
-    """An ``Actor``, ``Actors`` or ``listen()`` option is wrong; raised before anything runs."""
-
-
-class UnsupportedSchemaError(ProtonatsError, TypeError):
-    """No built-in serializer handles the schema: pass ``serializer=`` to ``Event``."""
-
-
-class BuildError(ProtonatsError):
-    """buf could not build an input (bad ref, not a git repository, compile error, no buf), or
-    the built descriptors cannot be read (not a descriptor set, a malformed option)."""
-
-
-class CodegenError(ProtonatsError):
-    """Problems in the input, one a line, each as ``file.proto:LINE:COL: message``.
-
-    The plugin sends them back in ``CodeGeneratorResponse.error``, which protoc and buf print.
-    """
 
 
 class ConnectError(ProtonatsError, ConnectionError):
