@@ -24,7 +24,7 @@ from nats.aio.client import Client
 from .._errors import ConnectError
 from ._connected import ConnectedEvents
 from ._first_connect import check_jetstream, first_connect_error, refuse_plain_text
-from ._nats import ServerErrors, api_prefix, attach
+from ._nats import DEFAULT_PENDING_SIZE, ServerErrors, api_prefix, attach
 from ._servers import DEFAULT_SERVER, redact, secrets_of, server_urls
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ async def connect_client(server: str | Sequence[str] | None, options: dict[str, 
     shown = functools.partial(redact, secrets=secrets)
     errors = ServerErrors(forward=user_error_cb, redact=shown)
     nc = await open_client(urls, options, errors, secrets, user_error_cb)
-    attach(nc, errors)
+    attach(nc, errors, int(options.get("pending_size", DEFAULT_PENDING_SIZE)))
     return nc
 
 

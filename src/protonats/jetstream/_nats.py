@@ -45,6 +45,7 @@ from ._nats_errors import (
 __all__ = [
     "CONSUMER_NOT_FOUND",
     "DEFAULT_API_PREFIX",
+    "DEFAULT_PENDING_SIZE",
     "ENABLE_JETSTREAM",
     "STREAM_NAME_IN_USE",
     "STREAM_NOT_FOUND",
@@ -164,12 +165,15 @@ def denied_subject(text: str) -> str | None:
     return rest.strip().strip("'\"").split('"')[0].strip() or None
 
 
-_HOOKS: weakref.WeakKeyDictionary[Client, ServerErrors] = weakref.WeakKeyDictionary()
+_HOOKS: weakref.WeakKeyDictionary[Client, tuple[ServerErrors, int]] = weakref.WeakKeyDictionary()
+# nats-py's default outgoing buffer (its ``pending_size`` option), for a client we did not open.
+DEFAULT_PENDING_SIZE = 2 * 1024 * 1024
 
 
-def attach(nc: Client, errors: ServerErrors) -> None:
-    """Tell the boundary that ``errors.callback`` is ``nc``'s error_cb (set at connect)."""
-    _HOOKS[nc] = errors
+def attach(nc: Client, errors: ServerErrors, pending_size: int = DEFAULT_PENDING_SIZE) -> None:
+    """Tell the boundary that ``errors.callback`` is ``nc``'s error_cb and ``pending_size`` its
+    outgoing buffer (both set at connect, as the client's options)."""
+    _HOOKS[nc] = (errors, pending_size)
 
 
 class Link:
@@ -187,11 +191,11 @@ class Link:
         self.nc = nc
         self.api_prefix = prefix
         # A client connected elsewhere has its own error_cb: its violations stay ack timeouts.
-        self.errors = _HOOKS.get(nc) or ServerErrors()
+        self.errors, pending_size = _HOOKS.get(nc) or (ServerErrors(), DEFAULT_PENDING_SIZE)
         self.js: JetStreamContext = nc.jetstream(prefix=prefix, timeout=timeout)
-        # The client's outgoing buffer (its pending_size option, fixed once connected), minus
-        # room for one protocol line: past it, a publish waits for the socket.
-        self._buffer = int(nc.options.get("pending_size", 2 * 1024 * 1024)) - 1024
+        # The client's outgoing buffer, minus room for one protocol line: past it, a publish
+        # waits for the socket.
+        self._buffer = pending_size - 1024
 
     @property
     def max_payload(self) -> int:
