@@ -141,8 +141,8 @@ def test_cli_creds_flag(creds: tuple[str, Path, Path], unique: str) -> None:
 def test_the_connection_flags_repr_shows_no_secret() -> None:
     from protonats.cli._common import Connection
 
-    flags = Connection(server=f"nats://alice:{WRONG}@h:4222", user="alice", password=PASSWORD)
+    flags = Connection(server=f"nats://alice:{WRONG}@h:7422", user="alice", password=PASSWORD)
     assert (
-        repr(flags) == "Connection(server='nats://alice:***@h:4222', user='alice', password='***')"
+        repr(flags) == "Connection(server='nats://alice:***@h:7422', user='alice', password='***')"
     )
     assert TOKEN not in repr(Connection(token=TOKEN))
