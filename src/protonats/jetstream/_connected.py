@@ -167,9 +167,12 @@ class ConnectedEvents:
         uid: str | None,
         headers: Mapping[str, str] | None,
         trace_id: str | None,
+        traced: Mapping[str, str] | None,
     ) -> dict[str, str]:
-        """The message's headers; the event's shared dict when nothing is added (hot path)."""
-        traced = current_trace() if current_trace is not None else None
+        """The message's headers; the event's shared dict when nothing is added (hot path).
+
+        ``traced`` is the current span's trace context (``_traced()``), looked up once per call
+        of emit or emit_many."""
         if (
             uid is None
             and headers is None
@@ -236,7 +239,7 @@ class ConnectedEvents:
         """
         route = self._route(event)
         extra, uid = with_meta(headers, meta, uid)
-        hdrs = self._headers(route, uid, extra, trace_id)
+        hdrs = self._headers(route, uid, extra, trace_id, _traced())
         subject = event.subject_name
         if delay is not None:
             version = self._link.nats_version
@@ -272,9 +275,11 @@ class ConnectedEvents:
                 "nothing was sent"
             )
         batch: list[tuple[bytes, dict[str, str]]] = []
+        traced = _traced()  # one span for the whole batch
         for index, message in enumerate(messages):
             try:
-                hdrs = self._headers(route, uids[index] if uids else None, headers, trace_id)
+                uid = uids[index] if uids else None
+                hdrs = self._headers(route, uid, headers, trace_id, traced)
                 batch.append((self._encode(route, message, hdrs), hdrs))
             except EmitError as exc:
                 raise _at_index(exc, index) from exc
@@ -380,3 +385,8 @@ def _batch_error(
         maybe_stored=maybe,
         duplicate_window=window,
     )
+
+
+def _traced() -> dict[str, str] | None:
+    """The current span's W3C trace context, or None (always None without OpenTelemetry)."""
+    return current_trace() if current_trace is not None else None
