@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Every tool the venv holds for development, tests and CI, pinned with hashes (make lock).
+LOCK := requirements/dev.lock
+PIP := $(PY) -m pip --disable-pip-version-check
 # buf runs buf-plugin-protonats (buf.yaml's check plugin) from PATH: the venv's scripts first.
 BUF := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/buf
 # The example registry: buf.gen.yaml names it (opt package=, version=) and generates it here.
@@ -15,16 +18,35 @@ REGISTRY_OPT := package=shop-events,version=1.4
 REGISTRY_PATHS := proto buf.gen.yaml
 REVISION = PROTONATS_REGISTRY_REVISION="$$($(PY) -m protonats_codegen.release revision $(REGISTRY_PATHS))"
 
-.PHONY: install generate generate-protoc runtime-proto dist publish lint-proto lint typecheck check test demo bench bench-register bench-actors bench-codegen breaking clean
+.PHONY: install lock test-latest generate generate-protoc runtime-proto dist publish lint-proto lint typecheck check test demo bench bench-register bench-actors bench-codegen breaking clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The lock first (exact versions, hashes required), then this checkout alone, editable, built by
+# the locked hatchling: nothing is resolved against the day's index.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP) install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	$(PIP) check
 	touch $@
+
+# Re-resolve the lock from pyproject.toml's ranges (uv, pinned in the lock itself): a deliberate
+# commit, never an accident of the day's index. Linux x86_64, CPython 3.11: the project's machines.
+LOCK_FLAGS := --extra dev --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --no-header
+lock: install
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) --upgrade -o $(LOCK)
+
+# The suite against the newest releases in a venv of its own, and which packages differ from
+# the lock: a drift report, not part of CI.
+LATEST := .venv-latest
+test-latest: install generate
+	test -x $(LATEST)/bin/python || $(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade -e '.[dev]'
+	$(LATEST)/bin/python -m pip freeze --exclude-editable | $(PY) requirements/drift.py $(LOCK)
+	$(LATEST)/bin/mypy src codegen tests && $(LATEST)/bin/pytest -q
 
 # Typed Event constants + _pb2 modules + pyproject.toml: $(GEN) is a complete distribution.
 generate: install
@@ -66,8 +88,8 @@ lint-proto: install
 	$(BUF) format -d --exit-code
 
 lint: install
-	$(BIN)/ruff check src codegen tests bench
-	$(BIN)/ruff format --check src codegen tests bench
+	$(BIN)/ruff check src codegen tests bench requirements
+	$(BIN)/ruff format --check src codegen tests bench requirements
 
 typecheck: install
 	$(BIN)/mypy src codegen tests
@@ -107,4 +129,4 @@ breaking: install
 	$(BUF) breaking --against '$(AGAINST)'
 
 clean:
-	rm -rf $(VENV) gen dist build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(LATEST) gen dist build .mypy_cache .ruff_cache .pytest_cache

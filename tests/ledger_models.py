@@ -46,6 +46,17 @@ def proto_message(
     return message_factory.GetMessageClass(pool.FindMessageTypeByName(full_name))
 
 
+def build(schema: type[Message], **values: object) -> Message:
+    """An instance of a class built at run time, its scalar fields set from ``values``.
+
+    The class takes keyword fields at run time, but its type is the plain ``Message`` (it has
+    no generated stub), whose constructor takes none: set them as the class's attributes."""
+    message = schema()
+    for name, value in values.items():
+        setattr(message, name, value)
+    return message
+
+
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)

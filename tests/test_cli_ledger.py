@@ -12,7 +12,7 @@ import nats
 
 from protonats import Event, Events
 
-from .ledger_models import user_v1
+from .ledger_models import build, user_v1
 from .models import User
 from .test_cli import cli, script
 
@@ -74,7 +74,7 @@ def test_tail_decodes_through_the_ledger_without_the_schema(nats_url: str, uniqu
     async def emit() -> None:
         async with Events(proto, plain).connect(nats_url) as conn:
             await conn.register()
-            await conn.emit(proto, schema(user_id="42", email="a@example.com"))
+            await conn.emit(proto, build(schema, user_id="42", email="a@example.com"))
             await conn.emit(plain, User(id="7", name="Ann"))
 
     asyncio.run(emit())

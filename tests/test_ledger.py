@@ -22,7 +22,7 @@ from protonats import (
 from protonats.events._fingerprint import fingerprint
 from protonats.jetstream._ledger import decode_payload, encode_entry, entry_for, message_class
 
-from .ledger_models import F, proto_message, user_v1
+from .ledger_models import F, build, proto_message, user_v1
 from .models import User
 
 
@@ -73,7 +73,7 @@ async def test_register_records_a_protobuf_event(
 async def test_ledger_alone_decodes_a_protobuf_payload() -> None:
     schema = user_v1()
     entry = entry_for(Event("user-registered", schema), "1.0.0")
-    payload = schema(user_id="42", email="a@example.com").SerializeToString()
+    payload = build(schema, user_id="42", email="a@example.com").SerializeToString()
     assert decode_payload(entry, payload) == {"userId": "42", "email": "a@example.com"}
     rebuilt = message_class(entry.schema)
     assert rebuilt is not schema

@@ -19,7 +19,7 @@ import pytest
 
 from protonats import Event, Events
 
-from .ledger_models import user_v1
+from .ledger_models import build, user_v1
 from .models import User
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
@@ -66,7 +66,7 @@ async def test_node_decodes_a_python_protobuf_message_from_the_ledger_alone(
 ) -> None:
     schema = user_v1()  # built at run time: no .proto file exists anywhere
     event = Event(f"node-proto-{unique}", schema)
-    message = schema(user_id="42", email="a@example.com")
+    message = build(schema, user_id="42", email="a@example.com")
     message.registered_at.FromDatetime(  # type: ignore[attr-defined]
         datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
     )
