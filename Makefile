@@ -32,12 +32,14 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(PIP) check
 	touch $@
 
-# Re-resolve the lock from pyproject.toml's ranges (uv, pinned in the lock itself): a deliberate
-# commit, never an accident of the day's index. Linux x86_64, CPython 3.11: the project's machines.
+# Resolve the lock from pyproject.toml's ranges (uv, pinned in the lock itself), keeping every
+# existing pin: after adding a dependency, `make lock` adds it and what it needs. `make lock
+# UPGRADE=1` moves every pin to the newest release: a deliberate commit, never an accident of the
+# day's index. Linux x86_64, CPython 3.11: the project's machines.
 LOCK_FLAGS := --extra dev --generate-hashes --python-version 3.11 \
-	--python-platform x86_64-unknown-linux-gnu --no-header
+	--python-platform x86_64-unknown-linux-gnu --no-header $(if $(UPGRADE),--upgrade)
 lock: install
-	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) --upgrade -o $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -o $(LOCK)
 
 # The suite against the newest releases in a venv of its own, and which packages differ from
 # the lock: a drift report, not part of CI.
