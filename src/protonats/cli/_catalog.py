@@ -15,13 +15,13 @@ from urllib.parse import urlsplit
 from .. import _wire
 from ..events._event import Event
 from ..events._registry import Events
-from ._common import CliError
 from ._fields import field_sections
 from ._human import limit_items
 from ._json import is_protobuf
+from ._manifest import Manifest
 from ._schema import Schemas, event_schemas, example
 
-__all__ = ["asyncapi_document", "event_page", "remove_stale_pages", "write_catalog"]
+__all__ = ["asyncapi_document", "event_page", "write_catalog"]
 
 ASYNCAPI_FILE = "asyncapi.json"
 _PROTOBUF_NOTE = (
@@ -37,37 +37,26 @@ def write_catalog(
     title: str | None = None,
     server: str | None = None,
     schemas: Schemas | None = None,
+    manifest: Manifest | None = None,
 ) -> list[Path]:
     """Write ``index.md``, ``events/<name>.md`` per event and ``asyncapi.json`` under ``out``.
 
-    ``schemas`` are the payload schemas when given (from the ledger), else the events'."""
+    ``schemas`` are the payload schemas when given (from the ledger), else the events'.
+    Files go through ``manifest`` (``cli/_manifest.py``: only the catalog's own files are
+    overwritten); without one, a manifest of ``out`` is made and finished here (removing
+    the pages of events no longer in ``events``)."""
     schemas = schemas if schemas is not None else event_schemas(events, events.docs)
     title = title or _default_title(events)
-    files: dict[Path, str] = {out / "index.md": index_page(events, title)}
+    files: dict[str, str] = {"index.md": index_page(events, title)}
     for event in events:
-        files[out / "events" / f"{event.name}.md"] = event_page(event, schemas, events.docs)
+        files[f"events/{event.name}.md"] = event_page(event, schemas, events.docs)
     document = asyncapi_document(events, title=title, server=server, schemas=schemas)
-    files[out / ASYNCAPI_FILE] = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    try:
-        (out / "events").mkdir(parents=True, exist_ok=True)
-        for path, text in files.items():
-            path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"cannot write the catalog to {str(out)!r}: {exc}") from exc
-    return list(files)
-
-
-def remove_stale_pages(events: Events, out: Path) -> list[Path]:
-    """Delete the pages under ``out/events/`` of events no longer in ``events`` (a catalog
-    regenerated after an event was removed); return them."""
-    keep = {f"{event.name}.md" for event in events}
-    stale = sorted(p for p in (out / "events").glob("*.md") if p.name not in keep)
-    try:
-        for page in stale:
-            page.unlink()
-    except OSError as exc:
-        raise CliError(f"cannot remove the stale page {str(page)!r}: {exc}") from exc
-    return stale
+    files[ASYNCAPI_FILE] = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    writer = manifest if manifest is not None else Manifest(out)
+    written = [writer.write_file(name, text) for name, text in files.items()]
+    if manifest is None:
+        writer.finish()
+    return written
 
 
 def _default_title(events: Events) -> str:

@@ -38,6 +38,13 @@ def catalog_command(
             "a registry.",
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Overwrite files in DIR that an earlier catalog run did not write.",
+        ),
+    ] = False,
     registry: Registry = None,
     fmt: Format = None,
     debug: Debug = False,
@@ -47,9 +54,14 @@ def catalog_command(
     The AsyncAPI 3.0 document has every event as a channel with its message schema, so
     teams outside Python can use the registry. Prints the files written. With --ledger URL
     the events come from what register recorded on that server (no registry needed).
+    Only the catalog's own files are written or removed: DIR/.protonats-catalog.json lists
+    them; any other file in the way is refused (--force overwrites it); symlinks never.
     """
-    from ._catalog import remove_stale_pages, write_catalog
+    from ._catalog import write_catalog
+    from ._manifest import Manifest
+    from ._schema import Schemas
 
+    schemas: Schemas | None = None
     if ledger is not None:
         from ._ledger import entries, ledger_catalog
 
@@ -58,12 +70,15 @@ def catalog_command(
             raise CliError(f"the schema ledger of {ledger} is empty: register events first")
         events, schemas = ledger_catalog(found)
         title = title or "Event catalog (schema ledger)"
-        written = write_catalog(events, out, title=title, server=server or ledger, schemas=schemas)
     else:
         events = registry_of(ctx, registry)
-        written = write_catalog(events, out, title=title, server=server)
+    manifest = Manifest(out, force=force)
+    written = write_catalog(
+        events, out, title=title, server=server or ledger, schemas=schemas, manifest=manifest
+    )
     done = [(path, "written") for path in written]
-    done += [(path, "removed") for path in remove_stale_pages(events, out)]
+    done += [(path, "removed") for path in manifest.finish()]
+    done += [(path, "kept (edited since written)") for path in manifest.kept]
     rows = [[str(path.relative_to(out)), action] for path, action in done]
     records = [{"path": str(path), "action": action} for path, action in done]
     Table(f"catalog in {out}", ["FILE", "ACTION"], rows, records).print(fmt)
