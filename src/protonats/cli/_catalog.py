@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 from .. import _wire
 from ..events._event import Event
 from ..events._registry import Events
+from ..events._serializers import BytesSerializer, ProtobufSerializer
 from ._fields import field_sections
 from ._human import limit_items
-from ._json import is_protobuf
 from ._manifest import Manifest
 from ._schema import Schemas, event_schemas, example
 
@@ -28,6 +28,19 @@ _PROTOBUF_NOTE = (
     "The payload is protobuf binary ({schema}); the schema and example show its proto3 JSON "
     "mapping."
 )
+_BYTES_NOTE = (
+    "The payload is raw bytes; the schema and example show them as base64 text, as "
+    "`protonats tail` prints them and `protonats emit --json` takes them."
+)
+
+
+def _json_note(event: Event[Any]) -> str | None:
+    """What the JSON Schema and example mean when the payload on the wire is not JSON."""
+    if isinstance(event.serializer, ProtobufSerializer):
+        return _PROTOBUF_NOTE.format(schema=event.schema_name)
+    if isinstance(event.serializer, BytesSerializer):
+        return _BYTES_NOTE
+    return None
 
 
 def write_catalog(
@@ -147,8 +160,9 @@ def event_page(event: Event[Any], schemas: Schemas, docs: Mapping[str, str] | No
         "## Example payload",
         "",
     ]
-    if is_protobuf(event.schema):
-        lines += [_PROTOBUF_NOTE.format(schema=event.schema_name), ""]
+    note = _json_note(event)
+    if note:
+        lines += [note, ""]
     payload = example(schemas.payloads[event.name], schemas.components)
     lines += ["```json", json.dumps(payload, indent=2, ensure_ascii=False), "```"]
     return "\n".join(lines) + "\n"
@@ -261,8 +275,8 @@ def _message(event: Event[Any], schemas: Schemas) -> dict[str, Any]:
     if summary:
         message["summary"] = summary
     description = event.description.strip() if event.description else ""
-    if is_protobuf(event.schema):
-        note = _PROTOBUF_NOTE.format(schema=event.schema_name)
+    note = _json_note(event)
+    if note:
         description = f"{description}\n\n{note}" if description else note
     if description:
         message["description"] = description

@@ -1,8 +1,9 @@
 """Field tables of an event's payload, for its catalog page: the payload's own fields, then
 one table per message, class or enum it uses.
 
-Protobuf fields are shown with their proto types (read from the descriptor); other schemas
-are read from their JSON Schema.
+Protobuf fields are shown with their proto types (read from the descriptor, with the same
+``required`` as their JSON Schema); other schemas are read from their JSON Schema
+(``Event.json_schema()``, through ``_schema.event_schemas``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
 from ..events._event import Event
-from ..events._json_schema import scalar_name
-from ._json import is_protobuf
-from ._schema import REF, Schemas, enum_of, is_map, message_of, resolve, synthetic_oneof
+from ..events._json_schema import enum_of, is_map, message_of, scalar_name, synthetic_oneof
+from ..events._serializers import ProtobufSerializer
+from ._schema import REF, Schemas, resolve
 
 __all__ = ["Section", "field_sections", "type_text"]
 
@@ -46,7 +47,7 @@ def field_sections(
 
     A protobuf field's Notes start with its ``.proto`` comment from ``docs`` (``Events.docs``).
     """
-    if is_protobuf(event.schema):
+    if isinstance(event.serializer, ProtobufSerializer):
         return _proto_sections(event.schema.DESCRIPTOR, docs or {})
     return _json_sections(schemas.payloads[event.name], schemas.components)
 
@@ -89,7 +90,9 @@ def _proto_row(field: FieldDescriptor, doc: str | None = None) -> Row:
     notes = []
     if field.json_name != field.name:
         notes.append(f"JSON name {field.json_name}")
-    if field.containing_oneof is not None and not synthetic_oneof(field):
+    if field.is_required:  # proto2 `required`, editions LEGACY_REQUIRED: as in the JSON Schema
+        notes.append("required")
+    elif field.containing_oneof is not None and not synthetic_oneof(field):
         notes.append(f"one of {field.containing_oneof.name}")
     elif field.has_presence and field.type not in (_F.TYPE_MESSAGE, _F.TYPE_GROUP):
         notes.append("optional")

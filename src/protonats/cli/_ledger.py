@@ -8,6 +8,7 @@ same name whose messages are plain JSON values.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime
 import difflib
@@ -16,14 +17,13 @@ import json
 from typing import Any
 
 from ..events._event import Event
-from ..events._json_schema import DEFS
 from ..events._limits import Discard, Limits, Retention, Storage
 from ..events._registry import Events
 from ..jetstream._ledger import PROTOBUF, LedgerEntry, LedgerRevision, encode_entry, message_class
 from ._common import CliError, Connection, Table
 from ._human import limits_text
 from ._registry_loading import ENTRY_POINT_GROUP, load_registry
-from ._schema import REF, Schemas, event_schemas
+from ._schema import Schemas, event_schemas
 
 __all__ = [
     "entries",
@@ -40,9 +40,11 @@ __all__ = [
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _JSONValues:
-    """The serializer of an event known only from the ledger: any JSON value, as is."""
+    """The serializer of an event known only from the ledger: any JSON value, as is, described
+    by the JSON Schema the ledger recorded."""
 
     content_type: str
+    recorded: dict[str, Any]
 
     def encode(self, message: Any) -> bytes:
         return json.dumps(message).encode()
@@ -51,6 +53,18 @@ class _JSONValues:
         if self.content_type != "application/json":
             return data
         return json.loads(data)
+
+    def json_schema(self) -> dict[str, Any]:
+        return copy.deepcopy(self.recorded)
+
+    def fingerprint_part(self) -> dict[str, Any]:
+        return {"json_schema": {k: v for k, v in self.recorded.items() if k != "$schema"}}
+
+    def to_json(self, message: Any) -> Any:
+        return message
+
+    def from_json(self, value: Any) -> Any:
+        return value
 
 
 def ledger_event(entry: LedgerEntry) -> Event[Any]:
@@ -76,7 +90,8 @@ def ledger_event(entry: LedgerEntry) -> Event[Any]:
     module, _, name = entry.schema.name.rpartition(".")
     stand_in = type(name or entry.schema.name, (), {"__module__": module or "ledger"})
     stand_in.__qualname__ = name or entry.schema.name
-    return Event(entry.event, stand_in, serializer=_JSONValues(entry.schema.content_type), **common)
+    codec = _JSONValues(entry.schema.content_type, entry.schema.json_schema)
+    return Event(entry.event, stand_in, serializer=codec, **common)
 
 
 async def entries(connection: Connection) -> list[LedgerEntry]:
@@ -181,38 +196,8 @@ async def tail_registry(connection: Connection, name: str) -> Events:
 
 
 def ledger_catalog(found: list[LedgerEntry]) -> tuple[Events, Schemas]:
-    """The events of the ledger and their payload schemas, for ``catalog --ledger``.
-
-    Protobuf payloads are described from the message classes, as for an installed registry;
-    JSON payloads by the schema the ledger recorded.
-    """
+    """The events of the ledger and their payload schemas, for ``catalog --ledger``: the JSON
+    Schemas the ledger recorded (a protobuf message's, from the message class built from its
+    descriptor set, is the same schema)."""
     events = Events(*(ledger_event(entry) for entry in found))
-    protobuf = [e for e in events if e.content_type == PROTOBUF]
-    schemas = event_schemas(protobuf)
-    for entry in found:
-        if entry.schema.content_type == PROTOBUF:
-            continue
-        defs: dict[str, Any] = entry.schema.json_schema.get("$defs", {})
-        clash = any(schemas.components.get(n, d) != d for n, d in defs.items())
-        prefix = f"{entry.event}." if clash else ""  # two classes of one name: keep both
-        schema = _components_refs(entry.schema.json_schema, prefix)
-        schema.pop("$schema", None)
-        for def_name, definition in schema.pop("$defs", {}).items():
-            schemas.components[prefix + def_name] = definition
-        schemas.payloads[entry.event] = schema
-    return events, schemas
-
-
-def _components_refs(value: Any, prefix: str) -> Any:
-    """A copy of a JSON Schema whose ``#/$defs/NAME`` references point at the components, as
-    ``PREFIX + NAME``."""
-    if isinstance(value, dict):
-        return {
-            k: (REF + prefix + v.removeprefix(DEFS))
-            if k == "$ref" and isinstance(v, str) and v.startswith(DEFS)
-            else _components_refs(v, prefix)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_components_refs(v, prefix) for v in value]
-    return value
+    return events, event_schemas(events)

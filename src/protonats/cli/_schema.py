@@ -1,8 +1,8 @@
-"""JSON Schemas of the events' payloads, example payloads and field tables, for the catalog.
+"""The events' payload schemas as one set of AsyncAPI components, example payloads.
 
-Protobuf messages are described by their proto3 JSON mapping (walking the descriptor), pydantic
-models by ``model_json_schema``, and everything else by ``msgspec.json.schema_components``.
-Named schemas are shared as ``#/components/schemas/NAME``, as AsyncAPI wants them.
+Each event's JSON Schema comes from its serializer (``Event.json_schema()``, the schema the
+ledger records); here its ``$defs`` become the document's shared components, referred to as
+``#/components/schemas/NAME``, and ``.proto`` comments their descriptions.
 """
 
 from __future__ import annotations
@@ -11,34 +11,13 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import msgspec
-import msgspec.inspect as mi
 from google.protobuf.descriptor import Descriptor
 
 from ..events._event import Event
-from ..events._json_schema import (
-    WELL_KNOWN,
-    add_message,
-    enum_of,
-    is_map,
-    message_of,
-    synthetic_oneof,
-)
-from ..events._serializers import BytesSerializer
-from ._common import CliError
-from ._json import is_protobuf, is_pydantic
+from ..events._json_schema import DEFS
+from ..events._serializers import ProtobufSerializer
 
-__all__ = [
-    "REF",
-    "Schemas",
-    "enum_of",
-    "event_schemas",
-    "example",
-    "is_map",
-    "message_of",
-    "resolve",
-    "synthetic_oneof",
-]
+__all__ = ["REF", "Schemas", "event_schemas", "example", "resolve"]
 
 REF = "#/components/schemas/"
 
@@ -54,42 +33,41 @@ class Schemas:
 def event_schemas(events: Iterable[Event[Any]], docs: Mapping[str, str] | None = None) -> Schemas:
     """JSON Schemas of the payloads of ``events``, sharing one set of named components.
 
-    ``docs`` (``Events.docs``: ``.proto`` comments by full name) become the ``description`` of
-    protobuf messages, fields and enums."""
+    Two different types of one name (two events' ``Item`` classes) are kept apart by the event's
+    name: ``<event>.Item``. ``docs`` (``Events.docs``: ``.proto`` comments by full name) become
+    the ``description`` of protobuf messages, fields and enums."""
+    events = list(events)
     payloads: dict[str, dict[str, Any]] = {}
     components: dict[str, dict[str, Any]] = {}
-    plain: list[Event[Any]] = []
     for event in events:
-        if isinstance(event.serializer, BytesSerializer):
-            payloads[event.name] = {"type": "string", "format": "binary"}
-        elif is_protobuf(event.schema):
-            full_name = event.schema.DESCRIPTOR.full_name
-            if full_name in WELL_KNOWN:  # e.g. a Timestamp is a string in JSON
-                payloads[event.name] = dict(WELL_KNOWN[full_name])
-            else:
-                add_message(event.schema.DESCRIPTOR, components, REF)
-                _describe(event.schema.DESCRIPTOR, components, docs or {}, set())
-                payloads[event.name] = {"$ref": REF + full_name}
-        elif is_pydantic(event.schema):
-            schema = event.schema.model_json_schema(
-                ref_template=REF + "{model}", mode="serialization"
-            )
-            _merge(components, schema.pop("$defs", {}), event)
-            _merge(components, {event.schema_name: schema}, event)
-            payloads[event.name] = {"$ref": REF + event.schema_name}
-        else:
-            plain.append(event)
-    try:  # one call, so msgspec gives clashing class names distinct component names
-        roots, found = msgspec.json.schema_components(
-            [e.schema for e in plain], ref_template=REF + "{name}"
-        )
-    except TypeError:
-        roots, found = tuple(_one_msgspec(e, components) for e in plain), {}
-    _merge(components, found, None)
-    payloads.update({e.name: root for e, root in zip(plain, roots, strict=True)})
-    for event in plain:
-        _add_datetime_format(event.schema, payloads[event.name], components, set())
+        schema = event.json_schema()
+        defs: dict[str, Any] = schema.pop("$defs", {})
+        schema.pop("$schema", None)
+        clash = any(components.get(name, d) != d for name, d in defs.items())
+        prefix = f"{event.name}." if clash else ""
+        payloads[event.name] = _components_refs(schema, prefix)
+        for name, definition in defs.items():
+            components[prefix + name] = _components_refs(definition, prefix)
+    seen: set[str] = set()
+    for event in events if docs else ():  # once merged: descriptions make equal types differ
+        if isinstance(event.serializer, ProtobufSerializer):
+            _describe(event.schema.DESCRIPTOR, components, docs or {}, seen)
     return Schemas(payloads, components)
+
+
+def _components_refs(value: Any, prefix: str) -> Any:
+    """A copy of a JSON Schema whose ``#/$defs/NAME`` references point at the components, as
+    ``PREFIX + NAME``."""
+    if isinstance(value, dict):
+        return {
+            k: (REF + prefix + v.removeprefix(DEFS))
+            if k == "$ref" and isinstance(v, str) and v.startswith(DEFS)
+            else _components_refs(v, prefix)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_components_refs(v, prefix) for v in value]
+    return value
 
 
 def _describe(
@@ -115,57 +93,6 @@ def _describe(
             enum = components[field.enum_type.full_name]
             if field.enum_type.full_name in docs:
                 enum["description"] = docs[field.enum_type.full_name]
-
-
-def _add_datetime_format(
-    schema_type: Any, schema: dict[str, Any], components: dict[str, Any], seen: set[str]
-) -> None:
-    """Mark datetime fields ``format: date-time``, which msgspec leaves out (naive ones exist)."""
-    try:
-        info = schema_type if isinstance(schema_type, mi.Type) else mi.type_info(schema_type)
-    except TypeError:
-        return
-    if isinstance(info, mi.DateTimeType) and schema.get("type") == "string":
-        schema["format"] = "date-time"
-    elif isinstance(info, mi.UnionType):
-        for option in info.types:
-            for sub in schema.get("anyOf", ()):
-                _add_datetime_format(option, sub, components, seen)
-    elif isinstance(info, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
-        if isinstance(schema.get("items"), dict):
-            _add_datetime_format(info.item_type, schema["items"], components, seen)
-    elif isinstance(info, mi.DictType | mi.FrozenDictType):
-        if isinstance(schema.get("additionalProperties"), dict):
-            _add_datetime_format(info.value_type, schema["additionalProperties"], components, seen)
-    elif isinstance(info, mi.DataclassType | mi.StructType | mi.TypedDictType):
-        name = str(schema.get("$ref", "")).removeprefix(REF)
-        if name in seen or name not in components:
-            return
-        seen.add(name)
-        props = components[name].get("properties", {})
-        for field in info.fields:
-            if field.encode_name in props:
-                _add_datetime_format(field.type, props[field.encode_name], components, seen)
-
-
-def _one_msgspec(event: Event[Any], components: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    try:
-        (root,), found = msgspec.json.schema_components([event.schema], ref_template=REF + "{name}")
-    except TypeError:
-        return {"description": f"{event.schema_name}, encoded by {event.content_type}"}
-    _merge(components, found, event)
-    return root
-
-
-def _merge(into: dict[str, Any], new: dict[str, Any], event: Event[Any] | None) -> None:
-    for name, schema in new.items():
-        if name in into and into[name] != schema:
-            whose = f" (event {event.name!r})" if event is not None else ""
-            raise CliError(
-                f"two different schemas are both named {name!r}{whose}; rename one of the "
-                "classes so the AsyncAPI document can tell them apart"
-            )
-        into[name] = schema
 
 
 def resolve(schema: dict[str, Any], components: dict[str, dict[str, Any]]) -> dict[str, Any]:

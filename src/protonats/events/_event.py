@@ -17,7 +17,13 @@ from .._errors import (
 )
 from ._limits import Limits
 from ._policies import Discard, Retention, Storage
-from ._serializers import Serializer, instance_type, pick_serializer, schema_full_name
+from ._serializers import (
+    Serializer,
+    complete,
+    instance_type,
+    pick_serializer,
+    schema_full_name,
+)
 
 __all__ = ["Event", "validate_event_name"]
 
@@ -115,7 +121,7 @@ class Event(Generic[T]):
             )
         codec = self.serializer if self.serializer is not None else pick_serializer(self.schema)
         object.__setattr__(self, "serializer", codec)
-        object.__setattr__(self, "_codec", codec)
+        object.__setattr__(self, "_codec", complete(codec, self.schema, self.schema_name))
         object.__setattr__(self, "_check", instance_type(self.schema))
 
     @property
@@ -146,6 +152,23 @@ class Event(Generic[T]):
                 "schema_name unset for protobuf messages"
             )
         return given
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema (2020-12) of a message's JSON form, from the serializer: what the
+        schema ledger records and the catalog and AsyncAPI document publish."""
+        return self._codec.json_schema()
+
+    def to_json(self, message: T) -> Any:
+        """``message`` as a JSON-compatible value (what ``protonats tail`` prints)."""
+        return self._codec.to_json(message)
+
+    def from_json(self, value: Any) -> T:
+        """A message from a JSON-compatible value (what ``protonats emit --json`` sends);
+        ``DecodeError`` naming the event and the field if it does not fit the schema."""
+        try:
+            return self._codec.from_json(value)
+        except ValueError as exc:
+            raise DecodeError(f"event {self.name!r}: {exc}", event=self.name, raw=value) from exc
 
     @property
     def content_type(self) -> str:

@@ -2,8 +2,9 @@
 
 The fingerprint is stamped on the stream (``protonats.fingerprint``) and recorded in the schema
 ledger. Equal declarations give equal fingerprints in every process and on every machine: it
-hashes canonical JSON of the name, the description, the schema (a protobuf message's
-``FileDescriptorSet``, or the JSON Schema of any other schema), the limits and the policies.
+hashes canonical JSON of the name, the description, the schema (its serializer's part: a
+protobuf message's ``FileDescriptorSet``, or the JSON Schema of any other schema), the limits
+and the policies.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
-import msgspec
 from google.protobuf import descriptor_pb2
 from google.protobuf.message import Message
 
 if TYPE_CHECKING:
     from ._event import Event
 
-__all__ = ["descriptor_set", "descriptor_set_b64", "fingerprint", "schema_json"]
+__all__ = ["descriptor_set", "descriptor_set_b64", "fingerprint"]
 
 
 def descriptor_set(schema: type[Message]) -> bytes:
@@ -55,40 +55,6 @@ def _descriptor_set(schema: Any) -> bytes:
     return result.SerializeToString(deterministic=True)
 
 
-def schema_json(schema: Any) -> dict[str, Any]:
-    """The JSON Schema of a non-protobuf schema's JSON form (dataclass, msgspec, pydantic)."""
-    model_json_schema = getattr(schema, "model_json_schema", None)
-    if callable(model_json_schema):  # pydantic v2
-        result: dict[str, Any] = model_json_schema()
-        return result
-    if schema is bytes:
-        return {"type": "string", "contentEncoding": "base64"}
-    try:
-        cached = _msgspec_schema(schema)
-    except TypeError:  # unhashable (or not describable: msgspec raises again below)
-        return msgspec.json.schema(schema)
-    result = json.loads(cached)  # a fresh copy: callers may change it
-    return result
-
-
-@functools.lru_cache(maxsize=4096)
-def _msgspec_schema(schema: Any) -> str:
-    """msgspec's JSON Schema of ``schema`` as JSON text, computed once per schema (fingerprint
-    and the ledger both need it, for every event of a registry)."""
-    return msgspec.json.encode(msgspec.json.schema(schema)).decode()
-
-
-def _schema_part(event: Event[Any]) -> dict[str, Any]:
-    schema = event.schema
-    if isinstance(schema, type) and issubclass(schema, Message):
-        digest = hashlib.sha256(descriptor_set(schema)).hexdigest()
-        return {"descriptor_set_sha256": digest}
-    try:
-        return {"json_schema": schema_json(schema)}
-    except (TypeError, ValueError):  # a custom serializer's schema msgspec cannot describe
-        return {"repr": repr(schema)}
-
-
 def fingerprint(event: Event[Any]) -> str:
     """``sha256:<hex>`` of the event's declaration: equal declarations, equal fingerprints."""
     document = {
@@ -96,7 +62,7 @@ def fingerprint(event: Event[Any]) -> str:
         "description": event.description or "",
         "schema_name": event.schema_name,
         "content_type": event.content_type,
-        "schema": _schema_part(event),
+        "schema": event._codec.fingerprint_part(),
         "limits": dataclasses.asdict(event.limits),
         "storage": str(event.storage),
         "retention": str(event.retention),

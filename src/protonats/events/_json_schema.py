@@ -1,32 +1,36 @@
-"""JSON Schema (2020-12) of an event's payload in its JSON form: the proto3 JSON mapping of a
-protobuf message (walking its descriptor), or the JSON Schema of a dataclass, msgspec or
-pydantic schema. The schema ledger stores it; the CLI's catalog builds on the same walk.
+"""THE JSON Schema (2020-12) generator: what an event's payload looks like in its JSON form.
+
+The serializers (``_serializers.py``) own the schema kind and call in here: a protobuf message
+is described by its proto3 JSON mapping (walking its descriptor; proto2 ``required`` and
+editions ``LEGACY_REQUIRED`` fields are ``required``), a dataclass, msgspec ``Struct`` or
+primitive by msgspec (with ``format: date-time`` on datetimes, which msgspec leaves out). Every
+schema is standalone: named types under ``$defs``, referred to as ``#/$defs/NAME``. The ledger
+records it, the fingerprint hashes it, and the catalog and AsyncAPI document publish it (their
+components are these ``$defs``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+import json
+from typing import Any
 
+import msgspec
+import msgspec.inspect as mi
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 from google.protobuf.descriptor_pb2 import FieldDescriptorProto
-from google.protobuf.message import Message
-
-from ._fingerprint import schema_json
-
-if TYPE_CHECKING:
-    from ._event import Event
 
 __all__ = [
     "DEFS",
     "DIALECT",
     "WELL_KNOWN",
-    "add_message",
     "enum_of",
-    "event_json_schema",
     "is_map",
     "message_of",
+    "msgspec_json_schema",
     "protobuf_json_schema",
     "scalar_name",
+    "standalone",
     "synthetic_oneof",
 ]
 
@@ -77,45 +81,44 @@ WELL_KNOWN: dict[str, dict[str, Any]] = {
 }
 
 
-def add_message(
-    message: Descriptor, components: dict[str, dict[str, Any]], ref: str = DEFS
-) -> None:
+def _add_message(message: Descriptor, components: dict[str, dict[str, Any]]) -> None:
     """Add ``message`` and every message and enum it uses to ``components``, named by full
-    name and referred to as ``ref + full name``."""
+    name and referred to as ``#/$defs/<full name>``."""
     if message.full_name in components:
         return
     schema: dict[str, Any] = {"title": message.name, "type": "object", "properties": {}}
     components[message.full_name] = schema  # before the fields: messages may be recursive
+    required = []
     for field in message.fields:
-        prop = _field_schema(field, components, ref)
+        prop = _field_schema(field, components)
         if field.containing_oneof is not None and not synthetic_oneof(field):
             prop = {**prop, "description": f"one of {field.containing_oneof.name}"}
         schema["properties"][field.json_name] = prop
+        if field.is_required:  # proto2 `required`, editions LEGACY_REQUIRED
+            required.append(field.json_name)
+    if required:
+        schema["required"] = required
 
 
-def _field_schema(
-    field: FieldDescriptor, components: dict[str, dict[str, Any]], ref: str
-) -> dict[str, Any]:
+def _field_schema(field: FieldDescriptor, components: dict[str, dict[str, Any]]) -> dict[str, Any]:
     if is_map(field):
         value = message_of(field).fields_by_name["value"]
-        return {"type": "object", "additionalProperties": _single(value, components, ref)}
-    single = _single(field, components, ref)
+        return {"type": "object", "additionalProperties": _single(value, components)}
+    single = _single(field, components)
     return {"type": "array", "items": single} if field.is_repeated else single
 
 
-def _single(
-    field: FieldDescriptor, components: dict[str, dict[str, Any]], ref: str
-) -> dict[str, Any]:
+def _single(field: FieldDescriptor, components: dict[str, dict[str, Any]]) -> dict[str, Any]:
     if field.type == _F.TYPE_ENUM:
         _enum(enum_of(field), components)
-        return {"$ref": ref + enum_of(field).full_name}
+        return {"$ref": DEFS + enum_of(field).full_name}
     if field.type in (_F.TYPE_MESSAGE, _F.TYPE_GROUP):
         message = message_of(field)
         known = WELL_KNOWN.get(message.full_name)
         if known is not None:
             return dict(known)
-        add_message(message, components, ref)
-        return {"$ref": ref + message.full_name}
+        _add_message(message, components)
+        return {"$ref": DEFS + message.full_name}
     return dict(_SCALARS[field.type])
 
 
@@ -164,27 +167,66 @@ def synthetic_oneof(field: FieldDescriptor) -> bool:
     return oneof is not None and len(oneof.fields) == 1 and oneof.name == f"_{field.name}"
 
 
+def standalone(described: dict[str, Any]) -> dict[str, Any]:
+    """``described`` as a standalone document: with its ``$schema`` dialect first."""
+    return {"$schema": DIALECT, **{k: v for k, v in described.items() if k != "$schema"}}
+
+
 def protobuf_json_schema(message: Descriptor) -> dict[str, Any]:
     """A standalone JSON Schema of ``message``'s proto3 JSON form; named types in ``$defs``."""
+    return json.loads(_protobuf_schema(message))  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=4096)
+def _protobuf_schema(message: Descriptor) -> str:
     known = WELL_KNOWN.get(message.full_name)
     if known is not None:  # e.g. a Timestamp is a string in JSON
-        return {"$schema": DIALECT, **known}
+        return json.dumps(standalone(known))
     components: dict[str, dict[str, Any]] = {}
-    add_message(message, components)
-    return {"$schema": DIALECT, "$ref": DEFS + message.full_name, "$defs": components}
+    _add_message(message, components)
+    return json.dumps({"$schema": DIALECT, "$ref": DEFS + message.full_name, "$defs": components})
 
 
-def event_json_schema(event: Event[Any]) -> dict[str, Any]:
-    """The JSON Schema of ``event``'s payload in JSON: what the ledger records.
-
-    A schema msgspec cannot describe (a custom serializer's) is described by its name only.
-    """
-    schema = event.schema
-    if isinstance(schema, type) and issubclass(schema, Message):
-        descriptor: Any = schema.DESCRIPTOR  # pure-Python and upb descriptors differ in stubs
-        return protobuf_json_schema(descriptor)
+def msgspec_json_schema(schema: Any) -> dict[str, Any]:
+    """A standalone JSON Schema of a dataclass, msgspec ``Struct``, ``TypedDict`` or primitive
+    as msgspec encodes it; ``TypeError`` if msgspec cannot describe it."""
     try:
-        described = schema_json(schema)
-    except (TypeError, ValueError):
-        described = {"description": f"{event.schema_name}, encoded as {event.content_type}"}
-    return {"$schema": DIALECT, **described}
+        text = _msgspec_schema(schema)
+    except TypeError:  # unhashable (a generic alias of an unhashable type): not cached
+        text = _msgspec_schema.__wrapped__(schema)
+    return json.loads(text)  # type: ignore[no-any-return]  # a fresh copy: callers change it
+
+
+@functools.lru_cache(maxsize=4096)
+def _msgspec_schema(schema: Any) -> str:
+    described = msgspec.json.schema(schema)
+    _add_datetime_format(mi.type_info(schema), described, described.get("$defs", {}), set())
+    return json.dumps(standalone(described))
+
+
+def _add_datetime_format(
+    info: mi.Type, schema: dict[str, Any], defs: dict[str, Any], seen: set[str]
+) -> None:
+    """Mark datetime fields ``format: date-time``, which msgspec leaves out (naive ones exist;
+    protonats describes what an aware datetime, the only kind worth sending, looks like)."""
+    if isinstance(info, mi.DateTimeType) and schema.get("type") == "string":
+        schema["format"] = "date-time"
+    elif isinstance(info, mi.UnionType):
+        for option in info.types:
+            for sub in schema.get("anyOf", ()):
+                _add_datetime_format(option, sub, defs, seen)
+    elif isinstance(info, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
+        if isinstance(schema.get("items"), dict):
+            _add_datetime_format(info.item_type, schema["items"], defs, seen)
+    elif isinstance(info, mi.DictType | mi.FrozenDictType):
+        if isinstance(schema.get("additionalProperties"), dict):
+            _add_datetime_format(info.value_type, schema["additionalProperties"], defs, seen)
+    elif isinstance(info, mi.DataclassType | mi.StructType | mi.TypedDictType):
+        name = str(schema.get("$ref", "")).removeprefix(DEFS)
+        if name in seen or name not in defs:
+            return
+        seen.add(name)
+        props = defs[name].get("properties", {})
+        for field in info.fields:
+            if field.encode_name in props:
+                _add_datetime_format(field.type, props[field.encode_name], defs, seen)

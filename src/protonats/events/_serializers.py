@@ -1,17 +1,29 @@
-"""Serializers: turn a schema's messages into bytes and back, picked from the schema's type."""
+"""Serializers: the one place that knows a schema's kind (protobuf, pydantic, msgspec, bytes).
+
+A serializer turns a schema's messages into bytes and back, and says what its messages look
+like as JSON: their JSON Schema (what the ledger records, the fingerprint hashes and the
+catalog and AsyncAPI document publish) and JSON in and out (``protonats emit --json``,
+``tail``). A new schema kind is one class implementing ``Serializer``.
+"""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
+import re
 import sys
 import types
 import typing
 from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
+from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from .._errors import UnsupportedSchemaError
+from ._fingerprint import descriptor_set
+from ._json_schema import msgspec_json_schema, protobuf_json_schema, standalone
 
 __all__ = [
     "BytesSerializer",
@@ -19,6 +31,7 @@ __all__ = [
     "ProtobufSerializer",
     "PydanticSerializer",
     "Serializer",
+    "complete",
     "is_pydantic",
     "pick_serializer",
 ]
@@ -27,10 +40,12 @@ T = TypeVar("T")
 M = TypeVar("M", bound=Message)
 
 _PRIMITIVES: tuple[type, ...] = (str, int, float, bool, list, dict, tuple)
+_PROTOBUF_FIELD = re.compile(r"Failed to parse (?P<field>\S+) field: ")
+_MSGSPEC_AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 
 
 class Serializer(Protocol[T]):
-    """Encodes messages of one schema to bytes and decodes them back."""
+    """One schema kind: messages to bytes and back, and what they look like as JSON."""
 
     @property
     def content_type(self) -> str:
@@ -41,10 +56,29 @@ class Serializer(Protocol[T]):
 
     def decode(self, data: bytes) -> T: ...
 
+    def json_schema(self) -> dict[str, Any]:
+        """A standalone JSON Schema (2020-12) of a message's JSON form, named types under
+        ``$defs``: what the ledger records and the catalog publishes."""
+        ...
+
+    def fingerprint_part(self) -> dict[str, Any]:
+        """What of the schema the event's fingerprint hashes (JSON-compatible)."""
+        ...
+
+    def to_json(self, message: T) -> Any:
+        """A JSON-compatible value of ``message``: what ``from_json`` accepts back."""
+        ...
+
+    def from_json(self, value: Any) -> T:
+        """A message from a JSON value; ``ValueError`` naming the field and why if it does not
+        fit."""
+        ...
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ProtobufSerializer(Generic[M]):
-    """Protobuf binary wire format; unknown fields from newer producers are kept."""
+    """Protobuf binary wire format; unknown fields from newer producers are kept. Its JSON
+    form is the proto3 JSON mapping."""
 
     schema: type[M]
     content_type: str = "application/protobuf"
@@ -54,6 +88,28 @@ class ProtobufSerializer(Generic[M]):
 
     def decode(self, data: bytes) -> M:
         return self.schema.FromString(data)
+
+    def json_schema(self) -> dict[str, Any]:
+        descriptor: Any = self.schema.DESCRIPTOR  # pure-Python and upb descriptors differ
+        return protobuf_json_schema(descriptor)
+
+    def fingerprint_part(self) -> dict[str, Any]:
+        return {"descriptor_set_sha256": hashlib.sha256(descriptor_set(self.schema)).hexdigest()}
+
+    def to_json(self, message: M) -> Any:
+        return json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
+
+    def from_json(self, value: Any) -> M:
+        full_name = self.schema.DESCRIPTOR.full_name
+        if not isinstance(value, dict) and not full_name.startswith("google.protobuf."):
+            raise ValueError(  # a well-known type (Timestamp: a string) may be any JSON value
+                f"{full_name} is a protobuf message, so the JSON must be an object, "
+                f"got {type(value).__name__}"
+            )
+        try:
+            return json_format.ParseDict(value, self.schema())
+        except json_format.ParseError as exc:
+            raise ValueError(_protobuf_error(exc)) from None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -80,10 +136,27 @@ class JSONSerializer(Generic[T]):
     def decode(self, data: bytes) -> T:
         return self._decoder.decode(data)
 
+    def json_schema(self) -> dict[str, Any]:
+        return msgspec_json_schema(self.schema)
+
+    def fingerprint_part(self) -> dict[str, Any]:
+        return _hashed(self.json_schema())
+
+    def to_json(self, message: T) -> Any:
+        return msgspec.to_builtins(message)
+
+    def from_json(self, value: Any) -> T:
+        try:
+            return msgspec.convert(value, type=self.schema)  # type: ignore[no-any-return]
+        except msgspec.ValidationError as exc:
+            raise ValueError(_msgspec_error(exc)) from None
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PydanticSerializer(Generic[T]):
-    """JSON through a pydantic v2 model's own ``model_dump_json``/``model_validate_json``."""
+    """JSON through a pydantic v2 model's own ``model_dump_json``/``model_validate_json``. Its
+    JSON Schema is the serialization one: what ``model_dump_json`` sends (computed fields
+    included)."""
 
     schema: Any
     content_type: str = "application/json"
@@ -94,10 +167,30 @@ class PydanticSerializer(Generic[T]):
     def decode(self, data: bytes) -> T:
         return self.schema.model_validate_json(data)  # type: ignore[no-any-return]
 
+    def json_schema(self) -> dict[str, Any]:
+        return standalone(self.schema.model_json_schema(mode="serialization"))
+
+    def fingerprint_part(self) -> dict[str, Any]:
+        return _hashed(self.json_schema())
+
+    def to_json(self, message: T) -> Any:
+        return message.model_dump(mode="json")  # type: ignore[attr-defined]
+
+    def from_json(self, value: Any) -> T:
+        pydantic = sys.modules["pydantic"]  # imported: the schema is a pydantic model
+        try:
+            return self.schema.model_validate(value)  # type: ignore[no-any-return]
+        except pydantic.ValidationError as exc:
+            problems = []
+            for error in exc.errors():
+                where = ".".join(str(part) for part in error["loc"])
+                problems.append(f"field {where}: {error['msg']}" if where else error["msg"])
+            raise ValueError("; ".join(problems)) from None
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class BytesSerializer:
-    """Raw bytes, sent as they are."""
+    """Raw bytes, sent as they are; their JSON form is base64 text."""
 
     content_type: str = "application/octet-stream"
 
@@ -106,6 +199,112 @@ class BytesSerializer:
 
     def decode(self, data: bytes) -> bytes:
         return data
+
+    def json_schema(self) -> dict[str, Any]:
+        return standalone({"type": "string", "contentEncoding": "base64"})
+
+    def fingerprint_part(self) -> dict[str, Any]:
+        return _hashed(self.json_schema())
+
+    def to_json(self, message: bytes) -> Any:
+        return base64.b64encode(bytes(message)).decode()
+
+    def from_json(self, value: Any) -> bytes:
+        if not isinstance(value, str):
+            raise ValueError(f"expected base64 text, got {type(value).__name__}")
+        try:
+            return base64.b64decode(value, validate=True)
+        except ValueError as exc:
+            raise ValueError(f"not base64: {exc}") from None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Described(Generic[T]):
+    """A serializer given to ``Event`` that only encodes and decodes (written before
+    serializers described their schema): described like the schema's own kind, when protonats
+    knows it, else by its name and content type only."""
+
+    codec: Any
+    schema: Any
+    schema_name: str
+
+    @property
+    def content_type(self) -> str:
+        return str(self.codec.content_type)
+
+    def encode(self, message: T) -> bytes:
+        return self.codec.encode(message)  # type: ignore[no-any-return]
+
+    def decode(self, data: bytes) -> T:
+        return self.codec.decode(data)  # type: ignore[no-any-return]
+
+    def _kind(self) -> Serializer[Any] | None:
+        try:
+            return pick_serializer(self.schema)
+        except UnsupportedSchemaError:
+            return None
+
+    def json_schema(self) -> dict[str, Any]:
+        kind = self._kind()
+        if kind is not None:
+            return kind.json_schema()
+        return standalone({"description": f"{self.schema_name}, encoded as {self.content_type}"})
+
+    def fingerprint_part(self) -> dict[str, Any]:
+        kind = self._kind()
+        return kind.fingerprint_part() if kind is not None else {"repr": repr(self.schema)}
+
+    def to_json(self, message: T) -> Any:
+        kind = self._kind()
+        try:
+            return kind.to_json(message) if kind is not None else repr(message)
+        except TypeError:
+            return repr(message)
+
+    def from_json(self, value: Any) -> T:
+        kind = self._kind()
+        if kind is None:
+            raise ValueError(f"{self.schema_name} cannot be built from JSON")
+        return kind.from_json(value)  # type: ignore[no-any-return]
+
+
+def complete(codec: Any, schema: Any, schema_name: str) -> Serializer[Any]:
+    """``codec`` as a full ``Serializer``: itself, or described by its schema's kind."""
+    if all(callable(getattr(codec, m, None)) for m in _DESCRIBING):
+        return codec  # type: ignore[no-any-return]
+    return _Described(codec, schema, schema_name)
+
+
+_DESCRIBING = ("json_schema", "fingerprint_part", "to_json", "from_json")
+
+
+def _hashed(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"json_schema": {k: v for k, v in schema.items() if k != "$schema"}}
+
+
+def _one_line(exc: BaseException | str) -> str:
+    return " ".join(str(exc).split())
+
+
+def _protobuf_error(exc: json_format.ParseError) -> str:
+    """``Failed to parse a field: Failed to parse b field: why`` -> ``field a.b: why``."""
+    text = _one_line(exc)
+    path = []
+    while match := _PROTOBUF_FIELD.match(text):
+        path.append(match["field"])
+        text = text[match.end() :]
+    return f"field {'.'.join(path)}: {text.rstrip('.')}" if path else text
+
+
+def _msgspec_error(exc: msgspec.ValidationError) -> str:
+    """``Expected `int`, got `str` - at `$.count``` -> ``field count: expected int, got str``."""
+    match = _MSGSPEC_AT.match(str(exc))
+    if match is None:  # pragma: no cover - the pattern matches any text
+        return _one_line(exc)
+    what = match["what"].replace("`", "")
+    what = what[:1].lower() + what[1:]
+    path = (match["path"] or "").lstrip(".")
+    return _one_line(f"field {path}: {what}" if path else what)
 
 
 def pick_serializer(schema: Any) -> Serializer[Any]:

@@ -24,7 +24,7 @@ from .._errors import DecodeError
 from ..events._event import Event
 from ..events._fields import LIMITS, LimitField, Unit
 from ..events._fingerprint import descriptor_set_b64, fingerprint
-from ..events._json_schema import event_json_schema
+from ..events._serializers import ProtobufSerializer
 
 __all__ = [
     "PROTOBUF",
@@ -65,7 +65,8 @@ class LedgerSchema:
     content_type: str
     """``application/protobuf``, ``application/json`` or ``application/octet-stream``."""
     json_schema: dict[str, Any]
-    """JSON Schema (2020-12) of the payload's JSON form (the proto3 JSON mapping)."""
+    """JSON Schema (2020-12) of the payload's JSON form (the proto3 JSON mapping), from the
+    event's serializer: the schema the catalog and AsyncAPI document publish."""
     descriptor_set: str | None = None
     """Protobuf only: base64 ``FileDescriptorSet`` of the message's file and its imports."""
 
@@ -114,8 +115,7 @@ def entry_for(
     """The ledger document of ``event`` as registered by registry ``version``; ``declared``
     is the event's fingerprint when already known."""
     limits = event.limits
-    schema = event.schema
-    protobuf = isinstance(schema, type) and issubclass(schema, Message)
+    protobuf = isinstance(event.serializer, ProtobufSerializer)
     when = now or datetime.datetime.now(datetime.UTC)
     return LedgerEntry(
         event=event.name,
@@ -131,8 +131,8 @@ def entry_for(
         schema=LedgerSchema(
             name=event.schema_name,
             content_type=event.content_type,
-            json_schema=event_json_schema(event),
-            descriptor_set=descriptor_set_b64(schema) if protobuf else None,
+            json_schema=event.json_schema(),
+            descriptor_set=descriptor_set_b64(event.schema) if protobuf else None,
         ),
         registered_at=when.astimezone(datetime.UTC).replace(microsecond=0),
     )
