@@ -53,6 +53,9 @@ accounts {{
       {{user: noinfo, password: "{LIMITED_PASSWORD}", permissions: {{
         publish: {{allow: [">"], deny: ["$JS.API.INFO"]}}
       }}}}
+      {{user: noledger, password: "{LIMITED_PASSWORD}", permissions: {{
+        publish: {{allow: [">"], deny: ["$KV.protonats-registry.>", "denied-dead.dead"]}}
+      }}}}
     ]
   }}
   NOJS {{ users: [ {{user: nojs, password: "{PASSWORD}"}} ] }}

@@ -47,7 +47,7 @@ async def hold(url: str) -> None:
     from protonats.jetstream._nats import Link
 
     async with Events().connect(url) as conn:
-        store = await LedgerStore.ensure(Link(conn.nc), replicas=1)
+        store = await LedgerStore.ensure(Link(conn.client), replicas=1)
         async with store.lock():
             print(json.dumps({"ok": True, "locked": True}), flush=True)
             await asyncio.Event().wait()  # until SIGKILL

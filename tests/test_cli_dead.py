@@ -40,8 +40,8 @@ async def dead_lettered(url: str, suffix: str, *, uid: str | None) -> Event[Orde
     async with events.connect(url) as conn:
         await conn.register()
         await conn.emit(event, order("o-1"), uid=uid)
-        await conn.nc.publish(event.subject_name, b"{garbled")
-        await conn.nc.flush()
+        await conn.client.publish(event.subject_name, b"{garbled")
+        await conn.client.flush()
     actors = Actors(Actor("billing", event, refuse, max_attempts=1))
     async with actors.connect(url) as connected:
         await connected.register()

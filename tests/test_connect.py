@@ -120,7 +120,7 @@ async def test_reconnects_after_a_restart_and_emits_again(
             ack = await conn.emit(event, User(id="1", name="a"))
             assert ack is not None
             assert TOKEN not in repr(conn)
-        assert conn.nc.is_closed
+        assert conn.client.is_closed
     assert f"reconnected to nats://***@127.0.0.1:{port}" in caplog.text
     assert TOKEN not in caplog.text
 
@@ -141,7 +141,7 @@ async def test_leaving_connect_while_reconnecting_closes_the_client(
         ) as conn:
             stack.close()
             await asyncio.wait_for(lost.wait(), 30)
-            nc = conn.nc
+            nc = conn.client
             assert nc.is_reconnecting or nc.is_connecting
         assert nc.is_closed
     assert any("connection lost" in r.getMessage() for r in caplog.records)

@@ -72,7 +72,7 @@ async def test_in_progress_keeps_a_slow_message_from_redelivery(
             busy_until = time.monotonic() + 4
             while keep_alive and time.monotonic() < busy_until:
                 await first.in_progress()
-                await conn.nc.flush()  # each round trip paces the loop
+                await conn.client.flush()  # each round trip paces the loop
             if keep_alive:
                 assert not again.done()
                 info = await js.consumer_info(event.stream_name, "slow")

@@ -107,7 +107,7 @@ async def test_delay_on_an_event_without_allow_delay_sends_nothing(
     async with registered(nats_url, event) as conn:
         with pytest.raises(DelayError, match="allow_delay=True"):
             await conn.emit(event, USER, delay=1)
-        info = await conn.js.stream_info(event.stream_name)
+        info = await conn.client.jetstream().stream_info(event.stream_name)
         assert info.state.messages == 0
 
 

@@ -140,7 +140,7 @@ async def test_fire_and_forget_returns_none(
     event = Event(f"forget-{unique}", User)
     async with registered(nats_url, event) as conn:
         assert await conn.emit(event, User("1", "a"), sync=False) is None
-        await conn.nc.flush()
+        await conn.client.flush()
         # A later acked emit proves the earlier one was stored before it.
         ack = await conn.emit(event, User("2", "b"))
     assert ack is not None

@@ -62,7 +62,7 @@ async def test_the_servers_max_payload_bounds_every_message(
     # (tests/test_max_payload.py); an unlimited one is bounded by max_payload here.
     unlimited = Event(f"no-size-{unique}", bytes)
     async with Events(unlimited).connect(nats_url) as conn:
-        max_payload = conn.nc.max_payload
+        max_payload = conn.client.max_payload
         await conn.register()
         for event in (unlimited,):
             await conn.emit(event, b"x" * (max_payload - 1024))  # headers fit in the rest

@@ -60,7 +60,7 @@ async def _client(nodes: list[Server]) -> Client:
 
 
 async def _stored(conn: ConnectedEvents, event: Event[User]) -> list[str]:
-    info = await conn.js.stream_info(event.stream_name)
+    info = await conn.client.jetstream().stream_info(event.stream_name)
     total = int(info.state.messages)
     uids: list[str] = []
     async for delivery in conn.tail(event, from_start=True):
@@ -100,7 +100,7 @@ async def test_leader_failover_and_quorum_loss_lose_nothing_acked(
             producer = asyncio.create_task(produce())
             try:
                 await progress.until(lambda: len(acked) >= 20, 30, "acks before any fault")
-                info = await conn.js.stream_info(event.stream_name)
+                info = await conn.client.jetstream().stream_info(event.stream_name)
                 assert info.cluster is not None
                 leader = next(n for n in nodes if n.name == info.cluster.leader)
                 await asyncio.to_thread(leader.kill)

@@ -139,7 +139,7 @@ async def test_server_list_as_a_list_and_the_token_server(unique: str) -> None:
         async with _works(f"{dead}, {url}", f"tok-{unique}", token=TOKEN):
             pass
         async with Events(Event(f"lst-{unique}", User)).connect([dead, url], token=TOKEN) as c:
-            assert c.nc.is_connected
+            assert c.client.is_connected
             assert TOKEN not in repr(c)
         error, _ = await _connect_fails(url, AUTH_BOUND, token=WRONG)
         assert isinstance(error, AuthError)

@@ -58,7 +58,7 @@ class Progress:
 
 async def _stored_uids(conn: ConnectedEvents, event: Event[User]) -> list[str]:
     """The uid of every message in the stream, in order (reads exactly what the stream has)."""
-    info = await conn.js.stream_info(event.stream_name)
+    info = await conn.client.jetstream().stream_info(event.stream_name)
     total = int(info.state.messages)
     uids: list[str] = []
     if total:

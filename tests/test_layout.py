@@ -94,3 +94,39 @@ def test_the_runtime_never_imports_the_cli() -> None:
         for target, _lazy, line in _imports(m)
         if target == "cli"
     ] == []
+
+
+BOUNDARY = PACKAGE / "jetstream"
+
+
+def _is_boundary(module: Path) -> bool:
+    """``jetstream/_nats*.py``: the only modules that talk to nats-py."""
+    return module.parent == BOUNDARY and module.name.startswith("_nats")
+
+
+def _nats_imports(module: Path) -> Iterator[int]:
+    """Lines that import nats-py, at run time or for type checking alike."""
+    tree = ast.parse(module.read_text(), str(module))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or ""]
+        else:
+            continue
+        if any(name == "nats" or name.startswith("nats.") for name in names):
+            yield node.lineno
+
+
+def test_only_the_boundary_imports_nats() -> None:
+    """Every nats-py call is in ``jetstream/_nats*.py``; the rest of the package gets nats-py's
+    data types (``api``, ``Msg``, ``Client``) re-exported by ``jetstream/_nats.py``. The rule
+    holds for ``if TYPE_CHECKING:`` imports too, so a type never invites a call."""
+    outside = [
+        f"{m.relative_to(PACKAGE)}:{line}"
+        for m in MODULES
+        if not _is_boundary(m)
+        for line in _nats_imports(m)
+    ]
+    assert outside == []
+    assert len([m for m in MODULES if _is_boundary(m)]) >= 2  # the check sees the boundary

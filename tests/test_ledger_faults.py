@@ -98,7 +98,7 @@ async def test_a_live_lock_holder_makes_register_wait_then_time_out(
     nats_url: str, unique: str
 ) -> None:
     async with Events().connect(nats_url) as holder:
-        store = await LedgerStore.ensure(Link(holder.nc), replicas=1)
+        store = await LedgerStore.ensure(Link(holder.client), replicas=1)
         async with store.lock():
             async with Events(Event(f"waiting-{unique}", User)).connect(nats_url) as conn:
                 with pytest.raises(RegisterLockTimeoutError) as info:
@@ -112,8 +112,8 @@ async def test_a_live_lock_holder_makes_register_wait_then_time_out(
 
 async def test_a_live_holder_renews_its_lock_past_the_ttl(nats_url: str) -> None:
     async with Events().connect(nats_url) as one, Events().connect(nats_url) as two:
-        holder = await LedgerStore.ensure(Link(one.nc), replicas=1)
-        contender = await LedgerStore.ensure(Link(two.nc), replicas=1)
+        holder = await LedgerStore.ensure(Link(one.client), replicas=1)
+        contender = await LedgerStore.ensure(Link(two.client), replicas=1)
         async with holder.lock(ttl=2) as held:
             first = held.revision
             with pytest.raises(RegisterLockTimeoutError):  # 2.5 TTLs: renewed, never expired
@@ -128,7 +128,7 @@ async def test_a_live_holder_renews_its_lock_past_the_ttl(nats_url: str) -> None
 async def test_a_bucket_without_per_message_ttl_is_refused(unique: str) -> None:
     with nats_server() as url:
         async with Events(Event(f"nottl-{unique}", User)).connect(url) as conn:
-            await conn.js.add_stream(
+            await conn.client.jetstream().add_stream(
                 api.StreamConfig(
                     name=STREAM,
                     subjects=[f"$KV.{BUCKET}.>"],

@@ -330,3 +330,33 @@ class ConsumerError(JetStreamError):
 
 class ConsumerDeletedError(ConsumerError):
     """The consumer, or the stream under it, was deleted while it was in use."""
+
+
+# Combinations: a failure that is both of two errors above. Not exported (catch either
+# parent); drawn in the tree of ``protonats._errors`` under the first parent.
+
+
+class ConsumerTimeoutError(ConsumerError, JetStreamTimeoutError):
+    """A consumer call or pull request got no answer: the server is paused, overloaded or
+    unreachable."""
+
+
+class ConsumerNotEnabledError(ConsumerError, JetStreamNotEnabledError):
+    """A consumer call on a server without JetStream."""
+
+
+class LedgerTimeoutError(LedgerError, JetStreamTimeoutError):
+    """The ledger got no answer in time."""
+
+
+class LedgerNotEnabledError(LedgerError, JetStreamNotEnabledError):
+    """The server has no JetStream, so no ledger."""
+
+
+class LedgerPermissionError(LedgerError, PermissionDeniedError):
+    """The server refused a write (or read) of the ledger's KV bucket: no permission on
+    ``subject``."""
+
+
+class ConnectionClosedError(EmitError):
+    """The connection was closed before the server acknowledged the message."""

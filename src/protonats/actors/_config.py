@@ -13,8 +13,6 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from nats.js import api
-
 from .. import _wire
 from .._errors import ConsumerConfigError, ProtonatsError, StreamConfigError, StreamExistsError
 from ..events._event import Event
@@ -27,6 +25,7 @@ from ..jetstream._config import (
     comparable,
     stream_config,
 )
+from ..jetstream._nats import api
 from ._actor import Actor
 
 __all__ = [

@@ -10,13 +10,16 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from nats.aio.client import Client
-
-from .._errors import ActorDeclarationError, JetStreamError, ProtonatsError, with_message
+from .._errors import (
+    ActorDeclarationError,
+    JetStreamError,
+    NoStreamError,
+    ProtonatsError,
+    with_message,
+)
 from ..events._event import Event
 from ..jetstream._config import Action, StreamPlan
-from ..jetstream._nats import Link
-from . import _io
+from ..jetstream._nats import DEFAULT_API_PREFIX, STREAM_NAME_IN_USE, Client, Link
 from ._config import (
     ConsumerPlan,
     consumer_config,
@@ -34,17 +37,20 @@ if TYPE_CHECKING:
 __all__ = ["ConnectedActors"]
 
 log = logging.getLogger("protonats.actors")
-_STREAM_NAME_IN_USE = 10058
 
 
 class ConnectedActors:
     """The registry's actors on a live connection. Get one from ``Actors.connect()``."""
 
-    def __init__(self, actors: Actors, nc: Client) -> None:
+    def __init__(self, actors: Actors, nc: Client, *, api_prefix: str = DEFAULT_API_PREFIX) -> None:
         self.actors = actors
-        self.nc = nc
-        self.link = Link(nc)
-        self.js = self.link.js
+        self._link = Link(nc, prefix=api_prefix)
+
+    @property
+    def client(self) -> Client:
+        """The nats-py client under this connection: the escape hatch for what protonats does
+        not do. Leave its lifecycle (close, drain) to ``Actors.connect()``."""
+        return self._link.client
 
     def _dead_letter_events(self) -> Iterator[Event[Any]]:
         seen: set[str] = set()
@@ -68,35 +74,37 @@ class ConnectedActors:
         return await self._plan_or_apply(apply=True)
 
     async def _plan_or_apply(self, *, apply: bool) -> list[StreamPlan | ConsumerPlan]:
-        js = self.js
+        link = self._link
         checked: set[str] = set()
         for actor in self.actors:
             if actor.event.name not in checked:
                 checked.add(actor.event.name)
-                await _io.check_stream(self.link, actor.event)
+                await _check_stream(link, actor.event)
         plans: list[StreamPlan | ConsumerPlan] = []
         for event in self._dead_letter_events():
             desired = dead_letter_stream_config(event, self.actors.dead_letter_limits)
             for _attempt in range(3):
-                actual = await _io.stream_config_of(js, event, dead_letter_stream(event))
-                plan = plan_dead_letter_stream(event, desired, actual)
+                info = await link.stream_info(
+                    event, _DEAD_OF % "look up", dead_letter_stream(event)
+                )
+                plan = plan_dead_letter_stream(event, desired, info.config if info else None)
                 try:
                     if apply and plan.action is Action.CREATE:
-                        await _io.add_stream(js, event, desired)
+                        await link.add_stream(event, desired, _DEAD_OF % "create")
                     elif apply and plan.action is Action.UPDATE:
-                        await _io.update_stream(js, event, desired)
+                        await link.update_stream(event, desired, _DEAD_OF % "update")
                 except JetStreamError as exc:
-                    if exc.err_code == _STREAM_NAME_IN_USE:
+                    if exc.err_code == STREAM_NAME_IN_USE:
                         continue  # another process created it first: look again
                     raise
                 break
             plans.append(plan)
         for actor in self.actors:
             desired_consumer = consumer_config(actor)
-            actual_consumer = await _io.consumer_config_of(js, actor.event, actor.name)
-            cplan = plan_consumer(actor, desired_consumer, actual_consumer)
+            found = await link.consumer_info(actor.event, actor.name)
+            cplan = plan_consumer(actor, desired_consumer, found.config if found else None)
             if apply and cplan.action in (Action.CREATE, Action.UPDATE):
-                await _io.add_consumer(self.link, actor.event, desired_consumer)
+                await link.add_consumer(actor.event, desired_consumer)
             plans.append(cplan)
         refused = [p.error for p in plans if p.action is Action.REFUSED]
         if apply and refused:
@@ -111,7 +119,7 @@ class ConnectedActors:
         self, event: Event[Any], *, actor: str | None = None
     ) -> list[DeadLetter]:
         """The messages the actors of ``event`` gave up on (of ``actor`` only, if given)."""
-        return await dead_letters(self.nc, event, actor=actor)
+        return await dead_letters(self._link, event, actor=actor)
 
     async def replay_dead_letters(
         self, event: Event[Any], *, actor: str | None = None
@@ -122,7 +130,8 @@ class ConnectedActors:
         Every actor of the event gets a replayed message again, not only the one that
         gave up on it: handlers should be idempotent.
         """
-        return await replay(self.nc, event, await dead_letters(self.nc, event, actor=actor))
+        letters = await dead_letters(self._link, event, actor=actor)
+        return await replay(self._link, event, letters)
 
     async def listen(
         self,
@@ -160,7 +169,7 @@ class ConnectedActors:
         shared = Slots(max_jobs)
         executor = ThreadPoolExecutor(max_threads, thread_name_prefix="protonats-actor")
         runners = [
-            Runner(a, self.link, shared, executor, batch=batch, poll_delay=poll_delay)
+            Runner(a, self._link, shared, executor, batch=batch, poll_delay=poll_delay)
             for a in self.actors
         ]
         loop = asyncio.get_running_loop()
@@ -191,7 +200,7 @@ class ConnectedActors:
                     runner.stop()
                 await asyncio.wait(pulls)  # each ends after its fetch in flight
                 await _drain(runners, drain_timeout)
-                await _io.flush(self.nc, 5.0)  # the server has read every ack and nak
+                await self._link.flush(5.0)  # the server has read every ack and nak
             finally:
                 for task in watchers:
                     task.cancel()
@@ -215,6 +224,18 @@ async def _drain(runners: list[Runner], within: float) -> None:
     hooks = {hook for runner in runners for hook in runner.hooks}
     if hooks:
         await asyncio.wait(hooks, timeout=1.0)
+
+
+_DEAD_OF = "%s the dead-letter stream of"
+
+
+async def _check_stream(link: Link, event: Event[Any]) -> None:
+    """Raise ``NoStreamError`` unless the event's stream exists."""
+    if await link.stream_info(event) is None:
+        raise NoStreamError(
+            f"event {event.name!r}: stream {event.stream_name!r} does not exist; register "
+            "the events first (Events(...).connect() then register()), then the actors"
+        )
 
 
 def _nothing() -> None:

@@ -6,15 +6,15 @@ import dataclasses
 import datetime
 from typing import Any
 
-from nats.aio.client import Client
-
 from .. import _wire
 from .._errors import JetStreamError
 from ..events._event import Event
-from . import _io
+from ..jetstream._nats import Link
 from ._config import dead_letter_stream, dead_letter_subject, replay_headers
 
 __all__ = ["DeadLetter", "Replayed", "dead_letters", "replay"]
+
+_LOOK_UP = "look up the dead-letter stream of"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -54,17 +54,17 @@ class Replayed:
 
 
 async def dead_letters(
-    nc: Client, event: Event[Any], *, actor: str | None = None
+    link: Link, event: Event[Any], *, actor: str | None = None
 ) -> list[DeadLetter]:
     """Every dead letter of ``event`` (of ``actor`` only, when given), oldest first."""
-    js = nc.jetstream()
     stream = dead_letter_stream(event)
-    if await _io.stream_config_of(js, event, stream) is None:
+    if await link.stream_info(event, _LOOK_UP, stream) is None:
         return []
     letters: list[DeadLetter] = []
     seq = 1
+    doing = f"read {stream!r}, the dead-letter stream of"
     while True:
-        raw = await _io.next_message(js, event, stream, dead_letter_subject(event), seq)
+        raw = await link.next_message(event, stream, dead_letter_subject(event), seq, doing)
         if raw is None:
             return letters
         found = raw.seq or seq
@@ -74,19 +74,20 @@ async def dead_letters(
             letters.append(letter)
 
 
-async def replay(nc: Client, event: Event[Any], letters: list[DeadLetter]) -> list[Replayed]:
+async def replay(link: Link, event: Event[Any], letters: list[DeadLetter]) -> list[Replayed]:
     """Send each dead letter back to ``event`` with its original uid, then delete it.
 
     Replaying twice stores once (the uid). Refuses, keeping the dead letter, when the event's
     stream answers with the original message itself: the original is still inside the
     duplicate window, so the replay would be dropped as a duplicate of it.
     """
-    js = nc.jetstream()
     done = []
+    stream = dead_letter_stream(event)
     for letter in letters:
         headers = replay_headers(letter.headers, event)
-        ack = await _io.publish(
-            js, event, event.subject_name, letter.data, headers, event.stream_name
+        doing = "store a replayed dead letter in"
+        ack = await link.store(
+            event, event.subject_name, letter.data, headers, event.stream_name, doing
         )
         if ack.duplicate and ack.seq == letter.original_seq:
             raise JetStreamError(
@@ -97,7 +98,8 @@ async def replay(nc: Client, event: Event[Any], letters: list[DeadLetter]) -> li
                 event=event.name,
                 stream=event.stream_name,
             )
-        await _io.delete_message(js, event, dead_letter_stream(event), letter.seq)
+        doing = f"delete message {letter.seq} of {stream!r}, the dead letters of"
+        await link.delete_message(event, stream, letter.seq, doing)
         done.append(Replayed(letter, ack.seq, bool(ack.duplicate)))
     return done
 

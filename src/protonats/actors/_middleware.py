@@ -7,10 +7,10 @@ from collections.abc import Awaitable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .. import _wire
+from ..jetstream._nats_msg import stream_seq
 
 if TYPE_CHECKING:
-    from nats.aio.msg import Msg
-
+    from ..jetstream._nats import Msg
     from ._actor import Actor
 
 __all__ = ["Context", "ErrorContext", "Middleware", "OkContext"]
@@ -28,8 +28,8 @@ class Context(Generic[T]):
     """The decoded message (``None`` in an ``ErrorContext`` of an undecodable payload)."""
     attempt: int
     """Which delivery of the message this is to the actor: 1 the first time."""
-    msg: Msg = dataclasses.field(repr=False)
-    """The raw NATS message (payload, headers, JetStream metadata)."""
+    _msg: Msg = dataclasses.field(repr=False)
+    # The received message, read through the boundary (``headers``, ``seq_number``).
 
     @property
     def attempts(self) -> int:
@@ -38,12 +38,12 @@ class Context(Generic[T]):
 
     @property
     def headers(self) -> Mapping[str, str]:
-        return self.msg.headers or {}
+        return self._msg.headers or {}
 
     @property
     def seq_number(self) -> int:
         """Sequence of the message in the event's stream."""
-        return int(self.msg.metadata.sequence.stream)
+        return stream_seq(self._msg)
 
     @property
     def trace_id(self) -> str | None:

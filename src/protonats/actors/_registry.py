@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Any
-
-from nats.aio.client import Client
+from typing import TYPE_CHECKING, Any
 
 from .._errors import ActorDeclarationError
 from ..events._limits import Limits
 from ._actor import Actor
 from ._config import DEAD_LETTER_LIMITS
 from ._connected import ConnectedActors
+
+if TYPE_CHECKING:
+    from ..jetstream._nats import Client
 
 __all__ = ["Actors"]
 
@@ -99,7 +100,8 @@ class ActorsConnection:
         self._owned: Client | None = None
 
     async def __aenter__(self) -> ConnectedActors:
-        from ..jetstream._connect import connect_client
+        from ..jetstream._nats import Client
+        from ..jetstream._nats_client import connect_client
 
         if isinstance(self._server, Client):
             nc = self._server
@@ -115,7 +117,7 @@ class ActorsConnection:
         tb: TracebackType | None,
     ) -> None:
         if self._owned is not None:
-            from ..jetstream._connect import close_client
+            from ..jetstream._nats_client import close_client
 
             nc, self._owned = self._owned, None
             await close_client(nc)

@@ -16,12 +16,10 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from nats.aio.msg import Msg
-
 from .._errors import DecodeError, JetStreamError
-from ..jetstream._nats import Link
+from ..jetstream import _nats_msg as _io
+from ..jetstream._nats import Link, Msg
 from ..jetstream._pull import Puller
-from . import _io
 from ._actor import Actor
 from ._config import dead_letter_headers, dead_letter_stream, dead_letter_subject
 from ._middleware import Context, ErrorContext, OkContext
@@ -71,7 +69,6 @@ class Runner:
     ) -> None:
         self.actor = actor
         self.link = link
-        self.js = link.js
         self.shared = shared
         self.own = Slots(actor.max_jobs)
         self.executor = executor
@@ -102,7 +99,7 @@ class Runner:
         while one travels are asked for at once, not one round trip later.
         """
         actor = self.actor
-        idle = [await _io.open_puller(self.link, actor.event, actor.name) for _ in range(_PULLERS)]
+        idle = [await Puller.open(self.link, actor.event, actor.name) for _ in range(_PULLERS)]
         pullers = list(idle)
         fetches: set[asyncio.Task[None]] = set()
         wait = _BURST_WAIT if burst else self.poll_delay
@@ -130,7 +127,7 @@ class Runner:
             for fetch in fetches:
                 fetch.cancel()
             for puller in pullers:
-                await _io.close_puller(puller)
+                await puller.stop()
 
     async def _fetch(self, idle: list[Puller], puller: Puller, reserved: int, wait: float) -> None:
         msgs: list[Msg] = []
@@ -273,7 +270,9 @@ class Runner:
         )
         stream = dead_letter_stream(event)
         try:
-            await _io.publish(self.js, event, dead_letter_subject(event), msg.data, headers, stream)
+            doing = f"store a message in {stream!r}, the dead-letter stream of"
+            subject = dead_letter_subject(event)
+            await self.link.store(event, subject, msg.data, headers, stream, doing)
         except JetStreamError as exc:
             retry = max(actor.delay_after(attempts), 1.0)
             log.error(
@@ -348,4 +347,4 @@ async def _quiet(hook: Awaitable[None], middleware: object, name: str) -> None:
 
 
 def _seq(msg: Msg) -> int:
-    return int(msg.metadata.sequence.stream)
+    return _io.stream_seq(msg)

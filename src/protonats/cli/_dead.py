@@ -57,15 +57,15 @@ async def _list(
     events: Events, conn: Connection, event: Event[Any], actor: str | None
 ) -> list[DeadLetter]:
     async with events.connect(conn.server, **conn.options()) as connected:
-        return await dead_letters(connected.nc, event, actor=actor)
+        return await dead_letters(connected._link, event, actor=actor)
 
 
 async def _replay(
     events: Events, conn: Connection, event: Event[Any], actor: str | None
 ) -> list[Replayed]:
     async with events.connect(conn.server, **conn.options()) as connected:
-        letters = await dead_letters(connected.nc, event, actor=actor)
-        return await replay(connected.nc, event, letters)
+        letters = await dead_letters(connected._link, event, actor=actor)
+        return await replay(connected._link, event, letters)
 
 
 def dead_table(event: Event[Any], letters: list[DeadLetter]) -> Table:

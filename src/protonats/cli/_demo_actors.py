@@ -8,7 +8,6 @@ import dataclasses
 import logging
 
 from ..actors._actor import Actor
-from ..actors._dead import dead_letters
 from ..actors._registry import Actors
 from ..events._event import Event
 from ..events._limits import Limits
@@ -45,8 +44,9 @@ async def show_actors(url: str) -> bool:
         await conn.register()
         for name in ("ann", "flaky", "bob"):
             await conn.emit(GREETING, Greeting(name))
-        await conn.nc.publish(GREETING.subject_name, b"\x00 not a greeting")  # poison
-        await conn.nc.flush()
+        poison = b"\x00 not a greeting"  # undecodable: it ends in the dead letters
+        await conn._link.publish(GREETING.subject_name, poison, "", None, GREETING.name)
+        await conn._link.flush(5.0)
     actor = Actor("greeter", GREETING, greet, max_attempts=3, retry_delay=(0.2,))
     async with Actors(actor).connect(url) as connected:
         await connected.register()
@@ -56,7 +56,7 @@ async def show_actors(url: str) -> bool:
         finally:
             listening.cancel()
             await asyncio.gather(listening, return_exceptions=True)
-        letters = await dead_letters(connected.nc, GREETING)
+        letters = await connected.dead_letters(GREETING)
     print("\n".join(lines))
     for letter in letters:
         print(

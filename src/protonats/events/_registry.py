@@ -10,9 +10,8 @@ from .._errors import EventDeclarationError, UnknownEventError
 from ._event import Event
 
 if TYPE_CHECKING:
-    import nats.aio.client
-
     from ..jetstream._connect import ConnectContext
+    from ..jetstream._nats import Client
 
 __all__ = ["Events"]
 
@@ -81,7 +80,7 @@ class Events:
 
     def connect(
         self,
-        server: str | Sequence[str] | nats.aio.client.Client | None = None,
+        server: str | Sequence[str] | Client | None = None,
         *,
         ack_timeout: float = 5.0,
         cloudevents_source: str | None = None,

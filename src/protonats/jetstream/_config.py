@@ -10,7 +10,6 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
-from nats.js import api
 from packaging.version import InvalidVersion, Version
 
 from .._errors import (
@@ -26,6 +25,7 @@ from ..events._fields import BY_JETSTREAM, BY_KEYWORD, LIMITS, POLICIES, Unit
 from ..events._fingerprint import fingerprint
 from ..events._policies import Discard, Retention, Storage
 from ._delay import delay_support_error, delayed_subjects
+from ._nats import api
 
 __all__ = [
     "META_EVENT",

@@ -6,9 +6,6 @@ import contextlib
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from nats.aio.client import Client
-from nats.js import api
-
 from .. import _wire
 from .._errors import (
     REGISTER_FIRST,
@@ -26,7 +23,7 @@ from ._consume import ConsumerOptions, Delivery, iterate_deliveries
 from ._delay import schedule
 from ._ledger import LedgerEntry, LedgerRevision
 from ._ledger_kv import LedgerStore
-from ._nats import DEFAULT_API_PREFIX, Link
+from ._nats import DEFAULT_API_PREFIX, Client, Link, api
 from ._publish import Ack, AckInbox, publish_batch, publish_one
 from ._register import OnNewer, plan_events, register_events
 from ._servers import redact
@@ -77,15 +74,20 @@ class ConnectedEvents:
         servers: Sequence[str] = (),
     ) -> None:
         self.events = events
-        self.nc = nc
         self.api_prefix = api_prefix
         self.servers = tuple(servers) or tuple(redact(url.geturl()) for url in nc.servers)
         self._link = Link(nc, prefix=api_prefix)
-        self.js = self._link.js
         self.ack_timeout = ack_timeout
         self.cloudevents_source = cloudevents_source
         self._inbox = AckInbox(self._link)
         self._routes = {e.name: _Route(e, self._link.max_payload) for e in events}
+
+    @property
+    def client(self) -> Client:
+        """The nats-py client under this connection: the escape hatch for what protonats does
+        not do (core NATS request/reply, say). Leave its lifecycle (close, drain) to
+        ``Events.connect()``; JetStream calls made on it bypass protonats' errors."""
+        return self._link.client
 
     def __repr__(self) -> str:
         return (

@@ -11,13 +11,11 @@ import uuid
 from collections.abc import AsyncGenerator, Sequence
 from typing import Any, Generic, TypeVar
 
-from nats.aio.msg import Msg
-from nats.js import api
-
 from .. import _wire
 from .._errors import EventDeclarationError, ProtonatsError
 from ..events._event import Event
-from ._nats import Link, log, settle
+from ._nats import Link, Msg, api, log
+from ._nats_msg import delivered, settle, stream_seq, timestamp
 from ._pull import Puller
 
 __all__ = ["ConsumerOptions", "Delivery", "iterate_deliveries"]
@@ -34,19 +32,19 @@ class Delivery(Generic[T]):
     there (carrying the raw bytes) and the message stays unacked, so nothing is lost.
     """
 
-    __slots__ = ("_consumer", "_data", "_event", "msg")
+    __slots__ = ("_consumer", "_data", "_event", "_msg")
 
     def __init__(self, event: Event[T], msg: Msg, consumer: str | None = None) -> None:
         self._event = event
         self._consumer = consumer
         self._data: T = _UNDECODED
-        self.msg = msg
+        self._msg = msg  # nats-py's message: read through the boundary only
 
     @property
     def data(self) -> T:
         """The decoded message, typed as the event's schema."""
         if self._data is _UNDECODED:
-            self._data = self._event.decode(self.msg.data)
+            self._data = self._event.decode(self._msg.data)
         return self._data
 
     @property
@@ -56,23 +54,22 @@ class Delivery(Generic[T]):
     @property
     def headers(self) -> dict[str, str]:
         """The message's headers; CloudEvents ``ce-*`` values percent-decoded."""
-        return _wire.decode_cloudevents(self.msg.headers or {})
+        return _wire.decode_cloudevents(self._msg.headers or {})
 
     @property
     def seq(self) -> int:
         """Sequence of the message in its stream."""
-        return int(self.msg.metadata.sequence.stream)
+        return stream_seq(self._msg)
 
     @property
     def num_delivered(self) -> int:
         """How many times this message has been delivered, this time included."""
-        return int(self.msg.metadata.num_delivered)
+        return delivered(self._msg)
 
     @property
     def timestamp(self) -> datetime.datetime:
         """When the stream stored the message (UTC)."""
-        stamp: datetime.datetime = self.msg.metadata.timestamp
-        return stamp
+        return timestamp(self._msg)
 
     @property
     def consumer(self) -> str | None:
@@ -81,22 +78,22 @@ class Delivery(Generic[T]):
 
     async def ack(self) -> None:
         """Done with it: the consumer will not get it again. ``ConsumerError`` if not sent."""
-        await settle(self.msg.ack, self._event, self._consumer, "ack the message")
+        await settle(self._msg, "ack", self._event, self._consumer)
 
     async def nak(self, delay: float | None = None) -> None:
         """Not done: redeliver it, after ``delay`` seconds if given."""
-        await settle(lambda: self.msg.nak(delay=delay), self._event, self._consumer, "nak it")
+        await settle(self._msg, "nak", self._event, self._consumer, delay)
 
     async def term(self) -> None:
         """Never redeliver it (e.g. it can never be handled); it stays in the stream."""
-        await settle(self.msg.term, self._event, self._consumer, "term it")
+        await settle(self._msg, "term", self._event, self._consumer)
 
     async def in_progress(self) -> None:
         """Still working on it: reset the ack timer."""
-        await settle(self.msg.in_progress, self._event, self._consumer, "mark it in progress")
+        await settle(self._msg, "in_progress", self._event, self._consumer)
 
     def __repr__(self) -> str:
-        return f"Delivery(event={self._event.name!r}, subject={self.msg.subject!r})"
+        return f"Delivery(event={self._event.name!r}, subject={self._msg.subject!r})"
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

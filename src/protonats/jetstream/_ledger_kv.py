@@ -1,11 +1,11 @@
 """The schema ledger on the server: the ``protonats-registry`` KV bucket, and the register lock.
 
-The KV part of the NATS boundary (``_nats``): every nats-py KV call of protonats is here, on a
-``Link``'s JetStream context, and its failures leave as ``LedgerError`` (a timeout also a
-``JetStreamTimeoutError``, a server without JetStream a ``JetStreamNotEnabledError``). The
-register lock is a key created only if absent (``kv.create``) with a per-message TTL
-(nats-server 2.11+): a live holder renews it by compare-and-set; a crashed one stops blocking
-others when it expires.
+The bucket's calls go through the boundary (``_nats_kv.Bucket``), whose failures leave as
+``LedgerError`` naming the bucket (a refused write also a ``PermissionDeniedError``, a timeout
+also a ``JetStreamTimeoutError``, a server without JetStream a ``JetStreamNotEnabledError``).
+The register lock is a key created only if absent with a per-message TTL (nats-server 2.11+):
+a live holder renews it by compare-and-set; a crashed one stops blocking others when it
+expires.
 """
 
 from __future__ import annotations
@@ -17,21 +17,11 @@ import os
 import socket
 import time
 from collections.abc import AsyncIterator, Collection
-from typing import NoReturn
 
-import nats.errors
-from nats.js import JetStreamContext, api
-from nats.js import errors as js_errors
-from nats.js.kv import KeyValue
-
-from .._errors import (
-    JetStreamNotEnabledError,
-    JetStreamTimeoutError,
-    LedgerError,
-    RegisterLockTimeoutError,
-)
+from .._errors import LedgerError, RegisterLockTimeoutError
 from ._ledger import LedgerEntry, LedgerRevision, decode_entry, encode_entry
-from ._nats import STREAM_NAME_IN_USE, Link, failure_class, failure_reason
+from ._nats import Link, api
+from ._nats_kv import Bucket
 
 __all__ = [
     "BUCKET",
@@ -51,7 +41,6 @@ LOCK_KEY = "_lock.register"
 """Event names are kebab-case, so a key starting with ``_`` is never an event."""
 LOCK_TTL = 15.0
 """Seconds a crashed registrant's lock blocks others; a live one renews it every third."""
-_WATCH_TIMEOUT = 10.0
 _BULK = 32
 _FIX = (
     "check that the account may use JetStream KV (subjects $KV.protonats-registry.> and the "
@@ -62,25 +51,18 @@ _FIX = (
 class LedgerStore:
     """The ledger bucket on one JetStream connection."""
 
-    def __init__(self, js: JetStreamContext, kv: KeyValue) -> None:
-        self.js = js
-        self.kv = kv
+    def __init__(self, bucket: Bucket) -> None:
+        self.bucket = bucket
 
     @classmethod
     async def open(cls, link: Link) -> LedgerStore | None:
         """The bucket, or ``None`` if nothing was registered on this server yet."""
-        js = link.js
-        try:
-            return cls(js, await js.key_value(BUCKET))
-        except js_errors.BucketNotFoundError:
-            return None
-        except nats.errors.Error as exc:
-            _raise(exc, "open")
+        found = await link.bucket(BUCKET, _FIX)
+        return cls(found) if found is not None else None
 
     @classmethod
     async def ensure(cls, link: Link, *, replicas: int) -> LedgerStore:
         """The bucket, created with ``replicas`` when missing."""
-        js = link.js
         found = await cls.open(link)
         if found is not None:
             return found
@@ -91,27 +73,12 @@ class LedgerStore:
             replicas=replicas,
             direct=True,
         )
-        try:
-            return cls(js, await js.create_key_value(config))
-        except js_errors.APIError as exc:
-            if exc.err_code != STREAM_NAME_IN_USE:  # else another registrant made it first
-                _raise(exc, "create")
-        except nats.errors.Error as exc:
-            _raise(exc, "create")
-        try:
-            return cls(js, await js.key_value(BUCKET))
-        except nats.errors.Error as exc:
-            _raise(exc, "open")
+        return cls(await link.create_bucket(config, _FIX))
 
     async def get(self, name: str) -> LedgerRevision | None:
         """The current document of event ``name``, or ``None`` if it was never registered."""
-        try:
-            found = await self.kv.get(name)
-        except js_errors.KeyNotFoundError:
-            return None
-        except nats.errors.Error as exc:
-            _raise(exc, f"read {name!r} from")
-        return _revision(name, found.value, found.revision)
+        found = await self.bucket.get(name)
+        return _revision(name, found.value, found.revision) if found is not None else None
 
     async def current(self, names: Collection[str]) -> dict[str, LedgerRevision]:
         """The current revisions of the events ``names`` that have one: a get per name for a
@@ -120,62 +87,45 @@ class LedgerStore:
             found = await asyncio.gather(*(self.get(name) for name in names))
             return {r.entry.event: r for r in found if r is not None}
         wanted = set(names)
-        try:
-            if (await self.kv.status()).values == 0:
-                return {}
-            entries = await _watch(await self.kv.watchall())
-        except nats.errors.Error as exc:
-            _raise(exc, "read")
+        if await self.bucket.count() == 0:
+            return {}
         return {
             e.key: _revision(e.key, e.value, e.revision)
-            for e in entries
-            if e.key in wanted and e.operation is None
+            for e in await self.bucket.entries()
+            if e.key in wanted and not e.deleted
         }
 
     async def history(self, name: str) -> list[LedgerRevision]:
         """Every kept revision of event ``name``, oldest first."""
         if await self.get(name) is None:
             return []
-        try:
-            found = await _watch(await self.kv.watch(name, include_history=True))
-        except nats.errors.Error as exc:
-            _raise(exc, f"read the history of {name!r} from")
-        return [_revision(name, e.value, e.revision) for e in found if e.operation is None]
+        found = await self.bucket.entries(name, history=True)
+        return [_revision(name, e.value, e.revision) for e in found if not e.deleted]
 
     async def entries(self) -> list[LedgerRevision]:
         """The current document of every event in the ledger, by event name."""
-        try:
-            if (await self.kv.status()).values == 0:
-                return []
-            found = await _watch(await self.kv.watchall())
-        except nats.errors.Error as exc:
-            _raise(exc, "list")
+        if await self.bucket.count() == 0:
+            return []
         return sorted(
             (
                 _revision(e.key, e.value, e.revision)
-                for e in found
-                if e.operation is None and not e.key.startswith("_")
+                for e in await self.bucket.entries()
+                if not e.deleted and not e.key.startswith("_")
             ),
             key=lambda r: r.entry.event,
         )
 
     async def write(self, entry: LedgerEntry, last: int | None) -> int:
         """Write ``entry`` if the key is still at revision ``last`` (absent when ``None``)."""
-        data = encode_entry(entry)
-        try:
-            if last is None:
-                return await self.kv.create(entry.event, data)
-            return await self.kv.update(entry.event, data, last=last)
-        except js_errors.KeyWrongLastSequenceError as exc:
+        revision = await self.bucket.put(entry.event, encode_entry(entry), last)
+        if revision is None:
             raise LedgerError(
                 f"event {entry.event!r}: the ledger entry changed while registering (expected "
                 f"revision {last}); another process wrote it without the register lock. Run "
                 "register again",
                 event=entry.event,
-                description=exc.description,
-            ) from exc
-        except nats.errors.Error as exc:
-            _raise(exc, f"write {entry.event!r} to")
+            )
+        return revision
 
     @contextlib.asynccontextmanager
     async def lock(
@@ -192,11 +142,7 @@ class LedgerStore:
 
     async def _check_ttl(self) -> None:
         """Refuse a bucket without per-message TTL: a crashed holder's lock would never end."""
-        try:
-            info = await self.js.stream_info(STREAM)
-        except nats.errors.Error as exc:
-            _raise(exc, "look up")
-        if not info.config.allow_msg_ttl:
+        if not await self.bucket.allows_ttl():
             raise LedgerError(
                 f"the schema ledger's stream {STREAM!r} does not allow per-message TTLs, which "
                 "the register lock needs so that a crashed registrant cannot block others "
@@ -220,14 +166,13 @@ class RegisterLock:
         owner = json.dumps({"host": socket.gethostname(), "pid": os.getpid()}).encode()
         deadline = time.monotonic() + wait
         pause = 0.01
+        bucket = self.store.bucket
         while True:
-            try:
-                self.revision = await self.store.kv.create(LOCK_KEY, owner, msg_ttl=self.ttl)
+            revision = await bucket.put(LOCK_KEY, owner, None, ttl=self.ttl)
+            if revision is not None:
+                self.revision = revision
                 break
-            except js_errors.KeyWrongLastSequenceError:
-                pass  # held by someone else
-            except nats.errors.Error as exc:
-                _raise(exc, "take the register lock in")
+            # held by someone else
             if time.monotonic() >= deadline:
                 raise RegisterLockTimeoutError(
                     f"another register held the lock on bucket {BUCKET!r} for over {wait:g} s "
@@ -240,24 +185,25 @@ class RegisterLock:
 
     async def _holder(self) -> str:
         try:
-            value = (await self.store.kv.get(LOCK_KEY)).value
-        except nats.errors.Error:
+            found = await self.store.bucket.get(LOCK_KEY)
+        except LedgerError:
             return "unknown"
-        return (value or b"?").decode(errors="replace")
+        return (found.value if found is not None else b"?").decode(errors="replace")
 
     async def _renew(self) -> None:
-        subject = f"$KV.{BUCKET}.{LOCK_KEY}"
         while True:
             await asyncio.sleep(self.ttl / 3)
-            headers = {str(api.Header.EXPECTED_LAST_SUBJECT_SEQUENCE.value): str(self.revision)}
             try:
-                ack = await self.store.js.publish(
-                    subject, b"renewed", headers=headers, msg_ttl=self.ttl
+                revision = await self.store.bucket.put(
+                    LOCK_KEY, b"renewed", self.revision, ttl=self.ttl
                 )
-            except nats.errors.Error as exc:
+            except LedgerError as exc:
                 self.lost = exc
                 return
-            self.revision = ack.seq
+            if revision is None:
+                self.lost = LedgerError(f"the lock's revision is no longer {self.revision}")
+                return
+            self.revision = revision
 
     def check(self, doing: str) -> None:
         """Raise if the lock was lost (not renewed in time): ``doing`` would race."""
@@ -274,27 +220,7 @@ class RegisterLock:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._renewer
         if self.lost is None:
-            with contextlib.suppress(nats.errors.Error):  # else it expires after the TTL
-                await self.store.kv.delete(LOCK_KEY, last=self.revision)
-
-
-async def _watch(watcher: KeyValue.KeyWatcher) -> list[KeyValue.Entry]:
-    """What a watcher delivers up to the newest message when it started.
-
-    Ends on the entry with nothing pending after it, not on nats-py's "initial values done"
-    marker, which can come before entries already on their way. The caller makes sure there
-    is at least one entry.
-    """
-    found: list[KeyValue.Entry] = []
-    try:
-        while True:
-            entry = await watcher.updates(timeout=_WATCH_TIMEOUT)  # type: ignore[no-untyped-call]
-            if isinstance(entry, KeyValue.Entry):
-                found.append(entry)
-                if not entry.delta:
-                    return found
-    finally:
-        await watcher.stop()  # type: ignore[no-untyped-call]
+            await self.store.bucket.delete(LOCK_KEY, self.revision)  # else its TTL ends it
 
 
 def _revision(name: str, value: bytes | None, revision: int | None) -> LedgerRevision:
@@ -306,29 +232,3 @@ def _revision(name: str, value: bytes | None, revision: int | None) -> LedgerRev
             f"ledger document ({exc}); something else wrote to bucket {BUCKET!r}",
             event=name,
         ) from exc
-
-
-class _LedgerTimeoutError(LedgerError, JetStreamTimeoutError):
-    """The ledger got no answer in time."""
-
-
-class _LedgerNotEnabledError(LedgerError, JetStreamNotEnabledError):
-    """The server has no JetStream, so no ledger."""
-
-
-def _raise(exc: nats.errors.Error, doing: str) -> NoReturn:
-    kind = failure_class(exc)
-    cls: type[LedgerError] = LedgerError
-    fix = _FIX
-    if kind is JetStreamNotEnabledError:
-        cls, fix = _LedgerNotEnabledError, "then register"
-    elif kind is JetStreamTimeoutError:
-        cls, fix = _LedgerTimeoutError, "retry"
-    why = failure_reason(exc)
-    description = getattr(exc, "description", None)
-    raise cls(
-        f"could not {doing} the schema ledger (KV bucket {BUCKET!r}): {why}; {fix}",
-        code=getattr(exc, "code", None),
-        err_code=getattr(exc, "err_code", None),
-        description=description,
-    ) from exc

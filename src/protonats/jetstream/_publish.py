@@ -28,16 +28,14 @@ from .._errors import (
     PublishPermissionError,
     StreamUnavailableError,
 )
+from .._errors._server import ConnectionClosedError
 from ._nats import jetstream_error
 
 if TYPE_CHECKING:
     from typing import Any
 
-    from nats.aio.msg import Msg
-    from nats.aio.subscription import Subscription
-
     from ..events._event import Event
-    from ._nats import Link
+    from ._nats import Link, Msg, Subscription
 
 __all__ = ["RETRIES", "RETRY_WAIT", "Ack", "AckInbox", "explain_no_responders", "send"]
 
@@ -74,10 +72,6 @@ class _Reply(msgspec.Struct):
 
 
 _decode_reply = msgspec.json.Decoder(_Reply).decode
-
-
-class _Closed(EmitError):
-    """Stand-in exception for waiters when the inbox stops."""
 
 
 class AckInbox:
@@ -127,7 +121,9 @@ class AckInbox:
         pending, self._pending = self._pending, {}
         for future, _ in pending.values():
             if not future.done():
-                future.set_exception(_Closed("the connection was closed before the ack"))
+                future.set_exception(
+                    ConnectionClosedError("the connection was closed before the ack")
+                )
         self._deadlines.clear()
 
     def expect(self, subject: str, within: float) -> tuple[str, asyncio.Future[Msg]]:
@@ -385,7 +381,7 @@ async def _settle(
     index, reply, future = entry
     try:
         ack = await inbox.wait(reply, future, within, event)
-    except (AckTimeoutError, _Closed) as exc:
+    except (AckTimeoutError, ConnectionClosedError) as exc:
         result.failures[index] = exc
         result.maybe_stored.add(index)
         return

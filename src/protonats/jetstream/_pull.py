@@ -13,15 +13,13 @@ import itertools
 import json
 from typing import TYPE_CHECKING, Any
 
-from .._errors import ConsumerDeletedError, ConsumerError, JetStreamTimeoutError
+from .._errors import ConsumerDeletedError, ConsumerError
+from .._errors._server import ConsumerTimeoutError
 from ._publish import RETRY_WAIT
 
 if TYPE_CHECKING:
-    from nats.aio.msg import Msg
-    from nats.aio.subscription import Subscription
-
     from ..events._event import Event
-    from ._nats import Link
+    from ._nats import Link, Msg, Subscription
 
 __all__ = ["GRACE", "Puller"]
 
@@ -30,10 +28,6 @@ GRACE = 5.0
 _CONFLICT = "409"
 _NO_RESPONDERS = "503"
 _HEARTBEAT = "100"
-
-
-class _PullTimeoutError(ConsumerError, JetStreamTimeoutError):
-    """A pull request got no answer: the server is paused, overloaded or unreachable."""
 
 
 class Puller:
@@ -65,6 +59,13 @@ class Puller:
         self._limit = 0
         self._done: asyncio.Future[str] | None = None
         self._sub: Subscription | None = None
+
+    @classmethod
+    async def open(cls, link: Link, event: Event[Any], consumer: str) -> Puller:
+        """A started puller."""
+        puller = cls(link, event, consumer)
+        await puller.start()
+        return puller
 
     async def start(self) -> None:
         self._prefix = self._link.new_inbox() + "."
@@ -102,7 +103,7 @@ class Puller:
             if batch:
                 return batch  # the server went quiet: what arrived is still ours to handle
             raise self._error(
-                _PullTimeoutError,
+                ConsumerTimeoutError,
                 f"no answer to a pull request within {wait:g} s: the server is paused, "
                 "overloaded or unreachable. Iterate again once it is back (nothing is lost: "
                 "unacked messages are redelivered)",

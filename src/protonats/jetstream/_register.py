@@ -7,14 +7,12 @@ import warnings
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from nats.js import api
-
 from .._errors import JetStreamError, StreamConfigError, StreamExistsError, with_message
 from ..events._event import Event
 from ._config import Action, StreamPlan, plan_stream, stream_config
 from ._ledger_kv import LedgerStore, RegisterLock
 from ._ledger_step import LedgerStep
-from ._nats import STREAM_NAME_IN_USE, SUBJECTS_OVERLAP, Link
+from ._nats import STREAM_NAME_IN_USE, SUBJECTS_OVERLAP, Link, api
 
 __all__ = ["OnNewer", "plan_events", "register_events"]
 

@@ -1,4 +1,5 @@
-"""Why the first connection failed, in words a user can act on; and two checks around it.
+"""Part of the boundary: why the first connection failed, in words a user can act on; and two
+checks around it.
 
 ``first_connect_error`` turns what nats-py reported while trying each server into
 ``AuthError`` (the server's reason and the options to check), ``TLSError`` (the certificate
@@ -15,7 +16,7 @@ import json
 import logging
 import ssl
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import nats.errors
@@ -28,7 +29,10 @@ from .._errors import (
     PermissionDeniedError,
     TLSError,
 )
-from ._nats import ENABLE_JETSTREAM, Link
+from ._nats_errors import ENABLE_JETSTREAM
+
+if TYPE_CHECKING:
+    from ._nats import Link
 from ._servers import redact
 
 __all__ = ["check_jetstream", "first_connect_error", "refuse_plain_text"]
@@ -207,7 +211,7 @@ async def check_jetstream(link: Link, servers: str) -> None:
     elsewhere = "" if prefix == "$JS.API" else f" under the API prefix {prefix!r}"
     check = ", and check domain=/api_prefix=" if elsewhere else ""
     try:
-        await link.errors.guard(f"{prefix}.INFO", link.js.account_info())
+        await link.account_info()
     except PermissionDeniedError as exc:
         log.info("protonats: not checking JetStream at connect: %s", exc)
     except js_errors.APIError as exc:
