@@ -61,11 +61,14 @@ RULES: tuple[tuple[str, int, str], ...] = (
     ("EVENT_REPLICAS_LOWERED", BREAKING,
      "Checks that an event's stream replicas are not lowered."),
     ("EVENT_MAX_AGE_LOWERED", BREAKING,
-     "Checks that an event's max_age is not lowered, or set where it was unlimited."),
+     "Checks that an event's max_age is not lowered, or set where it was unlimited "
+     "(register refuses it while the stream holds older messages: --allow-data-loss)."),
     ("EVENT_MAX_BYTES_LOWERED", BREAKING,
-     "Checks that an event's max_bytes is not lowered, or set where it was unlimited."),
+     "Checks that an event's max_bytes is not lowered, or set where it was unlimited "
+     "(register refuses it while the stream holds more: --allow-data-loss)."),
     ("EVENT_MAX_MESSAGES_LOWERED", BREAKING,
-     "Checks that an event's max_messages is not lowered, or set where it was unlimited."),
+     "Checks that an event's max_messages is not lowered, or set where it was unlimited "
+     "(register refuses it while the stream holds more: --allow-data-loss)."),
     ("EVENT_MAX_MESSAGE_SIZE_LOWERED", BREAKING,
      "Checks that an event's max_message_size is not lowered, or set where it was unlimited."),
     ("EVENT_DUPLICATE_WINDOW_CHANGED", BREAKING,

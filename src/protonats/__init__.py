@@ -11,6 +11,7 @@ from ._errors import (
     ConsumerConfigError,
     ConsumerDeletedError,
     ConsumerError,
+    DataLossError,
     DecodeError,
     DelayError,
     EmitError,
@@ -65,6 +66,7 @@ from .jetstream._connect import ConnectContext
 from .jetstream._connected import ConnectedEvents
 from .jetstream._consume import ConsumerOptions, Delivery
 from .jetstream._ledger import LedgerEntry, LedgerLimits, LedgerRevision, LedgerSchema
+from .jetstream._loss import DataLoss
 from .jetstream._publish import Ack
 from .jetstream._register import OnNewer
 
@@ -92,6 +94,8 @@ __all__ = [
     "ConsumerOptions",
     "ConsumerPlan",
     "Context",
+    "DataLoss",
+    "DataLossError",
     "DeadLetter",
     "DecodeError",
     "DelayError",

@@ -35,6 +35,7 @@
     │   ├── PermissionDeniedError (PermissionError)  the user may not publish to a subject
     │   ├── StreamConfigError                register would change what JetStream cannot change
     │   │   ├── ConsumerConfigError          an actor's consumer cannot be made to match
+    │   │   ├── DataLossError                a lowered limit would delete stored messages
     │   │   ├── NewerRegistryError           the stream was written by a newer registry version
     │   │   └── RegistryFingerprintError     same registry version, different declaration
     │   └── StreamExistsError                the stream or its subjects belong to something else
@@ -69,6 +70,7 @@ from ._server import (
     ConsumerConfigError,
     ConsumerDeletedError,
     ConsumerError,
+    DataLossError,
     DecodeError,
     DelayError,
     EmitError,
@@ -105,6 +107,7 @@ __all__ = [
     "ConsumerConfigError",
     "ConsumerDeletedError",
     "ConsumerError",
+    "DataLossError",
     "DecodeError",
     "DelayError",
     "EmitError",

@@ -15,6 +15,7 @@ __all__ = [
     "ConsumerConfigError",
     "ConsumerDeletedError",
     "ConsumerError",
+    "DataLossError",
     "DecodeError",
     "DelayError",
     "EmitError",
@@ -194,6 +195,22 @@ class StreamConfigError(JetStreamError):
         self.field = field
         self.old = old
         self.new = new
+
+
+class DataLossError(StreamConfigError):
+    """A lowered limit would make the server delete messages the stream holds; ``register``
+    refuses it and changes nothing.
+
+    ``field`` is the limit (``age``, ``messages``, ``bytes``), ``old``/``new`` its values in
+    ``Limits`` units (``None``: unlimited), ``would_drop`` the messages the server would delete
+    at once and ``would_drop_bytes`` about how many bytes they hold. Apply it on purpose
+    with ``register(allow_data_loss=True)`` (``protonats register --allow-data-loss``).
+    """
+
+    def __init__(self, message: str, *, would_drop: int, would_drop_bytes: int, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.would_drop = would_drop
+        self.would_drop_bytes = would_drop_bytes
 
 
 class NewerRegistryError(StreamConfigError):

@@ -10,6 +10,7 @@ from . import _commands
 from ._common import EXIT_CHANGES, CliError, Connection
 from ._hints import cli_message
 from ._options import (
+    AllowDataLoss,
     AllowIncompatible,
     Debug,
     Format,
@@ -37,6 +38,7 @@ def plan_command(
     ] = False,
     skip_newer: SkipNewer = False,
     allow_incompatible: AllowIncompatible = False,
+    allow_data_loss: AllowDataLoss = False,
     registry: Registry = None,
     fmt: Format = None,
     debug: Debug = False,
@@ -45,14 +47,21 @@ def plan_command(
 ) -> None:
     """Show what register would do to each event's stream, changing nothing.
 
-    Per event: create, update (with the changed fields), unchanged, or refused and why.
-    Exits 0, or with --check 3 when anything would be created, updated or is refused.
+    Per event: create, update (with the changed fields), unchanged, or refused and why (a
+    lowered limit that would delete stored messages says how many). Exits 0, or with --check
+    3 when anything would be created, updated or is refused.
     """
     events = registry_of(ctx, registry)
     on_newer: Literal["raise", "skip"] = "skip" if skip_newer else "raise"
     with _commands.status(f"planning {len(events)} events..."):
         rows = asyncio.run(
-            _commands.plan(events, conn, on_newer=on_newer, allow_incompatible=allow_incompatible)
+            _commands.plan(
+                events,
+                conn,
+                on_newer=on_newer,
+                allow_incompatible=allow_incompatible,
+                allow_data_loss=allow_data_loss,
+            )
         )
     _commands.plan_table(rows, "plan").print(fmt)
     if check and any(row.action.differs for row in rows):
@@ -64,6 +73,7 @@ def register_command(
     ctx: typer.Context,
     skip_newer: SkipNewer = False,
     allow_incompatible: AllowIncompatible = False,
+    allow_data_loss: AllowDataLoss = False,
     registry: Registry = None,
     fmt: Format = None,
     debug: Debug = False,
@@ -73,14 +83,19 @@ def register_command(
     """Create missing streams and update changed ones, then print what was done.
 
     A refused event (a stream protonats does not own, a storage or retention change, a newer
-    registry's stream) does not stop the others; the table is printed, then exit 1.
+    registry's stream, a lowered limit that would delete stored messages without
+    --allow-data-loss) does not stop the others; the table is printed, then exit 1.
     """
     events = registry_of(ctx, registry)
     on_newer: Literal["raise", "skip"] = "skip" if skip_newer else "raise"
     with _commands.status(f"registering {len(events)} events..."):
         rows, failure = asyncio.run(
             _commands.register(
-                events, conn, on_newer=on_newer, allow_incompatible=allow_incompatible
+                events,
+                conn,
+                on_newer=on_newer,
+                allow_incompatible=allow_incompatible,
+                allow_data_loss=allow_data_loss,
             )
         )
     _commands.plan_table(rows, "register").print(fmt)

@@ -12,11 +12,12 @@ from typing import Any, TextIO
 
 from .._errors import DecodeError, JetStreamError, ProtonatsError
 from ..events._event import Event
+from ..events._fields import BY_KEYWORD, size
 from ..events._registry import Events
 from ..jetstream._config import Action, StreamPlan
 from ..jetstream._connected import ConnectedEvents
+from ..jetstream._loss import DataLoss
 from ..jetstream._publish import Ack
-from ..jetstream._register import OnNewer
 from ._common import CliError, Connection, OutputFormat, StreamPrinter, Table, one_line
 from ._hints import cli_message
 from ._human import limits_text
@@ -93,6 +94,8 @@ def plan_table(rows: Sequence[StreamPlan], title: str) -> Table:
     for row in rows:
         ordered = sorted(row.changes, key=lambda c: c.field == "metadata")  # metadata last
         details = "; ".join(c.human() for c in ordered)
+        if row.loss and row.action is not Action.REFUSED:  # refused: the error says it
+            details += "; " + "; ".join(loss_text(loss) for loss in row.loss)
         error = _error_text(row)
         if error:
             details = error if not details else f"{error} [{details}]"
@@ -107,10 +110,19 @@ def plan_table(rows: Sequence[StreamPlan], title: str) -> Table:
                 for c in r.changes
             ],
             "error": _error_text(r),
+            "would_drop": [
+                {"field": x.field, "messages": x.messages, "bytes": x.bytes} for x in r.loss
+            ],
         }
         for r in rows
     ]
     return Table(title, ["EVENT", "ACTION", "DETAILS"], cells, records)
+
+
+def loss_text(loss: DataLoss) -> str:
+    """``max messages deletes 40 stored messages (about 1.72 KiB)``."""
+    label = BY_KEYWORD[loss.field].label
+    return f"{label} deletes {loss.messages:,} stored messages (about {size(loss.bytes)})"
 
 
 def _error_text(plan: StreamPlan) -> str | None:
@@ -127,23 +139,21 @@ async def _connect(events: Events, connection: Connection) -> AsyncIterator[Conn
         yield conn
 
 
-async def plan(
-    events: Events, connection: Connection, *, on_newer: OnNewer, allow_incompatible: bool = False
-) -> list[StreamPlan]:
-    """What ``register`` would do for every event; changes nothing on the server."""
+async def plan(events: Events, connection: Connection, **options: Any) -> list[StreamPlan]:
+    """What ``register`` would do for every event (``options`` as ``plan()``'s); changes
+    nothing on the server."""
     async with _connect(events, connection) as conn:
-        return await conn.plan(on_newer=on_newer, allow_incompatible=allow_incompatible)
+        return await conn.plan(**options)
 
 
 async def register(
-    events: Events, connection: Connection, *, on_newer: OnNewer, allow_incompatible: bool = False
+    events: Events, connection: Connection, **options: Any
 ) -> tuple[list[StreamPlan], ProtonatsError | None]:
     """Register every event; return what was done, and the refusal that failed it, if any.
 
     When register refuses an event it still applies the others, so the rows are rebuilt from
     a plan made before and one made after: created or updated streams, and the refusals.
     """
-    options: dict[str, Any] = {"on_newer": on_newer, "allow_incompatible": allow_incompatible}
     async with _connect(events, connection) as conn:
         before = {p.event: p for p in await conn.plan(**options)}
         try:

@@ -18,6 +18,7 @@ _PANEL = "Connection"
 F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
+    "AllowDataLoss",
     "AllowIncompatible",
     "Creds",
     "Debug",
@@ -123,6 +124,14 @@ _CONNECTION_FLAGS: dict[str, Any] = {
 """``Connection`` field name to its flag."""
 
 
+AllowDataLoss = Annotated[
+    bool,
+    typer.Option(
+        "--allow-data-loss",
+        help="Apply a lowered limit (age, messages, bytes) even though the server then deletes "
+        "stored messages (plan: show it as an update).",
+    ),
+]
 AllowIncompatible = Annotated[
     bool,
     typer.Option(

@@ -267,13 +267,18 @@ class PolicyField:
 
 
 _S, _B, _C = Unit.SECONDS, Unit.BYTES, Unit.COUNT
-_DROPS = "register applies it at once and the server deletes the oldest messages over it"
+_DROPS = (
+    "while the stream holds more than that, the server would delete the oldest messages at "
+    "once, so register refuses it (DataLossError, naming how many) unless run with "
+    "--allow-data-loss (allow_data_loss=True)"
+)
 
 LIMITS: tuple[LimitField, ...] = (
     LimitField(keyword="age", proto="max_age", jetstream="max_age", unit=_S, label="max age",
                minimum=0.001, maximum=1_000_000_000, rule="EVENT_MAX_AGE_LOWERED",
-               consequence="register applies it at once and the server deletes stored "
-               "messages older than that"),
+               consequence="while the stream holds messages older than that, the server "
+               "would delete them at once, so register refuses it (DataLossError, naming how "
+               "many) unless run with --allow-data-loss (allow_data_loss=True)"),
     LimitField(keyword="duplicate_window", proto="duplicate_window", jetstream="duplicate_window",
                unit=_S, label="duplicate window", minimum=0.1, default=DEFAULT_DUPLICATE_WINDOW,
                capped_by="age", rule="EVENT_DUPLICATE_WINDOW_CHANGED", guard=Guard.CHANGED,

@@ -21,11 +21,13 @@ from .._errors import (
     StreamExistsError,
 )
 from ..events._event import Event
-from ..events._fields import BY_JETSTREAM, BY_KEYWORD, LIMITS, POLICIES, Unit
+from ..events._fields import BY_KEYWORD, LIMITS, POLICIES
 from ..events._fingerprint import fingerprint
 from ..events._policies import Discard, Retention, Storage
+from ._changes import SCHEDULES, FieldChange
 from ._delay import delay_support_error, delayed_subjects
 from ._nats import api
+from ._loss import DataLoss, Stored, data_loss_error, losses
 
 __all__ = [
     "META_EVENT",
@@ -34,6 +36,7 @@ __all__ = [
     "META_VERSION",
     "Action",
     "FieldChange",
+    "Stored",
     "StreamPlan",
     "describe_changes",
     "payload_error",
@@ -51,10 +54,6 @@ _BUILD_STAMPS = (META_VERSION, META_FINGERPRINT)
 _META_PREFIX = "protonats."
 # Fields JetStream cannot change on an existing stream.
 _FROZEN_FIELDS = frozenset(p.jetstream for p in POLICIES if p.frozen)
-_SCHEDULES = "allow_msg_schedules"
-"""Set by ``allow_delay``; JetStream can turn it on for a stream, never off."""
-_NAMES = {_SCHEDULES: "allow_delay"}
-"""``StreamConfig`` fields that are not limits, by their ``Event`` keyword."""
 # nats-py's type of each policy.
 _JETSTREAM_TYPES: Mapping[type[enum.StrEnum], Any] = {
     Storage: api.StorageType,
@@ -90,66 +89,6 @@ _DIFFERS = frozenset({Action.CREATE, Action.UPDATE, Action.REFUSED, Action.FAILE
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class FieldChange:
-    """One stream config field that differs between the server and the declaration.
-
-    ``field`` is JetStream's ``StreamConfig`` field and ``old``/``new`` its values as the
-    server has them (nanoseconds, ``-1`` for no limit); ``name``, ``value()`` and ``human()``
-    (also ``str()``) say the same in protonats' words: ``messages: unlimited → 10``.
-    """
-
-    field: str
-    old: Any
-    new: Any
-
-    @property
-    def name(self) -> str:
-        """The ``Limits`` keyword (``messages``) or ``Event`` policy (``storage``) changed;
-        else the ``StreamConfig`` field (``subjects``, ``metadata``)."""
-        row = BY_JETSTREAM.get(self.field)
-        return row.keyword if row is not None else _NAMES.get(self.field, self.field)
-
-    def value(self, raw: Any) -> Any:
-        """``raw`` (``old`` or ``new``) in ``Limits`` units: seconds, bytes, counts, ``None``
-        for no limit; other fields as they are."""
-        row = BY_JETSTREAM.get(self.field)
-        if row is None or isinstance(raw, bool) or not isinstance(raw, int | float):
-            return raw
-        if raw < 0 or (raw == 0 and row.unit is Unit.SECONDS):
-            return None
-        return raw / row.scale if row.unit is Unit.SECONDS else int(raw)
-
-    def human(self) -> str:
-        """``messages: unlimited → 10``, ``age: 7 d → 1 d``, ``metadata: protonats.version:
-        '1.0.0' → '1.1.0'``."""
-        if self.field == "metadata" and isinstance(self.old, dict) and isinstance(self.new, dict):
-            keys = sorted(k for k in {*self.old, *self.new} if self.old.get(k) != self.new.get(k))
-            parts = [f"{k}: {_plain(self.old.get(k))} → {_plain(self.new.get(k))}" for k in keys]
-            return "metadata: " + ", ".join(parts)
-        return f"{self.name}: {self._text(self.old)} → {self._text(self.new)}"
-
-    def __str__(self) -> str:
-        return self.human()
-
-    def _text(self, raw: Any) -> str:
-        row = BY_JETSTREAM.get(self.field)
-        value = self.value(raw)
-        if row is not None and (value is None or isinstance(value, int | float)):
-            return row.text(value)
-        if isinstance(value, list):
-            return ", ".join(str(v) for v in value) or "none"
-        return _plain(value)
-
-
-def _plain(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, str):
-        return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
-    return str(getattr(value, "value", value))
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
 class StreamPlan:
     """The outcome of comparing one event's declaration with its stream on the server."""
 
@@ -158,6 +97,9 @@ class StreamPlan:
     action: Action
     changes: tuple[FieldChange, ...] = ()
     error: ProtonatsError | None = None
+    loss: tuple[DataLoss, ...] = ()
+    """What the lowered limits would delete of the stored messages: refused (a
+    ``DataLossError``) unless ``allow_data_loss``, then an update that deletes them."""
 
 
 def stream_config(event: Event[Any], *, version: str | None = None) -> api.StreamConfig:
@@ -201,7 +143,7 @@ def comparable(config: api.StreamConfig) -> dict[str, Any]:
         out[policy.jetstream] = _value(getattr(config, policy.jetstream)) or policy.default.value
     for row in LIMITS:
         out[row.jetstream] = row.comparable(getattr(config, row.jetstream))
-    out[_SCHEDULES] = bool(config.allow_msg_schedules)
+    out[SCHEDULES] = bool(config.allow_msg_schedules)
     out["metadata"] = _own_metadata(config.metadata)
     return out
 
@@ -240,6 +182,8 @@ def plan_stream(
     on_newer: str = "raise",
     max_payload: int | None = None,
     nats_version: tuple[int, int, int] | None = None,
+    stored: Stored | None = None,
+    allow_data_loss: bool = False,
 ) -> StreamPlan:
     """Decide what ``register`` does for ``event``, given the stream the server has (or None).
 
@@ -248,7 +192,8 @@ def plan_stream(
     a newer registry version (or by any version, for an unversioned registry), a declaration
     that differs from the stream's under the same registry version (its fingerprint), a
     ``message_size`` above the server's ``max_payload`` and ``allow_delay`` on a server
-    without message scheduling (when they are given).
+    without message scheduling (when they are given), and a lowered limit that would delete
+    ``stored`` messages (a ``DataLossError``) unless ``allow_data_loss``.
     """
     stream = event.stream_name
     refusal = payload_error(event, max_payload) or delay_support_error(event, nats_version)
@@ -276,7 +221,7 @@ def plan_stream(
     if not changes:
         return StreamPlan(event.name, stream, Action.UNCHANGED)
     for change in changes:
-        if change.field in _FROZEN_FIELDS or (change.field == _SCHEDULES and change.old):
+        if change.field in _FROZEN_FIELDS or (change.field == SCHEDULES and change.old):
             return StreamPlan(
                 event.name,
                 stream,
@@ -339,7 +284,12 @@ def plan_stream(
         )
         action = Action.SKIPPED if on_newer == "skip" else Action.REFUSED
         return StreamPlan(event.name, stream, action, changes, error)
-    return StreamPlan(event.name, stream, Action.UPDATE, changes)
+    loss = tuple(losses(changes, new["discard"], stored))
+    if loss and not allow_data_loss:
+        held = stored.messages if stored else 0
+        error = data_loss_error(event.name, stream, loss, held)
+        return StreamPlan(event.name, stream, Action.REFUSED, changes, error, loss)
+    return StreamPlan(event.name, stream, Action.UPDATE, changes, loss=loss)
 
 
 def describe_changes(changes: tuple[FieldChange, ...]) -> str:

@@ -96,15 +96,20 @@ class ConnectedEvents:
         )
 
     async def plan(
-        self, *, on_newer: OnNewer = "raise", allow_incompatible: bool = False
+        self,
+        *,
+        on_newer: OnNewer = "raise",
+        allow_incompatible: bool = False,
+        allow_data_loss: bool = False,
     ) -> list[StreamPlan]:
-        """What ``register()`` would do to each event's stream; changes nothing."""
+        """What ``register()`` (same flags) would do to each event's stream; changes nothing."""
         return await plan_events(
             self._link,
             self.events,
             version=self.events.version,
             on_newer=on_newer,
             allow_incompatible=allow_incompatible,
+            allow_data_loss=allow_data_loss,
         )
 
     async def register(
@@ -114,6 +119,7 @@ class ConnectedEvents:
         update: bool = True,
         on_newer: OnNewer = "raise",
         allow_incompatible: bool = False,
+        allow_data_loss: bool = False,
         lock_timeout: float = 60.0,
     ) -> list[StreamPlan]:
         """Create missing streams and update changed ones; return what was done per event.
@@ -124,7 +130,8 @@ class ConnectedEvents:
         Records every event in the schema ledger (KV bucket ``protonats-registry``) and refuses
         a schema that cannot read the ledger's (``SchemaIncompatibleError``) unless
         ``allow_incompatible``. Runs under the ledger's register lock, waiting for another
-        registrant at most ``lock_timeout`` seconds.
+        registrant at most ``lock_timeout`` seconds. A lowered limit that would delete stored
+        messages is refused (``DataLossError``) unless ``allow_data_loss``.
         """
         return await register_events(
             self._link,
@@ -134,6 +141,7 @@ class ConnectedEvents:
             update=update,
             on_newer=on_newer,
             allow_incompatible=allow_incompatible,
+            allow_data_loss=allow_data_loss,
             lock_timeout=lock_timeout,
         )
 

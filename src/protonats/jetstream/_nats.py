@@ -14,6 +14,8 @@ subject, an API subject, a KV key) is a ``PermissionDeniedError`` naming it, at 
 
 from __future__ import annotations
 
+import datetime
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -74,6 +76,7 @@ log = logging.getLogger("protonats")
 T = TypeVar("T")
 
 DEFAULT_API_PREFIX = "$JS.API"
+_NO_MESSAGE_FOUND = 10037  # JetStream: a get-message request matched none
 
 
 def api_prefix(domain: str | None = None, prefix: str | None = None) -> str:
@@ -90,7 +93,7 @@ class Link:
     itself, for the one escape hatch users get (``conn.client``); protonats never uses it.
     """
 
-    __slots__ = ("_buffer", "_js", "_nc", "api_prefix", "errors")
+    __slots__ = ("_buffer", "_js", "_nc", "_timeout", "api_prefix", "errors")
 
     def __init__(
         self,
@@ -101,6 +104,7 @@ class Link:
     ) -> None:
         self._nc = nc
         self.api_prefix = prefix
+        self._timeout = timeout
         self.errors, pending_size = hooks_of(nc)
         self._js = nc.jetstream(prefix=prefix, timeout=timeout)
         # The client's outgoing buffer, minus room for one protocol line: past it, a publish
@@ -226,6 +230,30 @@ class Link:
         call = self._js.get_msg(stream, seq, subject=subject, next=True)
         api_subject = f"{self.api_prefix}.STREAM.MSG.GET.{stream}"
         return await self._api(call, event, doing, api_subject, missing=True)
+
+    async def first_seq_since(self, event: Event[Any], since: datetime.datetime) -> int | None:
+        """The sequence of the first message of the event's stream stored at or after
+        ``since`` (the server's get-message-by-time); ``None`` when none is."""
+        subject = f"{self.api_prefix}.STREAM.MSG.GET.{event.stream_name}"
+        start = since.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+        body = json.dumps({"start_time": start}).encode()
+
+        async def ask() -> int | None:
+            reply = await self._nc.request(subject, body, timeout=self._timeout)
+            try:
+                answer = json.loads(reply.data)
+                if "error" in answer:
+                    js_errors.APIError.from_error(answer["error"])  # raises it
+                return int(answer["message"]["seq"])
+            except js_errors.NotFoundError as exc:
+                if exc.err_code == _NO_MESSAGE_FOUND:
+                    return None
+                raise
+            except (ValueError, TypeError, KeyError) as exc:
+                raise js_errors.APIError(description=f"unreadable answer: {exc}") from exc
+
+        doing = "find the first message after a time in"
+        return await self._api(ask(), event, doing, subject)
 
     async def delete_message(self, event: Event[Any], stream: str, seq: int, doing: str) -> None:
         """Delete message ``seq`` of ``stream``; one already gone is fine."""

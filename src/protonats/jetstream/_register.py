@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import datetime
 import warnings
 from collections.abc import Iterable
 from typing import Any, Literal
 
 from .._errors import JetStreamError, StreamConfigError, StreamExistsError, with_message
 from ..events._event import Event
+from ..events._fields import BY_KEYWORD
 from ._config import Action, StreamPlan, plan_stream, stream_config
 from ._ledger_kv import LedgerStore, RegisterLock
 from ._ledger_step import LedgerStep
+from ._loss import Stored, age_lowered
 from ._nats import STREAM_NAME_IN_USE, SUBJECTS_OVERLAP, Link, api
 
 __all__ = ["OnNewer", "plan_events", "register_events"]
@@ -29,6 +33,7 @@ async def plan_events(
     version: str | None,
     on_newer: OnNewer = "raise",
     allow_incompatible: bool = False,
+    allow_data_loss: bool = False,
 ) -> list[StreamPlan]:
     """What ``register`` would do for each event, in order; changes nothing."""
     limit = asyncio.Semaphore(_PARALLEL)
@@ -44,7 +49,7 @@ async def plan_events(
             if refusal is not None:
                 return StreamPlan(event.name, event.stream_name, Action.REFUSED, error=refusal)
             desired = stream_config(event, version=version)
-            current = await _current(link, event)
+            current, stored = await _current(link, event, desired)
             return plan_stream(
                 event,
                 desired,
@@ -52,6 +57,8 @@ async def plan_events(
                 on_newer=on_newer,
                 max_payload=link.max_payload,
                 nats_version=link.nats_version,
+                stored=stored,
+                allow_data_loss=allow_data_loss,
             )
 
     return list(await asyncio.gather(*(one(e) for e in events)))
@@ -66,6 +73,7 @@ async def register_events(
     update: bool = True,
     on_newer: OnNewer = "raise",
     allow_incompatible: bool = False,
+    allow_data_loss: bool = False,
     lock_timeout: float = 60.0,
 ) -> list[StreamPlan]:
     """Apply the plan of every event; raise the first refusal after applying all the others.
@@ -87,7 +95,9 @@ async def register_events(
                 if prepared.refusal is not None:
                     error = prepared.refusal
                     return StreamPlan(event.name, event.stream_name, Action.REFUSED, error=error)
-                plan = await _register_one(link, event, version, create, update, on_newer, lock)
+                plan = await _register_one(
+                    link, event, version, create, update, on_newer, allow_data_loss, lock
+                )
                 if plan.action in _RECORDED:
                     lock.check(f"record event {event.name!r} in the ledger")
                     await ledger.record(prepared)
@@ -114,11 +124,12 @@ async def _register_one(
     create: bool,
     update: bool,
     on_newer: OnNewer,
+    allow_data_loss: bool,
     lock: RegisterLock,
 ) -> StreamPlan:
     desired = stream_config(event, version=version)
     for _attempt in range(3):
-        current = await _current(link, event)
+        current, stored = await _current(link, event, desired)
         plan = plan_stream(
             event,
             desired,
@@ -126,6 +137,8 @@ async def _register_one(
             on_newer=on_newer,
             max_payload=link.max_payload,
             nats_version=link.nats_version,
+            stored=stored,
+            allow_data_loss=allow_data_loss,
         )
         if plan.action is Action.CREATE:
             if not create:
@@ -155,9 +168,24 @@ async def _register_one(
     )
 
 
-async def _current(link: Link, event: Event[Any]) -> api.StreamConfig | None:
+async def _current(
+    link: Link, event: Event[Any], desired: api.StreamConfig
+) -> tuple[api.StreamConfig | None, Stored | None]:
+    """The event's stream config on the server (None: no stream) and what it holds; for a
+    lowered max age, also the first message the new limit keeps (``_loss``)."""
     info = await link.stream_info(event)
-    return info.config if info is not None else None
+    if info is None:
+        return None, None
+    state = info.state
+    stored = Stored(state.messages, state.bytes, state.first_seq, state.last_seq)
+    row = BY_KEYWORD["age"]
+    age = age_lowered(row.comparable(info.config.max_age), row.comparable(desired.max_age))
+    if age is not None and stored.messages:
+        since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=age)
+        first = await link.first_seq_since(event, since)
+        kept_from = state.last_seq + 1 if first is None else first
+        stored = dataclasses.replace(stored, kept_from=kept_from)
+    return info.config, stored
 
 
 def _skipped(plan: StreamPlan) -> StreamPlan:
