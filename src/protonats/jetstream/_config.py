@@ -26,8 +26,8 @@ from ..events._fingerprint import fingerprint
 from ..events._policies import Discard, Retention, Storage
 from ._changes import SCHEDULES, FieldChange
 from ._delay import delay_support_error, delayed_subjects
-from ._nats import api
 from ._loss import DataLoss, Stored, data_loss_error, losses
+from ._nats import api
 
 __all__ = [
     "META_EVENT",
