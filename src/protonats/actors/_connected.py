@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import threading
@@ -12,14 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import (
     ActorDeclarationError,
-    JetStreamError,
     NoStreamError,
-    ProtonatsError,
-    with_message,
 )
 from ..events._event import Event
 from ..jetstream._config import Action, StreamPlan
-from ..jetstream._nats import DEFAULT_API_PREFIX, STREAM_NAME_IN_USE, Client, Link
+from ..jetstream._nats import DEFAULT_API_PREFIX, Client, Link, api
+from ..jetstream._register import converge, raise_refusals
+from ._actor import Actor
 from ._config import (
     ConsumerPlan,
     consumer_config,
@@ -81,39 +81,49 @@ class ConnectedActors:
                 checked.add(actor.event.name)
                 await _check_stream(link, actor.event)
         plans: list[StreamPlan | ConsumerPlan] = []
+        names: list[str] = []
         for event in self._dead_letter_events():
-            desired = dead_letter_stream_config(event, self.actors.dead_letter_limits)
-            for _attempt in range(3):
-                info = await link.stream_info(
-                    event, _DEAD_OF % "look up", dead_letter_stream(event)
-                )
-                plan = plan_dead_letter_stream(event, desired, info.config if info else None)
-                try:
-                    if apply and plan.action is Action.CREATE:
-                        await link.add_stream(event, desired, _DEAD_OF % "create")
-                    elif apply and plan.action is Action.UPDATE:
-                        await link.update_stream(event, desired, _DEAD_OF % "update")
-                except JetStreamError as exc:
-                    if exc.err_code == STREAM_NAME_IN_USE:
-                        continue  # another process created it first: look again
-                    raise
-                break
-            plans.append(plan)
+            plans.append(await self._dead_letter_stream(event, apply))
+            names.append(dead_letter_stream(event))
         for actor in self.actors:
-            desired_consumer = consumer_config(actor)
-            found = await link.consumer_info(actor.event, actor.name)
-            cplan = plan_consumer(actor, desired_consumer, found.config if found else None)
-            if apply and cplan.action in (Action.CREATE, Action.UPDATE):
-                await link.add_consumer(actor.event, desired_consumer)
-            plans.append(cplan)
-        refused = [p.error for p in plans if p.action is Action.REFUSED]
-        if apply and refused:
-            first = refused[0] or ProtonatsError("refused")
-            if len(refused) > 1:
-                more = f"{first} (and {len(refused) - 1} more refusals; see plan())"
-                raise with_message(first, more) from first
-            raise first
+            plans.append(await self._consumer(actor, apply))
+            names.append(f"{actor.event.name}/{actor.name}")
+        if apply:
+            raise_refusals(plans, names)
         return plans
+
+    async def _dead_letter_stream(self, event: Event[Any], apply: bool) -> StreamPlan:
+        link, stream = self._link, dead_letter_stream(event)
+        desired = dead_letter_stream_config(event, self.actors.dead_letter_limits)
+
+        async def look() -> api.StreamConfig | None:
+            info = await link.stream_info(event, _DEAD_OF % "look up", stream)
+            return info.config if info is not None else None
+
+        async def make(plan: StreamPlan) -> StreamPlan:
+            if apply and plan.action is Action.CREATE:
+                await link.add_stream(event, desired, _DEAD_OF % "create")
+            elif apply and plan.action is Action.UPDATE:
+                await link.update_stream(event, desired, _DEAD_OF % "update")
+            return plan
+
+        planned = functools.partial(plan_dead_letter_stream, event, desired)
+        return await converge(event, f"stream {stream!r}", look, planned, make)
+
+    async def _consumer(self, actor: Actor[Any], apply: bool) -> ConsumerPlan:
+        link, desired = self._link, consumer_config(actor)
+
+        async def look() -> api.ConsumerConfig | None:
+            info = await link.consumer_info(actor.event, actor.name)
+            return info.config if info is not None else None
+
+        async def make(plan: ConsumerPlan) -> ConsumerPlan:
+            if apply and plan.action in (Action.CREATE, Action.UPDATE):
+                await link.add_consumer(actor.event, desired)
+            return plan
+
+        planned = functools.partial(plan_consumer, actor, desired)
+        return await converge(actor.event, f"consumer {actor.name!r}", look, planned, make)
 
     async def dead_letters(
         self, event: Event[Any], *, actor: str | None = None

@@ -1,4 +1,10 @@
-"""Make each event's stream match its declaration: create, update, or refuse with reasons."""
+"""Make each event's stream match its declaration: create, update, or refuse with reasons.
+
+The one register loop (``converge``: look, plan, apply; look again when another process
+created the stream meanwhile) and the one aggregation of refusals (``raise_refusals``) serve
+the events' streams here and the actors' dead-letter streams and consumers
+(``actors/_connected.py``) alike.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,16 @@ import asyncio
 import dataclasses
 import datetime
 import warnings
-from collections.abc import Iterable
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, Literal, Protocol, TypeVar
 
-from .._errors import JetStreamError, StreamConfigError, StreamExistsError, with_message
+from .._errors import (
+    JetStreamError,
+    ProtonatsError,
+    StreamConfigError,
+    StreamExistsError,
+    with_message,
+)
 from ..events._event import Event
 from ..events._fields import BY_KEYWORD
 from ._config import Action, StreamPlan, plan_stream, stream_config
@@ -18,9 +30,67 @@ from ._ledger_step import LedgerStep
 from ._loss import Stored, age_lowered
 from ._nats import STREAM_NAME_IN_USE, SUBJECTS_OVERLAP, Link, api
 
-__all__ = ["OnNewer", "plan_events", "register_events"]
+__all__ = ["OnNewer", "converge", "plan_events", "raise_refusals", "register_events"]
 
 OnNewer = Literal["raise", "skip"]
+C = TypeVar("C")
+
+
+class Plan(Protocol):
+    """What ``converge`` applies: a ``StreamPlan`` or an actor's ``ConsumerPlan``."""
+
+    @property
+    def action(self) -> Action: ...
+
+    @property
+    def error(self) -> ProtonatsError | None: ...
+
+
+P = TypeVar("P", bound=Plan)
+_ATTEMPTS = 3
+
+
+async def converge(
+    event: Event[Any],
+    what: str,
+    look: Callable[[], Awaitable[C]],
+    plan: Callable[[C], P],
+    apply: Callable[[P], Awaitable[P]],
+) -> P:
+    """Look at the server's ``what``, plan, apply the plan (``apply`` returns what was done);
+    when the server says it was created meanwhile by another process (JetStream error
+    10058), look again."""
+    for _attempt in range(_ATTEMPTS):
+        planned = plan(await look())
+        try:
+            return await apply(planned)
+        except JetStreamError as exc:
+            if exc.err_code == STREAM_NAME_IN_USE:
+                continue  # another process created it first: look again
+            raise
+    raise JetStreamError(
+        f"event {event.name!r}: {what} kept changing while registering; register again",
+        event=event.name,
+        stream=event.stream_name,
+    )
+
+
+def raise_refusals(plans: Sequence[Plan], names: Sequence[str]) -> None:
+    """Raise the first refusal among ``plans`` (applied, all of them), naming the other
+    refused ones (``names``: what each plan is about)."""
+    refused = [
+        (name, p.error)
+        for p, name in zip(plans, names, strict=True)
+        if p.action is Action.REFUSED and p.error is not None
+    ]
+    if not refused:
+        return
+    first = refused[0][1]
+    if len(refused) > 1:
+        others = ", ".join(repr(name) for name, _ in refused[1:])
+        raise with_message(first, f"{first} (also refused: {others}; see plan())") from first
+    raise first
+
 
 _PARALLEL = 16
 _RECORDED = (Action.CREATE, Action.UPDATE, Action.UNCHANGED)
@@ -107,13 +177,7 @@ async def register_events(
     for plan in plans:
         if plan.action is Action.SKIPPED and plan.error is not None:
             warnings.warn(str(plan.error), UserWarning, stacklevel=3)
-    refused = [(p.event, p.error) for p in plans if p.action is Action.REFUSED and p.error]
-    if refused:
-        first = refused[0][1]
-        if len(refused) > 1:
-            others = ", ".join(repr(name) for name, _ in refused[1:])
-            raise with_message(first, f"{first} (also refused: {others}; see plan())") from first
-        raise first
+    raise_refusals(plans, [p.event for p in plans])
     return plans
 
 
@@ -128,9 +192,10 @@ async def _register_one(
     lock: RegisterLock,
 ) -> StreamPlan:
     desired = stream_config(event, version=version)
-    for _attempt in range(3):
-        current, stored = await _current(link, event, desired)
-        plan = plan_stream(
+
+    def plan(found: tuple[api.StreamConfig | None, Stored | None]) -> StreamPlan:
+        current, stored = found
+        return plan_stream(
             event,
             desired,
             current,
@@ -140,6 +205,8 @@ async def _register_one(
             stored=stored,
             allow_data_loss=allow_data_loss,
         )
+
+    async def apply(plan: StreamPlan) -> StreamPlan:
         if plan.action is Action.CREATE:
             if not create:
                 return _skipped(plan)
@@ -147,8 +214,6 @@ async def _register_one(
             try:
                 await link.add_stream(event, desired)
             except JetStreamError as exc:
-                if exc.err_code == STREAM_NAME_IN_USE:
-                    continue  # another process created it first: look again
                 if exc.err_code == SUBJECTS_OVERLAP:
                     raise await _overlap_error(link, event, exc) from exc
                 raise
@@ -161,10 +226,9 @@ async def _register_one(
             except StreamConfigError as exc:  # the server refused it (others: no answer)
                 raise _update_error(event, plan, exc) from exc
         return plan
-    raise JetStreamError(
-        f"event {event.name!r}: stream {event.stream_name!r} kept changing while registering",
-        event=event.name,
-        stream=event.stream_name,
+
+    return await converge(
+        event, f"stream {event.stream_name!r}", lambda: _current(link, event, desired), plan, apply
     )
 
 
