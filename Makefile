@@ -17,8 +17,18 @@ REGISTRY_OPT := package=shop-events,version=1.4
 # commit touching these paths (codegen/protonats_codegen/release.py says how and why).
 REGISTRY_PATHS := proto buf.gen.yaml
 REVISION = PROTONATS_REGISTRY_REVISION="$$($(PY) -m protonats_codegen.release revision $(REGISTRY_PATHS))"
+# The TypeScript side (ts/): the @protonats/runtime package and the tools buf.gen.yaml and dist
+# run (protoc-gen-es, tsc), installed by npm ci from ts/package-lock.json, once per change of
+# the lock. Without node and npm, make generate and make dist do the Python part and say so.
+TS := ts
+GEN_TS := gen/ts
+NODE_FOUND := $(shell command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && echo yes)
+NO_NODE := node and npm not found: the Python package only; the npm package ($(GEN_TS), dist/*.tgz) needs Node.js 18+ and npm
+NPM_STAMP := $(TS)/node_modules/.package-lock.json
+TSC := $(TS)/node_modules/.bin/tsc
+RUNTIME_JS := $(TS)/runtime/dist/index.js
 
-.PHONY: install lock test-latest generate generate-protoc runtime-proto dist publish lint-proto lint typecheck check test demo bench bench-register bench-actors bench-codegen breaking clean
+.PHONY: install npm-install ts-runtime lock test-latest generate generate-protoc runtime-proto dist publish lint-proto lint typecheck check test demo bench bench-register bench-actors bench-codegen breaking clean
 
 install: $(STAMP)
 
@@ -50,9 +60,29 @@ test-latest: install generate
 	$(LATEST)/bin/python -m pip freeze --exclude-editable | $(PY) requirements/drift.py $(LOCK)
 	$(LATEST)/bin/mypy src codegen tests && $(LATEST)/bin/pytest -q
 
-# Typed Event constants + _pb2 modules + pyproject.toml: $(GEN) is a complete distribution.
-generate: install
+# npm packages of ts/package-lock.json (npm ci: exact versions and integrity hashes).
+npm-install: $(NPM_STAMP)
+$(NPM_STAMP): $(TS)/package.json $(TS)/package-lock.json $(TS)/runtime/package.json
+	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# @protonats/runtime compiled: JavaScript and .d.ts in ts/runtime/dist.
+ts-runtime: $(RUNTIME_JS)
+$(RUNTIME_JS): $(NPM_STAMP) $(TS)/runtime/tsconfig.json $(wildcard $(TS)/runtime/src/*.ts)
+	$(TSC) -p $(TS)/runtime/tsconfig.json
+	touch $@
+
+# Typed Event constants + _pb2 modules + pyproject.toml: $(GEN) is a complete distribution;
+# with Node.js, $(GEN_TS) the npm package's sources (protoc-gen-es and src/events.ts).
+ifeq ($(NODE_FOUND),yes)
+generate: install $(NPM_STAMP)
 	$(REVISION) $(BUF) generate
+	ln -sfn ../../$(TS)/node_modules $(GEN_TS)/node_modules
+else
+generate: install
+	@echo "make generate: $(NO_NODE)" >&2
+	$(REVISION) $(BUF) generate --template "$$($(PY) -m protonats_codegen.template python-only buf.gen.yaml)"
+endif
 
 # The same without buf, straight through grpcio-tools' protoc (one generator per build: the
 # _pb2 modules of buf and protoc differ and cannot be imported together).
@@ -72,18 +102,29 @@ runtime-proto: install
 		--plugin=protoc-gen-mypy=$(BIN)/protoc-gen-mypy --mypy_out=quiet:$(RUNTIME_PROTO_OUT) \
 		protonats/v1/options.proto
 
-# Every wheel a service installs: the protonats runtime and the generated registry.
+# Every wheel a service installs: the protonats runtime and the generated registry; with
+# Node.js, their npm packages too (npm pack tarballs: @protonats/runtime and the registry's).
 dist: generate
-	rm -f dist/*.whl
+	rm -f dist/*.whl dist/*.tgz
 	$(PY) -m build --wheel --no-isolation --outdir dist .
 	$(PY) -m build --wheel --no-isolation --outdir dist $(GEN)
+ifeq ($(NODE_FOUND),yes)
+	$(MAKE) --no-print-directory ts-runtime
+	$(TSC) -p $(GEN_TS)/tsconfig.json
+	cd $(TS) && npm pack --silent --pack-destination ../dist ./runtime ../$(GEN_TS) >/dev/null
+else
+	@echo "make dist: $(NO_NODE)" >&2
+endif
 
 # Upload them to a package index: make publish INDEX=https://host/legacy/ (credentials from
-# TWINE_USERNAME/TWINE_PASSWORD or ~/.pypirc). Refused from a dirty tree or a shallow clone.
+# TWINE_USERNAME/TWINE_PASSWORD or ~/.pypirc), and/or the npm packages to an npm registry:
+# NPM_REGISTRY=https://host/ (credentials from ~/.npmrc or $$NPM_CONFIG_USERCONFIG). Refused
+# from a dirty tree or a shallow clone.
 publish: dist
-	@test -n "$(INDEX)" || { echo "make publish: set INDEX=<the index's upload URL>" >&2; exit 2; }
-	$(PY) -m protonats_codegen.release check-publish dist/*.whl
-	$(PY) -m twine upload --non-interactive --disable-progress-bar --repository-url '$(INDEX)' dist/*.whl
+	@test -n "$(INDEX)$(NPM_REGISTRY)" || { echo "make publish: set INDEX=<the index's upload URL> and/or NPM_REGISTRY=<the npm registry's URL>" >&2; exit 2; }
+	$(PY) -m protonats_codegen.release check-publish $(if $(INDEX),dist/*.whl) $(if $(NPM_REGISTRY),dist/*.tgz)
+	$(if $(INDEX),$(PY) -m twine upload --non-interactive --disable-progress-bar --repository-url '$(INDEX)' dist/*.whl)
+	$(if $(NPM_REGISTRY),for package in dist/*.tgz; do npm publish --registry '$(NPM_REGISTRY)' "$$package" || exit 1; done)
 
 lint-proto: install
 	$(BUF) lint
@@ -131,4 +172,4 @@ breaking: install
 	$(BUF) breaking --against '$(AGAINST)'
 
 clean:
-	rm -rf $(VENV) $(LATEST) gen dist build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(LATEST) gen dist build .mypy_cache .ruff_cache .pytest_cache $(TS)/node_modules $(TS)/runtime/dist

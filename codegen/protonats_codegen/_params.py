@@ -20,7 +20,8 @@ _VERSION = re.compile(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")
 _RELEASE = re.compile(r"\d+(\.\d+)*")
 _REVISION = re.compile(r"\d+(\+[a-z0-9]+(\.[a-z0-9]+)*)?")
 _MODULE = re.compile(r"[a-z_][a-z0-9_]*")
-_KNOWN = ("package", "version", "module", "protobuf")
+_KNOWN = ("package", "version", "module", "protobuf", "language")
+_LANGUAGES = ("python", "typescript")
 _USAGE = "e.g. opt: package=shop-events,version=1.4"
 
 
@@ -37,6 +38,9 @@ class Params:
     """Import name of the registry module exposing ``EVENTS``: ``shop_events``."""
     protobuf: str
     """Lowest protobuf runtime the generated ``_pb2`` modules run on (their gencode version)."""
+    language: str = "python"
+    """What to write: ``python`` (``events.py`` modules and a wheel's files) or
+    ``typescript`` (``src/events.ts`` and an npm package's files, next to protoc-gen-es)."""
 
 
 def parse_params(
@@ -70,6 +74,14 @@ def parse_params(
             f"protoc-gen-protonats: registry module name {module!r} is not a Python "
             "identifier; set option module="
         )
+    language = values.get("language", "python")
+    if language not in _LANGUAGES:
+        raise CodegenError(
+            f"protoc-gen-protonats: option language={language} is not one of "
+            f"{', '.join(_LANGUAGES)} (python: the wheel's files; typescript: the npm package's)"
+        )
+    if language == "typescript":
+        return Params(package=package, version=version, module=module, protobuf="", language=language)
     protobuf = values.get("protobuf") or gencode_version(request)
     if not _VERSION.fullmatch(protobuf):
         raise CodegenError(

@@ -14,6 +14,7 @@ from ._events import EventSpec, collect_events, python_module
 from ._params import parse_params
 from ._render import constant_name, render_events_module, render_registry
 from ._source import CodegenError
+from ._typescript import render_typescript
 
 __all__ = ["generate"]
 
@@ -59,6 +60,8 @@ def render(
                 "of the files to generate (buf: exclude_paths; protoc: do not list it)"
             )
     specs = sorted(collect_events(request), key=lambda spec: spec.proto_file)
+    if params.language == "typescript":  # the python run has said the warnings
+        return render_typescript(params, specs, sorted(request.file_to_generate))
     for spec in specs:
         for warning in spec.warnings:
             if warn is not None:
