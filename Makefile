@@ -27,6 +27,9 @@ NO_NODE := node and npm not found: the Python package only; the npm package ($(G
 NPM_STAMP := $(TS)/node_modules/.package-lock.json
 TSC := $(TS)/node_modules/.bin/tsc
 RUNTIME_JS := $(TS)/runtime/dist/index.js
+# The registry's npm package is compiled in a copy (build/npm/registry) whose node_modules links
+# to ts/node_modules: never a link inside gen/, which buf generate's clean would walk into.
+NPM_BUILD := build/npm
 
 .PHONY: install npm-install ts-runtime lock test-latest generate generate-protoc runtime-proto dist publish lint-proto lint typecheck check test demo bench bench-register bench-actors bench-codegen breaking clean
 
@@ -77,7 +80,6 @@ $(RUNTIME_JS): $(NPM_STAMP) $(TS)/runtime/tsconfig.json $(wildcard $(TS)/runtime
 ifeq ($(NODE_FOUND),yes)
 generate: install $(NPM_STAMP)
 	$(REVISION) $(BUF) generate
-	ln -sfn ../../$(TS)/node_modules $(GEN_TS)/node_modules
 else
 generate: install
 	@echo "make generate: $(NO_NODE)" >&2
@@ -110,8 +112,10 @@ dist: generate
 	$(PY) -m build --wheel --no-isolation --outdir dist $(GEN)
 ifeq ($(NODE_FOUND),yes)
 	$(MAKE) --no-print-directory ts-runtime
-	$(TSC) -p $(GEN_TS)/tsconfig.json
-	cd $(TS) && npm pack --silent --pack-destination ../dist ./runtime ../$(GEN_TS) >/dev/null
+	rm -rf $(NPM_BUILD) && mkdir -p $(NPM_BUILD) && cp -R $(GEN_TS) $(NPM_BUILD)/registry
+	ln -s ../../../$(TS)/node_modules $(NPM_BUILD)/registry/node_modules
+	$(TSC) -p $(NPM_BUILD)/registry/tsconfig.json
+	npm pack --silent --pack-destination dist ./$(TS)/runtime ./$(NPM_BUILD)/registry >/dev/null
 else
 	@echo "make dist: $(NO_NODE)" >&2
 endif

@@ -81,7 +81,9 @@ def parse_params(
             f"{', '.join(_LANGUAGES)} (python: the wheel's files; typescript: the npm package's)"
         )
     if language == "typescript":
-        return Params(package=package, version=version, module=module, protobuf="", language=language)
+        return Params(
+            package=package, version=version, module=module, protobuf="", language=language
+        )
     protobuf = values.get("protobuf") or gencode_version(request)
     if not _VERSION.fullmatch(protobuf):
         raise CodegenError(

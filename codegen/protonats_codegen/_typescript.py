@@ -146,8 +146,8 @@ def _event(constant: str, schema: str, spec: EventSpec) -> list[str]:
     lines += ["  },", "  policies: {"]
     for policy in POLICIES:
         member = spec.policy.get(policy.keyword)
-        value = policy.type[member].value if member is not None else policy.default.value
-        lines.append(f"    {camel(policy.keyword)}: {_str(value)},")
+        chosen = policy.type[member].value if member is not None else policy.default.value
+        lines.append(f"    {camel(policy.keyword)}: {_str(chosen)},")
     lines += ["  },", "};"]
     return lines
 
@@ -237,4 +237,3 @@ def _number(value: int | float | None) -> str:
     if value is None:
         return "null"
     return f"{value:_}" if isinstance(value, int) and abs(value) >= 10_000 else repr(value)
-
