@@ -77,7 +77,7 @@ async def streams(url: str, registry: Events) -> Events:
     async with registry.connect(url) as conn:
         await conn.register()
         for event in registry:
-            await conn.js.purge_stream(event.stream_name)
+            await conn.client.jetstream().purge_stream(event.stream_name)
     return registry
 
 
@@ -238,7 +238,7 @@ async def test_emit_many_stores_every_message_in_order(
     first = acks[0]["seq"]
     assert [ack["seq"] for ack in acks] == list(range(first, first + 20))
     async with streams.connect(url) as conn:
-        info = await conn.js.stream_info("user-email-changed")
+        info = await conn.client.jetstream().stream_info("user-email-changed")
     assert info.state.messages == 20
 
 
