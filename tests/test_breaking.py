@@ -237,6 +237,32 @@ BREAKING = [
         {"EVENT_DUPLICATE_WINDOW_CHANGED"},
     ),
     Case(
+        "allow-ttl-removed",
+        {USER: user_proto()},
+        {"EVENT_ALLOW_TTL_REMOVED"},
+        before={USER: user_proto(DEFAULT_OPTION + "\n    allow_ttl: true")},
+    ),
+    Case(
+        "message-ttl-removed",  # message_ttl implies allow_ttl
+        {USER: user_proto()},
+        {"EVENT_ALLOW_TTL_REMOVED"},
+        before={
+            USER: user_proto(option_with(replicas="replicas: 3\n      message_ttl: {seconds: 60}"))
+        },
+    ),
+    Case(
+        "allow-atomic-removed",
+        {USER: user_proto()},
+        {"EVENT_ALLOW_ATOMIC_REMOVED"},
+        before={USER: user_proto(DEFAULT_OPTION + "\n    allow_atomic: true")},
+    ),
+    Case(
+        "allow-delay-removed",
+        {USER: user_proto()},
+        {"EVENT_ALLOW_DELAY_REMOVED"},
+        before={USER: user_proto(DEFAULT_OPTION + "\n    allow_delay: true")},
+    ),
+    Case(
         "extension-number",
         {OPTIONS_PATH: OPTIONS.replace("event = 50701;", "event = 50702;")},
         {"EVENT_EXTENSION_NUMBER_CHANGED"},
@@ -245,6 +271,16 @@ BREAKING = [
 
 SAFE = [
     Case("unchanged", {USER: user_proto()}),
+    Case(  # turning features on is safe; message_ttl keeps allow_ttl on
+        "features-on",
+        {
+            USER: user_proto(
+                option_with(replicas="replicas: 3\n      message_ttl: {seconds: 60}")
+                + "\n    allow_atomic: true\n    allow_delay: true"
+            )
+        },
+        before={USER: user_proto(DEFAULT_OPTION + "\n    allow_ttl: true")},
+    ),
     Case(
         "new-event",
         {

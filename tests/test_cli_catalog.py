@@ -138,10 +138,13 @@ def test_examples_are_valid_messages(asyncapi_validator: jsonschema.Draft7Valida
 
 def test_the_document_names_every_header_protonats_sets() -> None:
     events = cli_registry.make_events("headers")
-    document = asyncapi_document(events)
-    for event in events:
+    features = Event("with-features", bytes, allow_ttl=True, allow_atomic=True)
+    document = asyncapi_document(Events(*events, features))
+    per_feature = {_wire.TTL, _wire.BATCH_ID, _wire.BATCH_SEQUENCE, _wire.BATCH_COMMIT}
+    for event in (*events, features):
         headers = document["components"]["messages"][event.name]["headers"]["properties"]
-        assert set(_wire.RESERVED) <= set(headers)  # and the optional ones, test_catalog_docs
+        wanted = set(_wire.RESERVED) - (set() if event is features else per_feature)
+        assert wanted <= set(headers)  # and the optional ones, test_catalog_docs
         assert headers[_wire.EXPECTED_STREAM]["const"] == event.stream_name
 
 

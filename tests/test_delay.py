@@ -18,10 +18,12 @@ from protonats import (
     EventDeclarationError,
     Events,
     Limits,
+    ServerTooOldError,
     StreamConfigError,
     stream_config,
 )
-from protonats.jetstream._delay import delay_support_error, schedule
+from protonats.jetstream._delay import schedule
+from protonats.jetstream._features import ServerInfo, event_support_error
 
 from .helpers import registered
 from .models import User
@@ -50,14 +52,15 @@ def test_allow_delay_needs_discard_old() -> None:
 def test_refusals_before_anything_is_sent() -> None:
     now = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
     event = delayed("pure", limits=Limits(age=60))
-    subject, headers = schedule(event, {"A": "1"}, 1.5, uid="u", nats_version=(2, 12, 0), now=now)
+    new = ServerInfo((2, 12, 0))
+    subject, headers = schedule(event, {"A": "1"}, 1.5, uid="u", server=new, now=now)
     assert subject.startswith("user-delayed-pure.delayed.")
     assert headers == {
         "A": "1",
         "Nats-Schedule": "@at 2030-01-01T00:00:01.500000Z",
         "Nats-Schedule-Target": "user-delayed-pure",
     }
-    again, _ = schedule(event, {}, 9, uid="u", nats_version=None, now=now)
+    again, _ = schedule(event, {}, 9, uid="u", server=ServerInfo(), now=now)
     assert again == subject  # the same uid: the same schedule, replaced on retry
     for bad, why in [
         (-1, "must not be negative"),
@@ -65,15 +68,21 @@ def test_refusals_before_anything_is_sent() -> None:
         (60, "not shorter than limits.age 60 s"),
     ]:
         with pytest.raises(DelayError, match=why):
-            schedule(event, {}, bad, uid=None, nats_version=None)
+            schedule(event, {}, bad, uid=None, server=ServerInfo())
     with pytest.raises(DelayError, match="allow_delay=True"):
-        schedule(Event("user-plain", User), {}, 1, uid=None, nats_version=None)
-    with pytest.raises(DelayError, match=r"nats-server 2\.11\.4 cannot schedule messages"):
-        schedule(event, {}, 1, uid=None, nats_version=(2, 11, 4))
-    refusal = delay_support_error(event, (2, 11, 4))
+        schedule(Event("user-plain", User), {}, 1, uid=None, server=ServerInfo())
+    with pytest.raises(ServerTooOldError, match=r"nats-server 2\.11\.4, JetStream API level 1"):
+        schedule(event, {}, 1, uid=None, server=ServerInfo((2, 11, 4), 1))
+    refusal = event_support_error(event, ServerInfo((2, 11, 4)))
     assert isinstance(refusal, StreamConfigError)
-    assert "nats-server 2.11.4 does not have" in str(refusal)
-    assert delay_support_error(event, (2, 12, 0)) is None
+    assert "message scheduling, which nats-server 2.11.4 does not have" in str(refusal)
+    assert (refusal.feature, refusal.needed, refusal.server_version) == (
+        "message scheduling",
+        "2.12.0",
+        "2.11.4",
+    )
+    assert event_support_error(event, ServerInfo((2, 12, 0))) is None
+    assert event_support_error(event, ServerInfo((2, 11, 9), api_level=2)) is None
 
 
 async def test_a_delayed_message_arrives_later_and_once(nats_url: str, unique: str) -> None:

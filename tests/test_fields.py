@@ -4,6 +4,7 @@ attributes, the option's messages, JetStream's ``StreamConfig`` and the breaking
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 from nats.js import api
@@ -14,6 +15,7 @@ from protonats.events._fields import (
     DEFAULT_DUPLICATE_WINDOW,
     EXTENSION_NAME,
     EXTENSION_NUMBER,
+    FLAGS,
     LIMITS,
     NS,
     POLICIES,
@@ -41,15 +43,37 @@ def test_rows_follow_the_option_fields_in_order() -> None:
 
 def test_jetstream_fields_exist() -> None:
     fields = {f.name for f in dataclasses.fields(api.StreamConfig)}
-    assert {row.jetstream for row in LIMITS} | {p.jetstream for p in POLICIES} <= fields
+    limits = {row.jetstream for row in LIMITS if row.jetstream is not None}
+    assert limits | {p.jetstream for p in POLICIES} | {f.jetstream for f in FLAGS} <= fields
+    # a limit without a stream field is one emit applies per message (a header)
+    assert [row.keyword for row in LIMITS if row.jetstream is None] == ["message_ttl"]
+
+
+def test_flag_rows_cover_the_option_and_the_event() -> None:
+    bools = [f.name for f in options_pb2.EventOptions.DESCRIPTOR.fields if f.type == f.TYPE_BOOL]
+    assert [flag.keyword for flag in FLAGS] == bools
+    for flag in FLAGS:
+        assert Event.__dataclass_fields__[flag.keyword].default is False
+        assert getattr(stream_config(Event("e", bytes)), flag.jetstream) is None
+        on: dict[str, Any] = {flag.keyword: True}
+        assert getattr(stream_config(Event("e", bytes, **on)), flag.jetstream)
+        assert flag.implied_by is None or flag.implied_by in Limits.__dataclass_fields__
+    by_ttl = stream_config(Event("e", bytes, limits=Limits(message_ttl=5)))
+    assert by_ttl.allow_msg_ttl is True
 
 
 def test_rules_exist_and_only_limits_that_lose_data_have_one() -> None:
     guarded = {row.rule for row in LIMITS if row.rule} | {p.rule for p in POLICIES if p.rule}
+    guarded |= {flag.rule for flag in FLAGS if flag.rule}
     breaking = {rule for rule, kind, _ in RULES if kind == BREAKING}
     assert guarded <= breaking
-    assert {r for r in breaking if r.endswith(("_LOWERED", "_WINDOW_CHANGED"))} <= guarded
-    assert [row.keyword for row in LIMITS if row.rule is None] == ["consumers"]
+    assert {r for r in breaking if r.endswith(("_LOWERED", "_WINDOW_CHANGED", "_REMOVED"))} - {
+        "EVENT_REMOVED",
+        "EVENT_OPTION_REMOVED",
+    } <= guarded
+    assert [row.keyword for row in LIMITS if row.rule is None] == ["consumers", "message_ttl"]
+    lint = {rule for rule, kind, _ in RULES if kind != BREAKING}
+    assert {row.cap_rule for row in LIMITS if row.capped_by} <= lint
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.keyword)
@@ -91,6 +115,9 @@ def test_each_limit_reaches_its_jetstream_field(row: LimitField) -> None:
     value = 2 if row.unit is not Unit.SECONDS else 60
     limits = Limits(**{row.keyword: value})
     config = stream_config(Event("e", bytes, limits=limits))
+    if row.jetstream is None:  # applied per message by emit; the stream allows it
+        assert config.allow_msg_ttl is True
+        return
     assert getattr(config, row.jetstream) == value
     assert comparable(config)[row.jetstream] == value * row.scale
 

@@ -65,6 +65,11 @@ CASES = [
         (("EVENT_DUPLICATE_WINDOW_MAX_AGE", 5, 97),),
     ),
     Case(
+        "ttl-over-age",
+        event("ttl", " limits: {max_age: {seconds: 60} message_ttl: {seconds: 120}}"),
+        (("EVENT_MESSAGE_TTL_MAX_AGE", 5, 92),),
+    ),
+    Case(
         "long-description",
         event("long", f' description: "{"d" * 4097}"'),
         (("EVENT_DESCRIPTION_LENGTH", 5, 47),),

@@ -23,7 +23,7 @@ from protonats.checks._lint import (
     event_problems,
     unique_name_problems,
 )
-from protonats.events._fields import BY_KEYWORD, EXTENSION_NAME, POLICIES
+from protonats.events._fields import BY_KEYWORD, EXTENSION_NAME, FLAGS, POLICIES
 from protonats.v1 import options_pb2
 
 from ._source import CodegenError, SourceInfo
@@ -50,6 +50,8 @@ class EventSpec:
     """``protonats.Limits`` keywords that are set, in the order of the proto's fields."""
     policy: dict[str, str]
     """Non-default ``storage``/``retention``/``discard``: keyword -> enum member name."""
+    flags: tuple[str, ...] = ()
+    """The features declared on (``allow_ttl``, ``allow_atomic``, ``allow_delay``)."""
     warnings: tuple[str, ...] = ()
     """``file:line:col: warning: ...`` lines for the plugin's stderr; nothing is refused."""
 
@@ -107,6 +109,7 @@ def _spec(decl: Declaration, source: SourceInfo) -> EventSpec:
         description=description,
         limits=limits,
         policy=policy,
+        flags=tuple(flag.keyword for flag in FLAGS if getattr(option, flag.keyword)),
         warnings=_payload_warnings(decl, source, limits),
     )
 

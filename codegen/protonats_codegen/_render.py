@@ -146,6 +146,7 @@ def _event(constant: str, schema: str, spec: EventSpec) -> list[str]:
         lines.append("    ),")
     for keyword, member in spec.policy.items():
         lines.append(f"    {keyword}={_POLICY_TYPES[keyword]}.{member},")
+    lines += [f"    {keyword}=True," for keyword in spec.flags]
     lines.append(")")
     if spec.doc:
         lines.append(_docstring(spec.doc))

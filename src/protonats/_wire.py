@@ -13,6 +13,9 @@ import uuid
 from collections.abc import Mapping
 
 __all__ = [
+    "BATCH_COMMIT",
+    "BATCH_ID",
+    "BATCH_SEQUENCE",
     "CLOUDEVENTS",
     "CLOUDEVENTS_PREFIX",
     "CONTENT_TYPE",
@@ -31,9 +34,11 @@ __all__ = [
     "SCHEDULER",
     "SCHEDULE_NEXT",
     "SCHEDULE_TARGET",
+    "SCHEDULE_TTL",
     "SCHEMA",
     "TRACEPARENT",
     "TRACE_ID",
+    "TTL",
     "cloudevents",
     "decode_cloudevents",
     "delayed_subject",
@@ -55,6 +60,20 @@ MSG_ID = "Nats-Msg-Id"
 """The emit's ``uid``: a message with a repeated id is stored once within the duplicate window."""
 TRACE_ID = "Protonats-Trace-Id"
 """The emit's ``trace_id``, for correlating messages across services."""
+TTL = "Nats-TTL"
+"""How long the server keeps the message (events with ``allow_ttl`` or ``message_ttl``): the
+emit's ``ttl=``, else the event's ``limits.message_ttl``, in whole seconds (``60``) or as a Go
+duration (``1.5s``); nats-server 2.11+ removes the message that long after storing it."""
+
+# Atomic batches (``emit_many(..., atomic=True)``, events with ``allow_atomic``, nats-server
+# 2.12+, ADR-50): every message of the batch carries the batch's id and its place in it; the
+# last one commits, and the server stores all of them or none.
+BATCH_ID = "Nats-Batch-Id"
+"""The batch's id (at most 64 characters), the same on every message of the batch."""
+BATCH_SEQUENCE = "Nats-Batch-Sequence"
+"""The message's place in the batch: 1, 2, ... without gaps."""
+BATCH_COMMIT = "Nats-Batch-Commit"
+"""On the last message only: ``1``, store the batch with it."""
 
 # Delayed messages (``emit(delay=...)``, events with ``allow_delay=True``): the emit stores a
 # schedule on ``<event>.delayed.<key>``; the server publishes it on ``<event>`` when due, with
@@ -63,6 +82,9 @@ SCHEDULE = "Nats-Schedule"
 """On the stored schedule: ``@at <RFC 3339 UTC time>``, when the server publishes it."""
 SCHEDULE_TARGET = "Nats-Schedule-Target"
 """On the stored schedule: the subject it is published on (the event's)."""
+SCHEDULE_TTL = "Nats-Schedule-TTL"
+"""On the stored schedule of a message with a TTL: the ``Nats-TTL`` the server gives the
+message it publishes (the schedule itself keeps none, so it cannot expire before it is due)."""
 SCHEDULER = "Nats-Scheduler"
 """Set by the server on the published message: the subject that held the schedule."""
 SCHEDULE_NEXT = "Nats-Schedule-Next"
@@ -97,7 +119,10 @@ DEFAULT_MAX_PAYLOAD = 1 << 20
 """nats-server's ``max_payload`` unless configured otherwise (1 MiB; at most 64 MiB): the
 largest message, payload plus headers, a server accepts."""
 
-RESERVED = frozenset({CONTENT_TYPE, SCHEMA, EXPECTED_STREAM, MSG_ID, TRACE_ID})
+RESERVED = frozenset(
+    {CONTENT_TYPE, SCHEMA, EXPECTED_STREAM, MSG_ID, TRACE_ID, TTL, BATCH_ID, BATCH_SEQUENCE}
+    | {BATCH_COMMIT}
+)
 """Headers protonats sets itself; user headers may not override them."""
 
 

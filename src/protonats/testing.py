@@ -66,17 +66,19 @@ def nats_server(
     scheme: str = "nats",
     port: int | None = None,
     timeout: float = 10.0,
+    binary: str | None = None,
 ) -> Iterator[str]:
     """Run a nats-server for the duration of the ``with`` block; yields its URL.
 
     ``config`` is extra nats-server configuration (an ``authorization`` or ``accounts`` block,
     ``tls { ... }``), written to a file in the temporary store. ``scheme`` is the URL's
     (``tls`` for a server configured with TLS); ``port`` a fixed one (e.g. to restart a server
-    where its clients will reconnect), else a free port.
+    where its clients will reconnect), else a free port. ``binary``: another ``nats-server``
+    executable than the installed one (an older release, say).
     """
     with tempfile.TemporaryDirectory(prefix="protonats-nats-") as store:
         port = port or free_port()
-        args = [find_nats_server(), "-a", "127.0.0.1", "-p", str(port)]
+        args = [binary or find_nats_server(), "-a", "127.0.0.1", "-p", str(port)]
         if config is not None:
             conf = Path(store, "nats-server.conf")
             conf.write_text(config)

@@ -12,6 +12,7 @@
     ├── DecodeError (ValueError)             a payload does not decode with the event's schema
     ├── EmitError                            a message was not stored
     │   ├── AckTimeoutError (TimeoutError)   no ack in time: stored or not, unknown
+    │   ├── AtomicBatchError (JetStreamError)  an atomic batch was not committed: none stored
     │   ├── BatchEmitError                   some messages of emit_many failed
     │   ├── DelayError (ValueError)          emit(delay=) cannot be honoured: why, and the fix
     │   ├── MessageRejectedError (JetStreamError)  the stream refused to store it
@@ -37,7 +38,8 @@
     │   │   ├── ConsumerConfigError          an actor's consumer cannot be made to match
     │   │   ├── DataLossError                a lowered limit would delete stored messages
     │   │   ├── NewerRegistryError           the stream was written by a newer registry version
-    │   │   └── RegistryFingerprintError     same registry version, different declaration
+    │   │   ├── RegistryFingerprintError     same registry version, different declaration
+    │   │   └── ServerTooOldError (EmitError)  the server lacks a feature: which, since when
     │   └── StreamExistsError                the stream or its subjects belong to something else
     ├── SchemaIncompatibleError (ValueError) register: the schema cannot read what the ledger's did
     └── UnsupportedSchemaError (TypeError)   no serializer knows the schema
@@ -64,6 +66,7 @@ from ._base import (
 )
 from ._server import (
     AckTimeoutError,
+    AtomicBatchError,
     AuthError,
     BatchEmitError,
     ConnectError,
@@ -88,6 +91,7 @@ from ._server import (
     RegisterLockTimeoutError,
     RegistryFingerprintError,
     SchemaIncompatibleError,
+    ServerTooOldError,
     StreamConfigError,
     StreamExistsError,
     StreamUnavailableError,
@@ -99,6 +103,7 @@ __all__ = [
     "REGISTER_FIRST",
     "AckTimeoutError",
     "ActorDeclarationError",
+    "AtomicBatchError",
     "AuthError",
     "BatchEmitError",
     "BuildError",
@@ -131,6 +136,7 @@ __all__ = [
     "RegisterLockTimeoutError",
     "RegistryFingerprintError",
     "SchemaIncompatibleError",
+    "ServerTooOldError",
     "StreamConfigError",
     "StreamExistsError",
     "StreamUnavailableError",

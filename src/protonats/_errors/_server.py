@@ -103,8 +103,8 @@ class DelayError(EmitError, ValueError):
     """``emit(delay=...)`` cannot be honoured; raised before anything is sent.
 
     Likely causes: the event was not declared with ``allow_delay=True`` (or not registered
-    since), the server is older than nats-server 2.12 (no message scheduling), or the delay
-    is longer than the stream keeps messages (``limits.age``).
+    since), or the delay is longer than the stream keeps messages (``limits.age``). A server
+    older than nats-server 2.12 (no message scheduling) is a ``ServerTooOldError``.
     """
 
 
@@ -283,6 +283,43 @@ class SchemaIncompatibleError(ProtonatsError, ValueError):
         self.field = field
         self.rule = rule
         self.problems = list(problems)
+
+
+class ServerTooOldError(EmitError, StreamConfigError):
+    """The connected nats-server lacks a JetStream feature the event, actor or call needs;
+    raised (or shown by ``plan``) before anything is sent.
+
+    ``feature`` names it (``per-message TTL``), ``needed`` the first nats-server version that
+    has it (``2.11.0``), ``server_version`` the connected server's (``2.10.26``); ``field`` is
+    the declaration or argument that asks for it (``allow_ttl``). Upgrade the servers, or
+    declare the event or actor without it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        feature: str,
+        needed: str,
+        server_version: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.feature = feature
+        self.needed = needed
+        self.server_version = server_version
+
+
+class AtomicBatchError(EmitError, JetStreamError):
+    """An atomic ``emit_many(..., atomic=True)`` was not committed: none of its messages is
+    stored. ``code``, ``err_code`` and ``description`` are the server's reason (a duplicate
+    uid, an expected-sequence mismatch, an idle batch, too many batches in flight, a message
+    the stream refuses); ``index`` is the message it is about, when the server says.
+    """
+
+    def __init__(self, message: str, *, index: int | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.index = index
 
 
 class ConsumerConfigError(StreamConfigError):

@@ -134,6 +134,8 @@ class EventDecl:
     """``protonats.v1.Retention``, with unspecified read as its default (limits)."""
     discard: int = options_pb2.DISCARD_OLD
     limits: DeclaredLimits = DeclaredLimits()
+    flags: tuple[str, ...] = ()
+    """The features it turns on, by ``events._fields.FLAGS`` keyword (``allow_ttl``)."""
     schema: Schema | None = None
     message_location: Location | None = dataclasses.field(default=None, compare=False)
 

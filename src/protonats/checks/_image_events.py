@@ -10,8 +10,10 @@ from google.protobuf.message import DecodeError
 
 from .._errors import BuildError
 from ..events._fields import (
+    BY_KEYWORD,
     EXTENSION_NAME,
     EXTENSION_NUMBER,
+    FLAGS,
     LIMITS,
     POLICIES,
     PolicyField,
@@ -155,6 +157,7 @@ class _Reader:
                     description=option.description,
                     **{p.keyword: _policy(p, getattr(option, p.keyword)) for p in POLICIES},
                     limits=_limits(option),
+                    flags=_flags(option),
                     schema=self.schema(full_name),
                     message_location=message_location,
                 )
@@ -307,6 +310,18 @@ def _limits(option: options_pb2.EventOptions) -> DeclaredLimits:
         else:
             values[row.proto] = int(value)
     return DeclaredLimits(**values)
+
+
+def _flags(option: options_pb2.EventOptions) -> tuple[str, ...]:
+    """The features the event turns on (``allow_ttl``...), by ``FLAGS`` keyword, a limit that
+    implies one (``message_ttl``) included."""
+    limits = option.limits
+    return tuple(
+        flag.keyword
+        for flag in FLAGS
+        if getattr(option, flag.keyword)
+        or (flag.implied_by and limits.HasField(BY_KEYWORD[flag.implied_by].proto))  # type: ignore[arg-type]
+    )
 
 
 # --- wire decoding of one extension ----------------------------------------------------------

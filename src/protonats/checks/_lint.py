@@ -175,7 +175,7 @@ def event_problems(decl: Declaration) -> list[LintProblem]:
         validate(limits)  # each limit passed alone: this checks them against each other
     except InvalidLimitsError as exc:
         row = BY_KEYWORD[exc.field]
-        add("EVENT_DUPLICATE_WINDOW_MAX_AGE", (*at, _LIMITS, row.number),
+        add(row.cap_rule or "EVENT_LIMIT_RANGE", (*at, _LIMITS, row.number),
             f"event {option.name!r}: limits.{row.proto} {exc.reason}")  # fmt: skip
     return out
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
-from ..events._fields import BY_KEYWORD, LIMITS, POLICIES, Guard, PolicyField
+from ..events._fields import BY_KEYWORD, FLAGS, LIMITS, POLICIES, Guard, PolicyField
 from ._decls import EventDecl, ImageDecls, Location
 from ._schema_compat import enum_problems, oneof_problems, schema_problems
 
@@ -70,6 +70,7 @@ def compare(
         findings.extend(_check_schema(was, now))
         findings.extend(_check_stream(was, now))
         findings.extend(_check_limits(was, now))
+        findings.extend(_check_flags(was, now))
     return sorted(findings, key=_order)
 
 
@@ -180,6 +181,25 @@ def _check_stream(was: EventDecl, now: EventDecl) -> list[Finding]:
             )
         )
     return out
+
+
+def _check_flags(was: EventDecl, now: EventDecl) -> list[Finding]:
+    """EVENT_ALLOW_TTL_REMOVED, EVENT_ALLOW_ATOMIC_REMOVED, EVENT_ALLOW_DELAY_REMOVED: a
+    feature producers rely on is turned off (JetStream cannot turn it off either)."""
+    return [
+        Finding(
+            flag.rule,
+            now.location,
+            f'event "{now.name}": {flag.keyword} turned off; producers that call {flag.call} '
+            f"on it now fail, and JetStream cannot turn {flag.jetstream} off on the stream, so "
+            "register refuses it",
+            f"keep {flag.keyword}: true (or the limit that implies it), or move to a new event",
+            now.name,
+            now.message,
+        )
+        for flag in FLAGS
+        if flag.rule is not None and flag.keyword in was.flags and flag.keyword not in now.flags
+    ]
 
 
 def _member(policy: PolicyField, value: int) -> str:

@@ -137,6 +137,7 @@ def event_page(event: Event[Any], schemas: Schemas, docs: Mapping[str, str] | No
     lines += ["", "## Limits", ""]
     items = limit_items(event)
     lines += [f"- {label}: {value}" for label, value in items] or ["No limits: kept forever."]
+    ttl_default = event.limits.message_ttl is not None
     lines += [
         "",
         "## Producing",
@@ -154,6 +155,19 @@ def event_page(event: Event[Any], schemas: Schemas, docs: Mapping[str, str] | No
             f" Delayed messages (emit with a delay) arrive with `{_wire.SCHEDULER}` and "
             f"`{_wire.SCHEDULE_NEXT}: purge`, set by the server."
             if event.allow_delay
+            else ""
+        )
+        + (
+            f" A message may carry `{_wire.TTL}` (seconds it is kept; allow_ttl"
+            + (f", every message's default {event.limits.message_ttl:g}" if ttl_default else "")
+            + ")."
+            if event.allow_ttl or ttl_default
+            else ""
+        )
+        + (
+            f" Atomic batches (all stored or none) carry `{_wire.BATCH_ID}`, "
+            f"`{_wire.BATCH_SEQUENCE}` and, on the last message, `{_wire.BATCH_COMMIT}: 1`."
+            if event.allow_atomic
             else ""
         ),
         "",
@@ -257,6 +271,7 @@ def _message(event: Event[Any], schemas: Schemas) -> dict[str, Any]:
             "const": "purge",
             "description": "A delayed message: its schedule is gone.",
         }
+    headers["properties"].update(_feature_headers(event))
     message: dict[str, Any] = {
         "name": event.name,
         "title": event.name,
@@ -291,3 +306,27 @@ def _server(url: str) -> dict[str, Any]:
     port = parts.port or 4222
     protocol = "tls" if parts.scheme == "tls" else "nats"
     return {"host": f"{host}:{port}", "protocol": protocol, "description": "NATS with JetStream"}
+
+
+def _feature_headers(event: Event[Any]) -> dict[str, Any]:
+    """The headers of the features the event declares: TTL, atomic batches."""
+    out: dict[str, Any] = {}
+    if event.allow_ttl or event.limits.message_ttl is not None:
+        out[_wire.TTL] = {
+            "type": "string",
+            "description": "Seconds (or a Go duration) the server keeps this message."
+            + (f" Default: {event.limits.message_ttl:g}." if event.limits.message_ttl else ""),
+        }
+    if event.allow_atomic:
+        batch = "An atomic batch (all of its messages stored, or none): "
+        out[_wire.BATCH_ID] = {"type": "string", "description": batch + "its id."}
+        out[_wire.BATCH_SEQUENCE] = {
+            "type": "string",
+            "description": batch + "this message's place in it, from 1.",
+        }
+        out[_wire.BATCH_COMMIT] = {
+            "type": "string",
+            "const": "1",
+            "description": batch + "on its last message, which commits it.",
+        }
+    return out

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..events._event import Event
-from ..events._fields import LIMITS, POLICIES, count, duration, size
+from ..events._fields import FLAGS, LIMITS, POLICIES, count, duration, size
+from ..jetstream._features import BY_FLAG
 
 __all__ = ["count", "duration", "limit_items", "limits_text", "size"]
 
@@ -22,8 +23,10 @@ def limit_items(event: Event[Any]) -> list[tuple[str, str]]:
         member = getattr(event, policy.keyword)
         if member is not policy.default:
             items.append((policy.label, member.value))
-    if event.allow_delay:
-        items.append(("delay", "allowed"))
+    for flag in FLAGS:
+        if flag.on(event):
+            needed = BY_FLAG[flag.keyword].needed
+            items.append((flag.label, f"allowed, {flag.call} (nats-server {needed}+)"))
     return items
 
 

@@ -95,6 +95,13 @@ class Event(Generic[T]):
     allow_delay: bool = False
     """Whether ``emit(delay=...)`` may schedule messages for later: the stream then allows
     the server's message scheduling (nats-server 2.12+), which JetStream cannot turn off."""
+    allow_ttl: bool = False
+    """Whether ``emit(ttl=...)`` may give a message its own time to live: the stream then
+    allows per-message TTLs (nats-server 2.11+), which JetStream cannot turn off. Implied by
+    ``limits.message_ttl``."""
+    allow_atomic: bool = False
+    """Whether ``emit_many(..., atomic=True)`` may store a batch all or nothing: the stream
+    then allows atomic batch publish (nats-server 2.12+)."""
     _codec: Serializer[T] = dataclasses.field(init=False, repr=False, compare=False)
     _check: Any = dataclasses.field(init=False, repr=False, compare=False)
 

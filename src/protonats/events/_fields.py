@@ -26,15 +26,18 @@ from ..v1 import options_pb2
 from ._policies import Discard, Retention, Storage
 
 __all__ = [
+    "BY_FLAG",
     "BY_JETSTREAM",
     "BY_KEYWORD",
     "BY_PROTO",
     "DEFAULT_DUPLICATE_WINDOW",
     "EXTENSION_NAME",
     "EXTENSION_NUMBER",
+    "FLAGS",
     "LIMITS",
     "NS",
     "POLICIES",
+    "FlagField",
     "Guard",
     "LimitField",
     "PolicyField",
@@ -124,8 +127,9 @@ class LimitField:
     """The ``protonats.Limits`` attribute."""
     proto: str
     """The field of ``protonats.v1.Limits`` in the option."""
-    jetstream: str
-    """The field of JetStream's ``StreamConfig``."""
+    jetstream: str | None
+    """The field of JetStream's ``StreamConfig``; ``None`` for a limit emit applies to each
+    message (``message_ttl``: the ``Nats-TTL`` header)."""
     unit: Unit
     label: str
     """For people: ``max age``."""
@@ -136,6 +140,8 @@ class LimitField:
     """What JetStream applies when unset; ``None``: no limit."""
     capped_by: str | None = None
     """Keyword of the limit the value (and the default) may not exceed."""
+    cap_rule: str | None = None
+    """The lint rule id that refuses a value over ``capped_by``."""
     rule: str | None = None
     """The ``protonats breaking`` rule id that guards it."""
     guard: Guard = Guard.LOWERED
@@ -281,7 +287,8 @@ LIMITS: tuple[LimitField, ...] = (
                "many) unless run with --allow-data-loss (allow_data_loss=True)"),
     LimitField(keyword="duplicate_window", proto="duplicate_window", jetstream="duplicate_window",
                unit=_S, label="duplicate window", minimum=0.1, default=DEFAULT_DUPLICATE_WINDOW,
-               capped_by="age", rule="EVENT_DUPLICATE_WINDOW_CHANGED", guard=Guard.CHANGED,
+               capped_by="age", cap_rule="EVENT_DUPLICATE_WINDOW_MAX_AGE",
+               rule="EVENT_DUPLICATE_WINDOW_CHANGED", guard=Guard.CHANGED,
                consequence="emit retries that producers rely on being stored once are "
                "deduplicated differently"),
     LimitField(keyword="bytes", proto="max_bytes", jetstream="max_bytes", unit=_B,
@@ -296,6 +303,9 @@ LIMITS: tuple[LimitField, ...] = (
     LimitField(keyword="replicas", proto="replicas", jetstream="num_replicas", unit=_C,
                label="replicas", maximum=5, default=1, rule="EVENT_REPLICAS_LOWERED",
                consequence="fewer copies lose messages when a server fails"),
+    LimitField(keyword="message_ttl", proto="message_ttl", jetstream=None, unit=_S,
+               label="message TTL", minimum=1, maximum=1_000_000_000, capped_by="age",
+               cap_rule="EVENT_MESSAGE_TTL_MAX_AGE"),
 )  # fmt: skip
 """Every stream limit, in the option's field order."""
 
@@ -311,7 +321,51 @@ POLICIES: tuple[PolicyField, ...] = (
 
 BY_KEYWORD: Mapping[str, LimitField] = {row.keyword: row for row in LIMITS}
 BY_PROTO: Mapping[str, LimitField] = {row.proto: row for row in LIMITS}
-BY_JETSTREAM: Mapping[str, LimitField] = {row.jetstream: row for row in LIMITS}
+BY_JETSTREAM: Mapping[str, LimitField] = {row.jetstream: row for row in LIMITS if row.jetstream}
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class FlagField:
+    """A stream feature an event turns on: an ``Event`` keyword and ``EventOptions`` bool of
+    the same name, a ``StreamConfig`` bool. JetStream can turn each on for an existing stream,
+    never off, and producers rely on it: turning it off is breaking (``rule``). The
+    nats-server version each needs is in ``jetstream/_features.py`` (``BY_FLAG``)."""
+
+    keyword: str
+    """The ``protonats.Event`` attribute, also the ``EventOptions`` field."""
+    jetstream: str
+    """The ``StreamConfig`` field it sets."""
+    label: str
+    """For people: ``per-message TTL``."""
+    call: str
+    """What it lets producers do: ``emit(ttl=)``."""
+    implied_by: str | None = None
+    """A ``Limits`` keyword that turns it on too when set (``message_ttl``)."""
+    rule: str | None = None
+    """The breaking rule that fires when it is turned off."""
+
+    @property
+    def number(self) -> int:
+        """The field number in ``protonats.v1.EventOptions``."""
+        return int(options_pb2.EventOptions.DESCRIPTOR.fields_by_name[self.keyword].number)
+
+    def on(self, event: Any) -> bool:
+        """Whether ``event`` (an ``Event``) turns it on, by its keyword or ``implied_by``."""
+        if getattr(event, self.keyword):
+            return True
+        return self.implied_by is not None and getattr(event.limits, self.implied_by) is not None
+
+
+FLAGS: tuple[FlagField, ...] = (
+    FlagField(keyword="allow_ttl", jetstream="allow_msg_ttl", label="per-message TTL",
+              call="emit(ttl=)", implied_by="message_ttl", rule="EVENT_ALLOW_TTL_REMOVED"),
+    FlagField(keyword="allow_atomic", jetstream="allow_atomic", label="atomic batches",
+              call="emit_many(atomic=True)", rule="EVENT_ALLOW_ATOMIC_REMOVED"),
+    FlagField(keyword="allow_delay", jetstream="allow_msg_schedules", label="delayed messages",
+              call="emit(delay=)", rule="EVENT_ALLOW_DELAY_REMOVED"),
+)  # fmt: skip
+"""Every stream feature an event may turn on, in the option's field order."""
+BY_FLAG: Mapping[str, FlagField] = {row.keyword: row for row in FLAGS}
 
 
 def validate(values: Mapping[str, Any]) -> None:

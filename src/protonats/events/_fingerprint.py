@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from google.protobuf import descriptor_pb2
 from google.protobuf.message import Message
 
+from ._fields import FLAGS
+
 if TYPE_CHECKING:
     from ._event import Event
 
@@ -55,19 +57,32 @@ def _descriptor_set(schema: Any) -> bytes:
     return result.SerializeToString(deterministic=True)
 
 
+_FIRST = frozenset(
+    ("age", "consumers", "messages", "bytes", "message_size", "replicas", "duplicate_window")
+)
+"""The limits of the first release, fingerprinted even when unset."""
+
+
 def fingerprint(event: Event[Any]) -> str:
     """``sha256:<hex>`` of the event's declaration: equal declarations, equal fingerprints."""
-    document = {
+    document: dict[str, Any] = {
         "event": event.name,
         "description": event.description or "",
         "schema_name": event.schema_name,
         "content_type": event.content_type,
         "schema": event._codec.fingerprint_part(),
-        "limits": dataclasses.asdict(event.limits),
+        "limits": {
+            k: v
+            for k, v in dataclasses.asdict(event.limits).items()
+            if v is not None or k in _FIRST
+        },
         "storage": str(event.storage),
         "retention": str(event.retention),
         "discard": str(event.discard),
     }
+    # Features in only when on, like limits added after the first release in only when set:
+    # a declaration that uses none of them keeps the fingerprint it always had.
+    document.update({flag.keyword: True for flag in FLAGS if getattr(event, flag.keyword)})
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 

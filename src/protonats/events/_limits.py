@@ -35,6 +35,10 @@ class Limits:
     """Seconds in which a repeated ``uid`` is stored once.
 
     Server default: 2 minutes, or ``age`` if shorter."""
+    message_ttl: float | None = None
+    """Seconds each message lives unless ``emit(ttl=)`` says otherwise (the ``Nats-TTL``
+    header); at least 1, not longer than ``age``. Turns on per-message TTLs (nats-server
+    2.11+)."""
 
     def __post_init__(self) -> None:
         validate({field.name: getattr(self, field.name) for field in dataclasses.fields(self)})

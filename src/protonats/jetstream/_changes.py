@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ..events._fields import BY_JETSTREAM, Unit
+from ..events._fields import BY_JETSTREAM, FLAGS, Unit
 
-__all__ = ["SCHEDULES", "FieldChange"]
+__all__ = ["FLAG_FIELDS", "FieldChange"]
 
-SCHEDULES = "allow_msg_schedules"
-"""Set by ``allow_delay``; JetStream can turn it on for a stream, never off."""
-_NAMES = {SCHEDULES: "allow_delay"}
-"""``StreamConfig`` fields that are not limits, by their ``Event`` keyword."""
+FLAG_FIELDS = {flag.jetstream: flag.keyword for flag in FLAGS}
+"""``StreamConfig`` fields of the features an event turns on, by their ``Event`` keyword
+(``allow_msg_ttl``: ``allow_ttl``). JetStream can turn each on for a stream, never off."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -33,7 +32,7 @@ class FieldChange:
         """The ``Limits`` keyword (``messages``) or ``Event`` policy (``storage``) changed;
         else the ``StreamConfig`` field (``subjects``, ``metadata``)."""
         row = BY_JETSTREAM.get(self.field)
-        return row.keyword if row is not None else _NAMES.get(self.field, self.field)
+        return row.keyword if row is not None else FLAG_FIELDS.get(self.field, self.field)
 
     def value(self, raw: Any) -> Any:
         """``raw`` (``old`` or ``new``) in ``Limits`` units: seconds, bytes, counts, ``None``

@@ -21,11 +21,12 @@ from .._errors import (
     StreamExistsError,
 )
 from ..events._event import Event
-from ..events._fields import BY_KEYWORD, LIMITS, POLICIES
+from ..events._fields import BY_KEYWORD, FLAGS, LIMITS, POLICIES
 from ..events._fingerprint import fingerprint
 from ..events._policies import Discard, Retention, Storage
-from ._changes import SCHEDULES, FieldChange
-from ._delay import delay_support_error, delayed_subjects
+from ._changes import FLAG_FIELDS, FieldChange
+from ._delay import delayed_subjects
+from ._features import ServerInfo, event_support_error
 from ._loss import DataLoss, Stored, data_loss_error, losses
 from ._nats import api
 
@@ -118,8 +119,11 @@ def stream_config(event: Event[Any], *, version: str | None = None) -> api.Strea
         metadata[META_VERSION] = version
     fields: dict[str, Any] = {}
     for row in LIMITS:
-        cap = getattr(limits, row.capped_by) if row.capped_by else None
-        fields[row.jetstream] = row.to_jetstream(getattr(limits, row.keyword), cap)
+        if row.jetstream is not None:
+            cap = getattr(limits, row.capped_by) if row.capped_by else None
+            fields[row.jetstream] = row.to_jetstream(getattr(limits, row.keyword), cap)
+    for flag in FLAGS:
+        fields[flag.jetstream] = True if flag.on(event) else None
     for policy in POLICIES:
         member = getattr(event, policy.keyword)
         fields[policy.jetstream] = _JETSTREAM_TYPES[policy.type](member.value)
@@ -128,7 +132,6 @@ def stream_config(event: Event[Any], *, version: str | None = None) -> api.Strea
         description=event.description or None,
         subjects=[event.subject_name, *delayed_subjects(event)],
         metadata=metadata,
-        allow_msg_schedules=True if event.allow_delay else None,
         **fields,
     )
 
@@ -142,8 +145,10 @@ def comparable(config: api.StreamConfig) -> dict[str, Any]:
     for policy in POLICIES:
         out[policy.jetstream] = _value(getattr(config, policy.jetstream)) or policy.default.value
     for row in LIMITS:
-        out[row.jetstream] = row.comparable(getattr(config, row.jetstream))
-    out[SCHEDULES] = bool(config.allow_msg_schedules)
+        if row.jetstream is not None:
+            out[row.jetstream] = row.comparable(getattr(config, row.jetstream))
+    for flag in FLAGS:
+        out[flag.jetstream] = bool(getattr(config, flag.jetstream))
     out["metadata"] = _own_metadata(config.metadata)
     return out
 
@@ -181,7 +186,7 @@ def plan_stream(
     *,
     on_newer: str = "raise",
     max_payload: int | None = None,
-    nats_version: tuple[int, int, int] | None = None,
+    server: ServerInfo | None = None,
     stored: Stored | None = None,
     allow_data_loss: bool = False,
 ) -> StreamPlan:
@@ -196,7 +201,9 @@ def plan_stream(
     ``stored`` messages (a ``DataLossError``) unless ``allow_data_loss``.
     """
     stream = event.stream_name
-    refusal = payload_error(event, max_payload) or delay_support_error(event, nats_version)
+    refusal = payload_error(event, max_payload) or event_support_error(
+        event, server or ServerInfo()
+    )
     if refusal is not None:
         return StreamPlan(event.name, stream, Action.REFUSED, error=refusal)
     if actual is None:
@@ -221,7 +228,7 @@ def plan_stream(
     if not changes:
         return StreamPlan(event.name, stream, Action.UNCHANGED)
     for change in changes:
-        if change.field in _FROZEN_FIELDS or (change.field == SCHEDULES and change.old):
+        if change.field in _FROZEN_FIELDS or (change.field in FLAG_FIELDS and change.old):
             return StreamPlan(
                 event.name,
                 stream,

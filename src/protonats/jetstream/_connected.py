@@ -18,6 +18,7 @@ from .._errors import (
 from ..events._cloudevent import CloudEvent, with_meta
 from ..events._event import Event
 from ..events._fields import DEFAULT_DUPLICATE_WINDOW
+from ._atomic import BATCH_HEADERS, check_atomic, publish_atomic
 from ._config import StreamPlan, stream_config
 from ._consume import ConsumerOptions, Delivery, iterate_deliveries
 from ._delay import schedule
@@ -28,6 +29,7 @@ from ._publish import Ack, AckInbox, publish_batch, publish_one
 from ._register import OnNewer, plan_events, register_events
 from ._servers import redact
 from ._trace import current_trace
+from ._ttl import default_ttl, ttl_header
 
 if TYPE_CHECKING:
     from ..events._registry import Events
@@ -50,6 +52,7 @@ class _Route:
             _wire.CONTENT_TYPE: event.content_type,
             _wire.SCHEMA: event.schema_name,
             _wire.EXPECTED_STREAM: event.stream_name,
+            **default_ttl(event),
         }
         self.header_size = _wire.header_size(self.headers)
         size = event.limits.message_size
@@ -235,6 +238,7 @@ class ConnectedEvents:
         headers: Mapping[str, str] | None = None,
         trace_id: str | None = None,
         delay: float | None = None,
+        ttl: float | None = None,
         meta: Mapping[str, str] | CloudEvent | None = None,
         sync: bool = True,
     ) -> Ack | None:
@@ -243,17 +247,20 @@ class ConnectedEvents:
         Validates the event, the message type and size before sending. ``uid`` (sent as
         ``Nats-Msg-Id``) makes a retried emit store once. ``delay`` (seconds; events with
         ``allow_delay=True``) stores it now and has the server publish it that much later.
-        ``meta``: extra headers, or a ``CloudEvent`` sent as ``ce-*`` headers. ``sync=False``
-        does not wait for the ack and returns None: the message is lost, silently, if the
+        ``ttl`` (seconds, at least 1; events with ``allow_ttl=True`` or ``message_ttl``): the
+        server removes the message that long after storing it. ``meta``: extra headers, or a
+        ``CloudEvent`` sent as ``ce-*`` headers. ``sync=False`` does not wait for the ack and returns None: the message is lost, silently, if the
         server drops it.
         """
         route = self._route(event)
         extra, uid = with_meta(headers, meta, uid)
         hdrs = self._headers(route, uid, extra, trace_id, _traced())
+        if ttl is not None:
+            hdrs = {**hdrs, **ttl_header(event, ttl, self._link.server)}
         subject = event.subject_name
         if delay is not None:
-            version = self._link.nats_version
-            subject, hdrs = schedule(event, hdrs, delay, uid=uid, nats_version=version)
+            server = self._link.server
+            subject, hdrs = schedule(event, hdrs, delay, uid=uid, server=server)
         payload = self._encode(route, message, hdrs)
         if not sync:
             await self._link.publish(subject, payload, "", hdrs, event.name)
@@ -270,15 +277,24 @@ class ConnectedEvents:
         uids: Sequence[str] | None = None,
         headers: Mapping[str, str] | None = None,
         trace_id: str | None = None,
+        ttl: float | None = None,
+        atomic: bool = False,
     ) -> list[Ack]:
         """Publish a batch with many acks in flight; return every ack in input order.
 
         Every message is validated and encoded before the first is sent. If any is not
         stored, raises ``BatchEmitError`` whose ``failures`` maps index -> error and whose
-        ``acks`` has the acks of the others.
+        ``acks`` has the acks of the others. ``ttl``: every message's, as in ``emit``.
+        ``atomic=True`` (events with ``allow_atomic=True``): all are stored or none, at most
+        1000; else ``AtomicBatchError`` and nothing is stored.
         """
         route = self._route(event)
         messages = list(messages)
+        extra = ttl_header(event, ttl, self._link.server) if ttl is not None else None
+        if atomic:
+            check_atomic(event, len(messages), self._link.server)
+            extra = {**(extra or {}), **BATCH_HEADERS}  # counted in each message's size
+
         if uids is not None and len(uids) != len(messages):
             raise EmitError(
                 f"event {event.name!r}: {len(uids)} uids for {len(messages)} messages; "
@@ -290,9 +306,13 @@ class ConnectedEvents:
             try:
                 uid = uids[index] if uids else None
                 hdrs = self._headers(route, uid, headers, trace_id, traced)
+                if extra:
+                    hdrs = {**hdrs, **extra}
                 batch.append((self._encode(route, message, hdrs), hdrs))
             except EmitError as exc:
                 raise _at_index(exc, index) from exc
+        if atomic:
+            return await publish_atomic(self._link, self._inbox, event, batch, self.ack_timeout)
         result = await publish_batch(
             self._link, self._inbox, event, batch, self.ack_timeout, _WINDOW
         )

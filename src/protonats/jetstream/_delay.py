@@ -19,42 +19,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import _wire
-from .._errors import DelayError, StreamConfigError
+from .._errors import DelayError
 from ..events._event import Event
+from ._features import MESSAGE_SCHEDULES, ServerInfo, refusal
 
-__all__ = [
-    "SCHEDULES_SINCE",
-    "delay_support_error",
-    "delayed_subjects",
-    "schedule",
-]
-
-SCHEDULES_SINCE = (2, 12, 0)
-"""The first nats-server with message scheduling (ADR-51)."""
+__all__ = ["delayed_subjects", "schedule"]
 
 
 def delayed_subjects(event: Event[Any]) -> list[str]:
     """The stream's extra subjects for delayed messages (none unless ``allow_delay``)."""
     return [_wire.delayed_subject(event.subject_name, "*")] if event.allow_delay else []
-
-
-def delay_support_error(
-    event: Event[Any], nats_version: tuple[int, int, int] | None
-) -> StreamConfigError | None:
-    """Why ``event`` (``allow_delay=True``) cannot be registered on this server, if it cannot."""
-    if not event.allow_delay or nats_version is None or nats_version >= SCHEDULES_SINCE:
-        return None
-    have = ".".join(map(str, nats_version))
-    return StreamConfigError(
-        f"event {event.name!r}: allow_delay needs the server's message scheduling, which "
-        f"nats-server {have} does not have (2.12 or newer does). Upgrade the servers, or "
-        "declare the event without allow_delay",
-        event=event.name,
-        stream=event.stream_name,
-        field="allow_delay",
-        old=have,
-        new=True,
-    )
 
 
 def schedule(
@@ -63,11 +37,12 @@ def schedule(
     delay: float,
     *,
     uid: str | None,
-    nats_version: tuple[int, int, int] | None,
+    server: ServerInfo,
     now: datetime.datetime | None = None,
 ) -> tuple[str, dict[str, str]]:
     """The subject and headers that store the message as a schedule due in ``delay`` seconds;
-    ``DelayError`` (nothing sent) if the event, the server or the delay does not allow it."""
+    ``DelayError`` (nothing sent) if the event or the delay does not allow it,
+    ``ServerTooOldError`` if the server cannot schedule."""
     name = event.name
     if isinstance(delay, bool) or not isinstance(delay, int | float) or not math.isfinite(delay):
         raise DelayError(f"event {name!r}: delay must be a number of seconds, got {delay!r}")
@@ -79,12 +54,17 @@ def schedule(
             "allow_delay=True (and registered since): its stream then allows the server's "
             "message scheduling; nothing was sent"
         )
-    if nats_version is not None and nats_version < SCHEDULES_SINCE:
-        have = ".".join(map(str, nats_version))
-        raise DelayError(
-            f"event {name!r}: nats-server {have} cannot schedule messages (2.12 or newer "
-            "can); nothing was sent. Upgrade the servers, or emit without delay"
-        )
+    too_old = refusal(
+        MESSAGE_SCHEDULES,
+        server,
+        what=f"event {name!r}: emit(delay=)",
+        field="delay",
+        fix="emit without delay",
+        event=name,
+        stream=event.stream_name,
+    )
+    if too_old is not None:
+        raise too_old
     age = event.limits.age
     if age is not None and delay >= age:
         raise DelayError(
@@ -94,6 +74,9 @@ def schedule(
     when = (now or datetime.datetime.now(datetime.UTC)) + datetime.timedelta(seconds=delay)
     key = hashlib.sha256(uid.encode()).hexdigest()[:32] if uid is not None else uuid.uuid4().hex
     out = dict(headers)
+    ttl = out.pop(_wire.TTL, None)
+    if ttl is not None:  # for the published message, not the schedule
+        out[_wire.SCHEDULE_TTL] = ttl
     out[_wire.SCHEDULE] = "@at " + when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     out[_wire.SCHEDULE_TARGET] = event.subject_name
     return _wire.delayed_subject(event.subject_name, key), out

@@ -22,7 +22,7 @@ from google.protobuf.message import Message
 
 from .._errors import DecodeError
 from ..events._event import Event
-from ..events._fields import LIMITS, LimitField, Unit
+from ..events._fields import FLAGS, LIMITS, LimitField, Unit
 from ..events._fingerprint import descriptor_set_b64, fingerprint
 from ..events._serializers import ProtobufSerializer
 
@@ -54,6 +54,8 @@ class LedgerLimits:
     max_message_size: int | None = None
     max_consumers: int | None = None
     replicas: int | None = None
+    message_ttl_s: float | None = None
+    """Seconds each message lives unless its producer says otherwise (the ``Nats-TTL``)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +89,12 @@ class LedgerEntry:
     storage: str = "file"
     retention: str = "limits"
     discard: str = "old"
+    allow_ttl: bool = False
+    """Producers may give a message its own TTL (``emit(ttl=)``), or ``message_ttl`` is set."""
+    allow_atomic: bool = False
+    """Producers may emit atomic batches (``emit_many(atomic=True)``)."""
+    allow_delay: bool = False
+    """Producers may delay messages (``emit(delay=)``)."""
     schema: LedgerSchema
     registered_at: datetime.datetime
     """When this revision was written (UTC, whole seconds)."""
@@ -128,6 +136,7 @@ def entry_for(
         storage=str(event.storage),
         retention=str(event.retention),
         discard=str(event.discard),
+        **{flag.keyword: flag.on(event) for flag in FLAGS},
         schema=LedgerSchema(
             name=event.schema_name,
             content_type=event.content_type,
@@ -147,6 +156,9 @@ def encode_entry(entry: LedgerEntry) -> bytes:
     """The document as compact JSON, unset (``None``) fields left out."""
     document: dict[str, Any] = _present(msgspec.to_builtins(entry))
     document["limits"] = _present(document["limits"])
+    for flag in FLAGS:  # a feature is in the document when on, as a limit when set
+        if not document[flag.keyword]:
+            del document[flag.keyword]
     document["schema"] = _present(document["schema"])
     return msgspec.json.encode(document)
 

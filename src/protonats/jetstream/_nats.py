@@ -29,6 +29,7 @@ from nats.js import errors as js_errors
 
 from .._errors import EmitError, JetStreamError, PermissionDeniedError, StreamConfigError
 from ..events._event import Event
+from ._features import ServerInfo
 from ._nats_errors import (
     CONSUMER_NOT_FOUND,
     DEFAULT_PENDING_SIZE,
@@ -93,7 +94,16 @@ class Link:
     itself, for the one escape hatch users get (``conn.client``); protonats never uses it.
     """
 
-    __slots__ = ("_buffer", "_js", "_nc", "_timeout", "api_prefix", "errors")
+    __slots__ = (
+        "_api_level",
+        "_asked",
+        "_buffer",
+        "_js",
+        "_nc",
+        "_timeout",
+        "api_prefix",
+        "errors",
+    )
 
     def __init__(
         self,
@@ -110,6 +120,8 @@ class Link:
         # The client's outgoing buffer, minus room for one protocol line: past it, a publish
         # waits for the socket.
         self._buffer = pending_size - 1024
+        self._api_level: int | None = None  # JetStream API level, once learned
+        self._asked = False
 
     @property
     def client(self) -> Client:
@@ -128,6 +140,31 @@ class Link:
         except (TypeError, ValueError):
             return None
         return found if found != (0, 0, 0) else None
+
+    @property
+    def server(self) -> ServerInfo:
+        """What is known of the connected server: its version, and its JetStream API level
+        once learned (at connect, or by ``learn_server``)."""
+        return ServerInfo(self.nats_version, self._api_level)
+
+    def learned(self, info: api.AccountInfo | None) -> None:
+        """Keep the JetStream API level of an account info reply (absent before 2.11; None:
+        the account info may not be asked for)."""
+        self._asked = True
+        level = info.api.level if info is not None and info.api is not None else None
+        self._api_level = level if isinstance(level, int) else None
+
+    async def learn_server(self) -> ServerInfo:
+        """``server``, asking ``$JS.API.INFO`` for the API level once per link if it was not
+        learned at connect. A server that does not answer it (no permission) is judged by its
+        version alone."""
+        if not self._asked:
+            self._asked = True
+            try:
+                await self.account_info()
+            except (nats.errors.Error, PermissionDeniedError) as exc:
+                log.debug("nats: account info for the API level: %s", exc)
+        return self.server
 
     def new_inbox(self) -> str:
         return self._nc.new_inbox()
@@ -176,8 +213,11 @@ class Link:
             log.debug("nats: flush: %s", exc)
 
     async def account_info(self) -> api.AccountInfo:
-        """The account's JetStream info, raw nats-py errors (``check_jetstream`` reads them)."""
-        return await self.errors.guard(f"{self.api_prefix}.INFO", self._js.account_info())
+        """The account's JetStream info, raw nats-py errors (``check_jetstream`` reads them);
+        the link keeps the server's JetStream API level from it (``server``)."""
+        info = await self.errors.guard(f"{self.api_prefix}.INFO", self._js.account_info())
+        self.learned(info)
+        return info
 
     # Streams. ``stream`` defaults to the event's; ``doing`` says what the call is for.
 

@@ -211,8 +211,9 @@ async def check_jetstream(link: Link, servers: str) -> None:
     elsewhere = "" if prefix == "$JS.API" else f" under the API prefix {prefix!r}"
     check = ", and check domain=/api_prefix=" if elsewhere else ""
     try:
-        await link.account_info()
+        await link.account_info()  # the link keeps the server's JetStream API level
     except PermissionDeniedError as exc:
+        link.learned(None)  # the server's version alone says what it supports
         log.info("protonats: not checking JetStream at connect: %s", exc)
     except js_errors.APIError as exc:
         unavailable = isinstance(exc, js_errors.ServiceUnavailableError) or exc.code == 503

@@ -126,7 +126,7 @@ async def plan_events(
                 current,
                 on_newer=on_newer,
                 max_payload=link.max_payload,
-                nats_version=link.nats_version,
+                server=link.server,
                 stored=stored,
                 allow_data_loss=allow_data_loss,
             )
@@ -201,7 +201,7 @@ async def _register_one(
             current,
             on_newer=on_newer,
             max_payload=link.max_payload,
-            nats_version=link.nats_version,
+            server=link.server,
             stored=stored,
             allow_data_loss=allow_data_loss,
         )

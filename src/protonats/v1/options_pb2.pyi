@@ -136,6 +136,7 @@ class Limits(_message.Message):
     MAX_MESSAGE_SIZE_FIELD_NUMBER: _builtins.int
     MAX_CONSUMERS_FIELD_NUMBER: _builtins.int
     REPLICAS_FIELD_NUMBER: _builtins.int
+    MESSAGE_TTL_FIELD_NUMBER: _builtins.int
     max_bytes: _builtins.int
     """Maximum total size of the stream, in bytes; at least 1. [Limits.bytes]"""
     max_messages: _builtins.int
@@ -159,6 +160,14 @@ class Limits(_message.Message):
         [Limits.duplicate_window, seconds]
         """
 
+    @_builtins.property
+    def message_ttl(self) -> _duration_pb2.Duration:
+        """Default time to live of each message: emit sends it as the Nats-TTL header, and the
+        server removes the message that much after storing it. At least 1 s, and not longer
+        than max_age. Turns on per-message TTLs (allow_ttl); nats-server 2.11 or newer.
+        [Limits.message_ttl, seconds]
+        """
+
     def __init__(
         self,
         *,
@@ -169,10 +178,11 @@ class Limits(_message.Message):
         max_message_size: _builtins.int | None = ...,
         max_consumers: _builtins.int | None = ...,
         replicas: _builtins.int | None = ...,
+        message_ttl: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_max_bytes", b"_max_bytes", "_max_consumers", b"_max_consumers", "_max_message_size", b"_max_message_size", "_max_messages", b"_max_messages", "_replicas", b"_replicas", "duplicate_window", b"duplicate_window", "max_age", b"max_age", "max_bytes", b"max_bytes", "max_consumers", b"max_consumers", "max_message_size", b"max_message_size", "max_messages", b"max_messages", "replicas", b"replicas"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_max_bytes", b"_max_bytes", "_max_consumers", b"_max_consumers", "_max_message_size", b"_max_message_size", "_max_messages", b"_max_messages", "_replicas", b"_replicas", "duplicate_window", b"duplicate_window", "max_age", b"max_age", "max_bytes", b"max_bytes", "max_consumers", b"max_consumers", "max_message_size", b"max_message_size", "max_messages", b"max_messages", "message_ttl", b"message_ttl", "replicas", b"replicas"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_bytes", b"_max_bytes", "_max_consumers", b"_max_consumers", "_max_message_size", b"_max_message_size", "_max_messages", b"_max_messages", "_replicas", b"_replicas", "duplicate_window", b"duplicate_window", "max_age", b"max_age", "max_bytes", b"max_bytes", "max_consumers", b"max_consumers", "max_message_size", b"max_message_size", "max_messages", b"max_messages", "replicas", b"replicas"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_bytes", b"_max_bytes", "_max_consumers", b"_max_consumers", "_max_message_size", b"_max_message_size", "_max_messages", b"_max_messages", "_replicas", b"_replicas", "duplicate_window", b"duplicate_window", "max_age", b"max_age", "max_bytes", b"max_bytes", "max_consumers", b"max_consumers", "max_message_size", b"max_message_size", "max_messages", b"max_messages", "message_ttl", b"message_ttl", "replicas", b"replicas"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__max_bytes: _TypeAlias = _typing.Literal["max_bytes"]  # noqa: Y015
     _WhichOneofArgType__max_bytes: _TypeAlias = _typing.Literal["_max_bytes", b"_max_bytes"]  # noqa: Y015
@@ -209,6 +219,9 @@ class EventOptions(_message.Message):
     STORAGE_FIELD_NUMBER: _builtins.int
     RETENTION_FIELD_NUMBER: _builtins.int
     DISCARD_FIELD_NUMBER: _builtins.int
+    ALLOW_TTL_FIELD_NUMBER: _builtins.int
+    ALLOW_ATOMIC_FIELD_NUMBER: _builtins.int
+    ALLOW_DELAY_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Event name, unique in the whole registry: lower-case kebab-case, at most 64 characters,
     e.g. "user-registered". It is the subject and stream name: never rename it. [Event.name]
@@ -223,6 +236,19 @@ class EventOptions(_message.Message):
     """Stream retention policy. Unspecified means limits. [Event.retention]"""
     discard: Global___Discard.ValueType
     """Stream discard policy. Unspecified means old. [Event.discard]"""
+    allow_ttl: _builtins.bool
+    """Producers may set a time to live per message (emit ttl=): the stream allows per-message
+    TTLs. nats-server 2.11 or newer; cannot be turned off once registered. [Event.allow_ttl]
+    """
+    allow_atomic: _builtins.bool
+    """Producers may emit atomic batches (emit_many atomic=True): all messages stored or none.
+    nats-server 2.12 or newer; cannot be turned off once producers rely on it.
+    [Event.allow_atomic]
+    """
+    allow_delay: _builtins.bool
+    """Producers may delay messages (emit delay=) through the server's message scheduling.
+    nats-server 2.12 or newer; cannot be turned off once registered. [Event.allow_delay]
+    """
     @_builtins.property
     def limits(self) -> Global___Limits:
         """Stream limits."""
@@ -236,10 +262,13 @@ class EventOptions(_message.Message):
         storage: Global___Storage.ValueType = ...,
         retention: Global___Retention.ValueType = ...,
         discard: Global___Discard.ValueType = ...,
+        allow_ttl: _builtins.bool = ...,
+        allow_atomic: _builtins.bool = ...,
+        allow_delay: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "discard", b"discard", "limits", b"limits", "name", b"name", "retention", b"retention", "storage", b"storage"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allow_atomic", b"allow_atomic", "allow_delay", b"allow_delay", "allow_ttl", b"allow_ttl", "description", b"description", "discard", b"discard", "limits", b"limits", "name", b"name", "retention", b"retention", "storage", b"storage"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
