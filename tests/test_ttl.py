@@ -49,6 +49,8 @@ async def test_a_message_with_ttl_expires_and_one_without_stays(
         short = await conn.emit(event, ADA, ttl=1)
         kept = await conn.emit(event, ADA)
         many = await conn.emit_many(event, [ADA, ADA], ttl=1)
+        assert short is not None
+        assert kept is not None
 
         async def expired() -> bool:
             return (await js.stream_info(event.stream_name)).state.messages == 1
@@ -66,12 +68,23 @@ async def test_message_ttl_is_every_messages_default(
     event = Event(f"user-mttl-{unique}", User, limits=Limits(message_ttl=1))
     async with registered(nats_url, event) as conn:
         ack = await conn.emit(event, ADA)
+        assert ack is not None
         stored = await js.get_msg(event.stream_name, ack.seq)
         assert (stored.headers or {}).get("Nats-TTL") == "1"
         longer = await conn.emit(event, ADA, ttl=3600)  # one message's own wins
+        assert longer is not None
 
         async def expired() -> bool:
             return (await js.stream_info(event.stream_name)).state.messages == 1
 
         await eventually(expired, "the message with the default TTL expiring")
         assert (await js.get_msg(event.stream_name, longer.seq)).seq == longer.seq
+
+
+def test_a_delayed_message_carries_its_ttl_to_the_published_message() -> None:
+    from protonats.jetstream._delay import schedule
+
+    event = Event("x-later", User, allow_ttl=True, allow_delay=True)
+    _, headers = schedule(event, {"Nats-TTL": "5"}, 10, uid=None, server=ServerInfo())
+    assert "Nats-TTL" not in headers  # the schedule itself never expires before it is due
+    assert headers["Nats-Schedule-TTL"] == "5"

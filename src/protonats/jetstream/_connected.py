@@ -249,8 +249,8 @@ class ConnectedEvents:
         ``allow_delay=True``) stores it now and has the server publish it that much later.
         ``ttl`` (seconds, at least 1; events with ``allow_ttl=True`` or ``message_ttl``): the
         server removes the message that long after storing it. ``meta``: extra headers, or a
-        ``CloudEvent`` sent as ``ce-*`` headers. ``sync=False`` does not wait for the ack and returns None: the message is lost, silently, if the
-        server drops it.
+        ``CloudEvent`` sent as ``ce-*`` headers. ``sync=False`` does not wait for the ack and
+        returns None: the message is lost, silently, if the server drops it.
         """
         route = self._route(event)
         extra, uid = with_meta(headers, meta, uid)
