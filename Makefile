@@ -178,12 +178,17 @@ bench-actors: install
 bench-codegen: install
 	$(PY) bench/codegen.py
 
-# Breaking changes against a baseline (any buf input; CI passes '.git#ref=origin/main'): buf's
-# wire rules and protonats' event rules (buf-plugin-protonats, category PROTONATS_EVENTS in
-# buf.yaml) in one `buf breaking`. The current side's buf.yaml decides which rules run.
-AGAINST ?= .git\#ref=HEAD~1
+# Breaking changes: buf's wire rules and protonats' event rules (buf-plugin-protonats, category
+# PROTONATS_EVENTS in buf.yaml) in one `buf breaking`; the current side's buf.yaml decides which
+# rules run. The baseline, said on stderr: AGAINST (any buf input; CI passes '.git#ref=origin/main'),
+# else the last commit when proto/ or buf.yaml have uncommitted changes, else the commit before
+# it; nothing to compare (and a pass) on a first commit (protonats_codegen.release baseline).
+AGAINST ?=
 breaking: install
-	$(BUF) breaking --against '$(AGAINST)'
+	@against='$(AGAINST)'; \
+	if [ -z "$$against" ]; then against=$$($(PY) -m protonats_codegen.release baseline) || exit $$?; \
+	else echo "make breaking: comparing with $$against" >&2; fi; \
+	if [ -n "$$against" ]; then $(BUF) breaking --against "$$against"; fi
 
 clean:
 	rm -rf $(VENV) $(LATEST) gen dist build .mypy_cache .ruff_cache .pytest_cache $(TS)/node_modules $(TS)/runtime/dist

@@ -117,13 +117,17 @@ def make(target: str, cwd: Path, *variables: str, env: dict[str, str]) -> None:
 
 
 @contextlib.contextmanager
-def package_index(directory: Path, timeout: float = 60.0) -> Iterator[str]:
+def package_index(
+    directory: Path, timeout: float = 60.0, *, fallback: bool = False
+) -> Iterator[str]:
     """A pypiserver on a free loopback port serving ``directory``, accepting uploads without
-    credentials; yields its URL (``/simple/`` to install from, the root to upload to)."""
+    credentials; yields its URL (``/simple/`` to install from, the root to upload to). With
+    ``fallback`` a name it does not hold redirects to the public index (pypiserver's default),
+    as a private index that proxies public packages does."""
     port = free_port()
     log = directory.parent / "pypiserver.log"
     args = [str(DEV_BIN / "pypi-server"), "run", "-p", str(port), "-i", "127.0.0.1"]
-    args += ["-a", ".", "-P", ".", "--disable-fallback", str(directory)]
+    args += ["-a", ".", "-P", ".", *([] if fallback else ["--disable-fallback"]), str(directory)]
     with log.open("wb") as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

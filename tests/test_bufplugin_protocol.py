@@ -289,3 +289,28 @@ def test_buf_lists_every_rule_with_its_purpose(tmp_path: Path) -> None:
             assert (rule in listed.out) == (rule_kind == kind), rule
             if rule_kind == kind:
                 assert purpose in listed.out
+
+
+def test_a_corrupt_option_is_a_finding_at_its_message(sides: tuple[list[Any], list[Any]]) -> None:
+    old, new = sides
+    option = field(1, "user-signed-up")  # the option's bytes: name = "user-signed-up"
+    corrupt = b"\x0a\x7f" + b"x" * (len(option) - 2)  # same length, a string past the end
+    files = b""
+    for file in new:  # the bytes as buf would send them (they do not parse here)
+        data = file.SerializeToString()
+        files += field(1, field(1, data.replace(option, corrupt) if option in data else data))
+    against = b"".join(field(2, field(1, f.SerializeToString())) for f in old)
+    rules = [rule for rule, _, _ in RULES]
+    for asked, rule in ((rules, "EVENT_OPTION_ON_MESSAGE"), (["EVENT_RENAMED"], None)):
+        body = files + against + b"".join(field(4, rule) for rule in asked)
+        done = call("check", stdin=request("Check", body))
+        assert b"Traceback" not in done.stderr
+        annotations = [decode(a) for a in response(done, "Check").get(1, [])]
+        unreadable = [a for a in annotations if b"cannot read the" in a[2][0]]
+        assert len(unreadable) == 1, annotations
+        (found,) = unreadable
+        assert found[1] == [(rule or "EVENT_OPTION_REMOVED").encode()]
+        assert b"(protonats.v1.event) option of UserRegistered" in found[2][0]
+        location = decode(found[3][0])
+        assert location[1] == [b"shop/v1/user.proto"]
+        assert list(location[2][0])[:2] == [4, 0]  # at the message

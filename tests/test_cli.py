@@ -236,7 +236,7 @@ def test_emit_and_tail_protobuf_and_pydantic(nats_url: str, unique: str) -> None
         ("order-placed", json.dumps({"order_id": "x"}), "missing required field"),
         ("user-signed-up", '{"email": "a", "age": "old"}', "field age: Input should be"),
         ("options-changed", '{"limits": {"maxBytes": "lots"}}', "field limits.maxBytes"),
-        ("options-changed", '{"nope": 1}', 'no field named "nope"'),
+        ("options-changed", '{"nope": 1}', "has no field 'nope' (its fields: name, "),
         ("options-changed", "[1]", "must be an object"),
     ],
 )
@@ -249,6 +249,7 @@ def test_bad_messages_are_one_clear_line(event: str, body: str, expected: str) -
     assert out == ""
     line = error_line(err)
     assert expected in line
+    assert "Available Fields" not in line  # protobuf's own text, quoting a Python list
     if event != "nope":
         assert f"event '{name}'" in line
 

@@ -103,6 +103,14 @@ def test_other_usage_errors_exit_2() -> None:
         assert expected in error_line(err), args
 
 
+def test_a_bad_format_says_the_choices_in_the_cli_words() -> None:
+    code, _, err = cli("ls", "--format", "bogus")
+    assert code == 2
+    line = error_line(err)
+    assert "'bogus' is not one of 'table', 'tsv', 'json', 'jsonl'" in line
+    assert "Value error" not in line  # the validator's wording, not the user's
+
+
 def test_no_command_prints_the_help_and_exits_2() -> None:
     code, out, err = cli()
     assert code == 2

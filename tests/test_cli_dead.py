@@ -99,6 +99,17 @@ async def stored(url: str, event: Event[OrderPlaced]) -> tuple[int, str]:
         await nc.close()
 
 
+def test_dead_reads_the_schema_from_the_ledger_without_a_registry(
+    nats_url: str, unique: str
+) -> None:
+    event = asyncio.run(dead_lettered(nats_url, unique, uid=None))
+    code, out, err = cli("dead", event.name, "-f", "json", url=nats_url)  # no --registry
+    assert code == 0, err
+    first, second = json.loads(out)
+    assert first["data"]["order_id"] == "o-1"  # decoded with the ledger's schema
+    assert second["data"] is None
+
+
 def test_replay_inside_the_duplicate_window_is_refused_and_kept(nats_url: str, unique: str) -> None:
     event = asyncio.run(dead_lettered(nats_url, unique, uid="order-o-1"))
     reg = ("-r", f"tests.cli_registry:events_{unique}")

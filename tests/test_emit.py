@@ -139,7 +139,8 @@ async def test_fire_and_forget_returns_none(
 ) -> None:
     event = Event(f"forget-{unique}", User)
     async with registered(nats_url, event) as conn:
-        assert await conn.emit(event, User("1", "a"), sync=False) is None
+        sync = False  # a bool, as a caller's flag would be: emit is then typed Ack | None
+        assert await conn.emit(event, User("1", "a"), sync=sync) is None
         await conn.client.flush()
         # A later acked emit proves the earlier one was stored before it.
         ack = await conn.emit(event, User("2", "b"))

@@ -29,11 +29,11 @@ ERRORS = [
 
 
 @pytest.mark.parametrize("cls", ERRORS, ids=lambda c: c.__name__)
-def test_every_error_is_a_protonats_error_drawn_in_the_docstring_and_readme(cls: type) -> None:
+def test_every_error_is_a_protonats_error_drawn_in_the_docstring_and_reference(cls: type) -> None:
     assert issubclass(cls, ProtonatsError)
     assert getattr(protonats, cls.__name__) is cls
     assert re.search(rf"\b{cls.__name__}\b", _errors.__doc__ or "")
-    assert re.search(rf"\b{cls.__name__}\b", (ROOT / "README.md").read_text())
+    assert re.search(rf"\b{cls.__name__}\b", (ROOT / "docs/reference.md").read_text())
 
 
 def test_no_error_of_another_root_is_raised_by_the_tools() -> None:

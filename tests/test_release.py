@@ -11,7 +11,7 @@ from google.protobuf.compiler import plugin_pb2
 from packaging.version import Version
 from protonats_codegen._params import parse_params
 from protonats_codegen._source import CodegenError
-from protonats_codegen.release import REVISION_ENV, check_publish, revision
+from protonats_codegen.release import REVISION_ENV, baseline, check_publish, revision
 
 
 def git(repo: Path, *args: str, date: str = "2026-01-02T03:04:05Z") -> str:
@@ -120,3 +120,42 @@ def test_the_plugin_appends_the_revision_to_the_base_version() -> None:
     prerelease = _request("package=shop-events,version=2.0rc1,protobuf=7.35.1")
     with pytest.raises(CodegenError, match="plain release"):
         parse_params(prerelease, {REVISION_ENV: "20260102030405"})
+
+
+def test_a_refusal_names_the_changed_files_whole(repo: Path) -> None:
+    (repo / "proto/shop/v1/a.proto").write_text("changed")
+    (problem,) = check_publish(["dist/shop_events-1.0.20260102030405-py3-none-any.whl"], repo)
+    assert "(proto/shop/v1/a.proto)" in problem  # was "(roto/...)": the first char was cut
+
+
+def test_breaking_has_nothing_to_compare_on_a_first_commit(repo: Path) -> None:
+    against, note = baseline(cwd=repo)
+    assert against == ""
+    assert "first commit" in note
+
+
+def test_breaking_compares_uncommitted_changes_with_the_last_commit(repo: Path) -> None:
+    (repo / "proto/shop/v1/a.proto").write_text("lowered")
+    assert baseline(cwd=repo) == (
+        ".git#ref=HEAD",
+        "comparing the working tree with HEAD (the last commit): proto, buf.yaml have "
+        "uncommitted changes",
+    )
+
+
+def test_breaking_compares_a_clean_tree_with_the_commit_before(repo: Path) -> None:
+    commit(repo, "proto/shop/v1/a.proto", "two", "2026-02-01T00:00:00Z")
+    against, note = baseline(cwd=repo)
+    assert against == ".git#ref=HEAD~1"
+    assert "HEAD~1" in note
+    commit(repo, "README.md", "docs", "2026-03-01T00:00:00Z")  # a previous commit with proto/
+    assert baseline(cwd=repo)[0] == ".git#ref=HEAD~1"
+
+
+def test_breaking_has_nothing_to_compare_before_the_registry_existed(tmp_path: Path) -> None:
+    repo = tmp_path / "late"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "README.md", "docs", "2026-01-01T00:00:00Z")
+    commit(repo, "proto/a.proto", "one", "2026-01-02T00:00:00Z")
+    assert baseline(cwd=repo) == ("", "the previous commit has no proto/: nothing to compare with")

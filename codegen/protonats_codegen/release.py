@@ -16,6 +16,13 @@ Usage::
 
     python -m protonats_codegen.release revision [PATH ...]      # default: proto buf.gen.yaml
     python -m protonats_codegen.release check-publish WHEEL ...  # exit 1 if not publishable
+    python -m protonats_codegen.release baseline [PATH ...]      # what make breaking compares
+
+``baseline`` prints the buf input ``make breaking`` compares the working tree with, and says
+on stderr which and why: ``HEAD`` when ``PATH`` (default ``proto buf.yaml``) has uncommitted
+changes, else ``HEAD~1`` (the last commit's own changes); nothing (and exit 0: nothing to
+compare, so nothing breaks) on a first commit, in a shallow clone without the parent commit,
+or when the parent has no ``proto/``.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["REVISION_ENV", "check_publish", "main", "revision"]
+__all__ = ["REVISION_ENV", "baseline", "check_publish", "main", "revision"]
 
 REVISION_ENV = "PROTONATS_REGISTRY_REVISION"
 DEFAULT_PATHS = ("proto", "buf.gen.yaml")
@@ -41,7 +48,8 @@ def _git(args: Sequence[str], cwd: Path) -> str | None:
     result = subprocess.run(
         [git, *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=60
     )
-    return result.stdout.strip() if result.returncode == 0 else None
+    # Only the trailing newline goes: porcelain status lines begin with a meaningful space.
+    return result.stdout.rstrip() if result.returncode == 0 else None
 
 
 def revision(paths: Sequence[str] = DEFAULT_PATHS, cwd: Path | None = None) -> tuple[str, str]:
@@ -89,6 +97,35 @@ def _shallow_boundaries(cwd: Path) -> set[str]:
     return set(path.read_text().split())
 
 
+BASELINE_PATHS = ("proto", "buf.yaml")
+
+
+def baseline(paths: Sequence[str] = BASELINE_PATHS, cwd: Path | None = None) -> tuple[str, str]:
+    """``(against, note)``: the buf input to compare the working tree with ("" when there is
+    nothing to compare), and for a human which baseline it is and why."""
+    where = cwd or Path.cwd()
+    listed = ", ".join(paths)
+    if _git(["rev-parse", "--is-inside-work-tree"], where) != "true":
+        return "", f"{where} is not a git checkout: nothing to compare with, nothing breaks"
+    if _git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], where) is None:
+        return "", "no commit yet: nothing to compare with, nothing breaks"
+    if _git(["status", "--porcelain", "--", *paths], where):
+        return ".git#ref=HEAD", (
+            f"comparing the working tree with HEAD (the last commit): {listed} have "
+            "uncommitted changes"
+        )
+    if _git(["rev-parse", "--verify", "--quiet", "HEAD~1^{commit}"], where) is None:
+        if _git(["rev-parse", "--is-shallow-repository"], where) == "true":
+            return "", (
+                "a shallow clone without the previous commit: nothing to compare with; fetch "
+                "more history (git fetch --deepen=1) or pass AGAINST='.git#ref=<branch>'"
+            )
+        return "", "the first commit: nothing to compare with, nothing breaks"
+    if _git(["cat-file", "-e", f"HEAD~1:{paths[0]}"], where) is None:
+        return "", f"the previous commit has no {paths[0]}/: nothing to compare with"
+    return ".git#ref=HEAD~1", "comparing the last commit (HEAD) with the one before (HEAD~1)"
+
+
 def check_publish(wheels: Sequence[str], cwd: Path | None = None) -> list[str]:
     """Why the wheels must not be published (empty when they may be)."""
     where = cwd or Path.cwd()
@@ -119,6 +156,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if note:
             print(f"protonats: registry version: {note}", file=sys.stderr)
         print(value)
+        return 0
+    if command == "baseline":
+        against, note = baseline(args or BASELINE_PATHS)
+        print(f"make breaking: {note}", file=sys.stderr)
+        print(against)
         return 0
     if command == "check-publish":
         problems = check_publish(args)

@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from google.protobuf import descriptor_pb2
+from google.protobuf.message import DecodeError
 from protonats_bufplugin._catalog import BREAKING, LINT, RULES
 
+from ..v1 import options_pb2
 from ._decls import Location
-from ._image_events import read_files, resolve_path
-from ._lint import lint
+from ._image_events import extension_bytes, read_files, resolve_path
+from ._lint import _extension_number, _messages, lint
 from ._rules import Finding, compare_images
 
 __all__ = ["Annotation", "check"]
@@ -33,7 +35,12 @@ def check(
     """The findings of ``rule_ids`` (every rule when empty) on ``files`` against ``against``;
     lint rules look at the files that are not ``imports``."""
     wanted = set(rule_ids) or _BREAKING | _LINT
-    out: list[Annotation] = []
+    files, unreadable = _readable(files)
+    against, _ = _readable(against)
+    # A corrupt option is a finding at its message, never a failed run: under the lint rule of
+    # the option's place, or (breaking only) as the option that is no longer there.
+    rule = "EVENT_OPTION_ON_MESSAGE" if wanted & _LINT else "EVENT_OPTION_REMOVED"
+    out: list[Annotation] = [(rule, text, where, None) for where, text in unreadable]
     if wanted & _LINT:
         spans = _Spans(files)
         targets = {f.name for f in files} - set(imports)
@@ -46,6 +53,52 @@ def check(
         findings = compare_images(read_files(against), read_files(files))
         out += [_annotation(f, names) for f in findings if f.rule in wanted]
     return out
+
+
+def _readable(
+    files: Sequence[descriptor_pb2.FileDescriptorProto],
+) -> tuple[list[descriptor_pb2.FileDescriptorProto], list[tuple[FileLocation, str]]]:
+    """``files`` with every event option that does not decode taken off its message (on a
+    copy), and where each was with why: the rules then run on what can be read."""
+    number = _extension_number(files)
+    out: list[descriptor_pb2.FileDescriptorProto] = []
+    problems: list[tuple[FileLocation, str]] = []
+    for file in files:
+        copy: descriptor_pb2.FileDescriptorProto | None = None
+        for path, message, class_path in _messages(file) if number is not None else ():
+            payload = extension_bytes(message.options.SerializeToString(), number or 0)
+            if payload is None:
+                continue
+            try:
+                options_pb2.EventOptions.FromString(payload)
+            except DecodeError as exc:
+                spans = _Spans([file])
+                problems.append(
+                    (
+                        (file.name, spans.resolve(file.name, path)),
+                        f"cannot read the (protonats.v1.event) option of {class_path}: {exc}",
+                    )
+                )
+                copy = copy or _copy(file)
+                _message_at(copy, path).ClearField("options")
+        out.append(copy or file)
+    return out, problems
+
+
+def _copy(file: descriptor_pb2.FileDescriptorProto) -> descriptor_pb2.FileDescriptorProto:
+    copy = descriptor_pb2.FileDescriptorProto()
+    copy.CopyFrom(file)
+    return copy
+
+
+def _message_at(
+    file: descriptor_pb2.FileDescriptorProto, path: tuple[int, ...]
+) -> descriptor_pb2.DescriptorProto:
+    """The message at a SourceCodeInfo path of ``_messages`` (4, i[, 3, j]...)."""
+    message = file.message_type[path[1]]
+    for index in path[3::2]:
+        message = message.nested_type[index]
+    return message
 
 
 class _Spans:

@@ -307,6 +307,8 @@ class Group(TyperGroup):
 
 def _usage_message(exc: Exception) -> str:
     message = one_line(getattr(exc, "format_message")())  # noqa: B009 - duck-typed click error
+    # A validator's ValueError reaches click through pydantic-style wording: keep the reason.
+    message = message.replace(": Value error, ", ": ")
     path = getattr(getattr(exc, "ctx", None), "command_path", None)
     return f"{message} (see '{path} --help')" if path else message
 

@@ -12,9 +12,10 @@ from .._errors import DecodeError
 from ..actors._dead import DeadLetter, Replayed, dead_letters, replay
 from ..events._event import Event
 from ..events._registry import Events
-from ._common import Connection, Table
+from ._common import Connection, State, Table
 from ._json import message_to_json
-from ._options import Debug, EventName, Format, Registry, connection_flags, registry_of
+from ._ledger import registry_for, tail_registry
+from ._options import Debug, EventName, Format, Registry, connection_flags
 
 __all__ = ["dead_command", "dead_table", "replayed_table"]
 
@@ -42,8 +43,11 @@ def dead_command(
     conn: Connection,
 ) -> None:
     """List an event's dead letters (stream EVENT-dead): the messages its actors gave up on,
-    with the actor, the attempts and the last error. --replay sends them back."""
-    events = registry_of(ctx, registry)
+    with the actor, the attempts and the last error. --replay sends them back. An event that
+    no installed registry declares is decoded with its schema from the server's ledger."""
+    events = registry_for(registry or State.of(ctx).registry, event)
+    if events is None:
+        events = asyncio.run(tail_registry(conn, event))
     found = events.get(event)
     if replay_them:
         done = asyncio.run(_replay(events, conn, found, actor))

@@ -286,9 +286,23 @@ def _one_line(exc: BaseException | str) -> str:
     return " ".join(str(exc).split())
 
 
+_UNKNOWN_FIELD = re.compile(
+    r'Message type "(?P<type>[^"]+)" has no field named "(?P<name>[^"]+)" at "[^"]*"\.?\s*'
+    r'Available Fields\(except extensions\): "\[(?P<known>[^\]]*)\]"\.?'
+)
+
+
 def _protobuf_error(exc: json_format.ParseError) -> str:
-    """``Failed to parse a field: Failed to parse b field: why`` -> ``field a.b: why``."""
+    """``Failed to parse a field: Failed to parse b field: why`` -> ``field a.b: why``; an
+    unknown field in plain words (protobuf's own text quotes a Python list)."""
     text = _one_line(exc)
+    unknown = _UNKNOWN_FIELD.search(text)
+    if unknown:
+        known = ", ".join(name.strip().strip("'") for name in unknown["known"].split(","))
+        text = (
+            text[: unknown.start()]
+            + f"{unknown['type']} has no field {unknown['name']!r} (its fields: {known})"
+        )
     path = []
     while match := _PROTOBUF_FIELD.match(text):
         path.append(match["field"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .. import _wire
 from .._errors import (
@@ -228,6 +228,48 @@ class ConnectedEvents:
                 "Send less, or raise limits.message_size"
             )
         return payload
+
+    @overload
+    async def emit(
+        self,
+        event: Event[T],
+        message: T,
+        *,
+        uid: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        trace_id: str | None = None,
+        delay: float | None = None,
+        meta: Mapping[str, str] | CloudEvent | None = None,
+        sync: Literal[True] = True,
+    ) -> Ack: ...
+
+    @overload
+    async def emit(
+        self,
+        event: Event[T],
+        message: T,
+        *,
+        uid: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        trace_id: str | None = None,
+        delay: float | None = None,
+        meta: Mapping[str, str] | CloudEvent | None = None,
+        sync: Literal[False],
+    ) -> None: ...
+
+    @overload
+    async def emit(
+        self,
+        event: Event[T],
+        message: T,
+        *,
+        uid: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        trace_id: str | None = None,
+        delay: float | None = None,
+        meta: Mapping[str, str] | CloudEvent | None = None,
+        sync: bool,
+    ) -> Ack | None: ...
 
     async def emit(
         self,

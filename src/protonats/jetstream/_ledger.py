@@ -1,7 +1,7 @@
 """The schema ledger's document: what ``register`` records about each event on the server.
 
 One JSON document per event, under the event's name in the ``protonats-registry`` KV bucket.
-It is a public contract, read by services in any language (see the README): the event's
+It is a public contract, read by services in any language (see docs/ledger.md): the event's
 version, fingerprint, subject, stream, limits and schema — a protobuf message's
 ``FileDescriptorSet`` (base64) and, for every event, the JSON Schema of its JSON form. The
 key's history is the event's schema history. Everything here is pure; ``_ledger_kv`` does I/O.
