@@ -239,6 +239,7 @@ class ConnectedEvents:
         headers: Mapping[str, str] | None = None,
         trace_id: str | None = None,
         delay: float | None = None,
+        ttl: float | None = None,
         meta: Mapping[str, str] | CloudEvent | None = None,
         sync: Literal[True] = True,
     ) -> Ack: ...
@@ -253,6 +254,7 @@ class ConnectedEvents:
         headers: Mapping[str, str] | None = None,
         trace_id: str | None = None,
         delay: float | None = None,
+        ttl: float | None = None,
         meta: Mapping[str, str] | CloudEvent | None = None,
         sync: Literal[False],
     ) -> None: ...
@@ -267,6 +269,7 @@ class ConnectedEvents:
         headers: Mapping[str, str] | None = None,
         trace_id: str | None = None,
         delay: float | None = None,
+        ttl: float | None = None,
         meta: Mapping[str, str] | CloudEvent | None = None,
         sync: bool,
     ) -> Ack | None: ...
