@@ -8,6 +8,7 @@ is named once; with ``cloudevents_source`` emit adds the CloudEvents headers of
 from __future__ import annotations
 
 import datetime
+import re
 import urllib.parse
 import uuid
 from collections.abc import Mapping
@@ -28,6 +29,7 @@ __all__ = [
     "DEAD_UID",
     "DEFAULT_MAX_PAYLOAD",
     "EXPECTED_STREAM",
+    "MAX_HEADER_SIZE",
     "MSG_ID",
     "RESERVED",
     "SCHEDULE",
@@ -43,7 +45,9 @@ __all__ = [
     "decode_cloudevents",
     "delayed_subject",
     "encode_cloudevents",
+    "header_name_problem",
     "header_size",
+    "header_value_problem",
     "percent_decode",
     "percent_encode",
     "rfc3339",
@@ -118,6 +122,10 @@ DEAD_UID = "Protonats-Dead-Uid"
 DEFAULT_MAX_PAYLOAD = 1 << 20
 """nats-server's ``max_payload`` unless configured otherwise (1 MiB; at most 64 MiB): the
 largest message, payload plus headers, a server accepts."""
+
+MAX_HEADER_SIZE = 64 * 1024
+"""The most bytes of headers (as ``header_size`` counts them) JetStream stores with a message;
+more is refused (error 10097)."""
 
 RESERVED = frozenset(
     {CONTENT_TYPE, SCHEMA, EXPECTED_STREAM, MSG_ID, TRACE_ID, TTL, BATCH_ID, BATCH_SEQUENCE}
@@ -194,3 +202,40 @@ def header_size(headers: Mapping[str, str]) -> int:
         if not (name.isascii() and value.isascii()):
             size += len(name.encode()) - len(name) + len(value.encode()) - len(value)
     return size
+
+
+# What nats-py does to a header before it sends it: a name must be a token (else it raises);
+# a value is stripped (str.strip: Unicode whitespace too) and its CR/LF become spaces, and a
+# value that is not a UTF-8 ``str`` fails in the middle of the send. A value it would change is
+# another value on the wire (for a uid, another message merged into the first), so protonats
+# refuses it; control characters too. One check for the uid and every header value.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_ENDS = "it starts or ends with whitespace, which the client strips"
+
+
+def header_value_problem(value: object) -> str | None:
+    """Why ``value`` would not arrive as given in a header (uid included), or ``None``."""
+    if type(value) is str and value.isascii() and value.isprintable():  # the common case
+        return _ENDS if value and (value[0] == " " or value[-1] == " ") else None
+    if not isinstance(value, str):
+        return f"it is {type(value).__name__}, not str"
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return "it is not valid Unicode (a lone surrogate), so it cannot be sent as UTF-8"
+    if "\r" in value or "\n" in value:
+        return "it contains CR or LF, which the client turns into spaces"
+    control = _CONTROL.search(value)
+    if control is not None:
+        return f"it contains the control character {control.group()!r}"
+    return _ENDS if value != value.strip() else None
+
+
+def header_name_problem(name: object) -> str | None:
+    """Why ``name`` cannot be a header name as given, or ``None``."""
+    if not isinstance(name, str):
+        return f"it is {type(name).__name__}, not str"
+    if _TOKEN.fullmatch(name) is None:
+        return "a header name is letters, digits and !#$%&'*+-.^_`|~ only"
+    return None

@@ -7,8 +7,9 @@ import datetime
 from typing import Any
 
 from .. import _wire
-from .._errors import JetStreamError
+from .._errors import EmitError, JetStreamError
 from ..events._event import Event
+from ..jetstream._headers import header_problem, shown
 from ..jetstream._nats import Link
 from ._config import dead_letter_stream, dead_letter_subject, replay_headers
 
@@ -79,12 +80,15 @@ async def replay(link: Link, event: Event[Any], letters: list[DeadLetter]) -> li
 
     Replaying twice stores once (the uid). Refuses, keeping the dead letter, when the event's
     stream answers with the original message itself: the original is still inside the
-    duplicate window, so the replay would be dropped as a duplicate of it.
+    duplicate window, so the replay would be dropped as a duplicate of it. Refuses, before
+    sending any, when a letter's uid or header would not arrive as it was (``EmitError``).
     """
     done = []
     stream = dead_letter_stream(event)
-    for letter in letters:
-        headers = replay_headers(letter.headers, event)
+    prepared = [(letter, replay_headers(letter.headers, event)) for letter in letters]
+    for letter, headers in prepared:
+        _check_replay(event, letter, headers)
+    for letter, headers in prepared:
         doing = "store a replayed dead letter in"
         ack = await link.store(
             event, event.subject_name, letter.data, headers, event.stream_name, doing
@@ -102,6 +106,19 @@ async def replay(link: Link, event: Event[Any], letters: list[DeadLetter]) -> li
         await link.delete_message(event, stream, letter.seq, doing)
         done.append(Replayed(letter, ack.seq, bool(ack.duplicate)))
     return done
+
+
+def _check_replay(event: Event[Any], letter: DeadLetter, headers: dict[str, str]) -> None:
+    found = header_problem(headers)
+    if found is None:
+        return
+    name, value, problem = found
+    what = f"uid {shown(value)}" if name == _wire.MSG_ID else f"header {name!r} {shown(value)}"
+    raise EmitError(
+        f"event {event.name!r}: dead letter {letter.seq} (seq {letter.original_seq}): its "
+        f"{what} would not be sent as it was stored: {problem}. Nothing was replayed; "
+        f"remove the dead letter and emit the message again with a uid that arrives as given"
+    )
 
 
 def _letter(

@@ -22,6 +22,7 @@ from ._atomic import BATCH_HEADERS, check_atomic, publish_atomic
 from ._config import StreamPlan, stream_config
 from ._consume import ConsumerOptions, Delivery, iterate_deliveries
 from ._delay import schedule
+from ._headers import check_headers, check_size, check_uid
 from ._ledger import LedgerEntry, LedgerRevision
 from ._ledger_kv import LedgerStore
 from ._nats import DEFAULT_API_PREFIX, Client, Link, api
@@ -197,15 +198,10 @@ class ConnectedEvents:
         result = dict(route.headers)
         if traced:  # the current span's W3C trace context; headers given explicitly win
             result.update(traced)
-        if headers:
-            clash = _wire.RESERVED.intersection(headers)
-            if clash:
-                raise EmitError(
-                    f"event {route.event.name!r}: headers {sorted(clash)} are set by protonats; "
-                    "use uid= for Nats-Msg-Id and trace_id= for the trace header"
-                )
+        if headers:  # checked by check_headers, once per emit or emit_many
             result.update(headers)
         if uid is not None:
+            check_uid(route.event.name, uid)
             result[_wire.MSG_ID] = uid
         if trace_id is not None:
             result[_wire.TRACE_ID] = trace_id
@@ -220,6 +216,7 @@ class ConnectedEvents:
     def _encode(self, route: _Route, message: Any, headers: Mapping[str, str]) -> bytes:
         payload = route.event.encode(message)
         hdr = route.header_size if headers is route.headers else _wire.header_size(headers)
+        check_size(route.event.name, hdr)
         if len(payload) + hdr > route.max_size:
             raise MessageTooLargeError(
                 f"event {route.event.name!r}: payload of {len(payload)} bytes plus "
@@ -299,6 +296,7 @@ class ConnectedEvents:
         """
         route = self._route(event)
         extra, uid = with_meta(headers, meta, uid)
+        check_headers(event.name, extra, trace_id)
         hdrs = self._headers(route, uid, extra, trace_id, _traced())
         if ttl is not None:
             hdrs = {**hdrs, **ttl_header(event, ttl, self._link.server)}
@@ -345,6 +343,7 @@ class ConnectedEvents:
                 f"event {event.name!r}: {len(uids)} uids for {len(messages)} messages; "
                 "nothing was sent"
             )
+        check_headers(event.name, headers, trace_id)
         batch: list[tuple[bytes, dict[str, str]]] = []
         traced = _traced()  # one span for the whole batch
         for index, message in enumerate(messages):

@@ -47,7 +47,7 @@ from ._nats_errors import (
     jetstream_error,
 )
 from ._nats_kv import Bucket
-from ._nats_msg import settle
+from ._nats_msg import settle, stored_headers
 
 __all__ = [
     "CONSUMER_NOT_FOUND",
@@ -269,7 +269,10 @@ class Link:
         """The first message on ``subject`` at or after ``seq`` in ``stream``, or None."""
         call = self._js.get_msg(stream, seq, subject=subject, next=True)
         api_subject = f"{self.api_prefix}.STREAM.MSG.GET.{stream}"
-        return await self._api(call, event, doing, api_subject, missing=True)
+        raw = await self._api(call, event, doing, api_subject, missing=True)
+        if raw is not None:
+            raw.headers = stored_headers(raw)
+        return raw
 
     async def first_seq_since(self, event: Event[Any], since: datetime.datetime) -> int | None:
         """The sequence of the first message of the event's stream stored at or after

@@ -1,4 +1,5 @@
-"""Part of the boundary: a message a consumer received, its JetStream metadata and its answer.
+"""Part of the boundary: a message a consumer received, its JetStream metadata and its answer;
+and the headers of a message read back by get-message (``stored_headers``).
 
 ``settle`` answers for a ``Delivery`` (a failure is a ``ConsumerError`` the caller sees);
 ``ack``/``nak``/``term``/``in_progress`` answer for an actor (a failure is logged: nothing is
@@ -7,12 +8,15 @@ lost, an unanswered message is redelivered after ack_wait).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime
 import logging
 from typing import Any, Literal
 
 import nats.errors
 from nats.aio.msg import Msg
+from nats.js import api
 
 from .._errors import ConsumerError
 from ..events._event import Event
@@ -24,6 +28,7 @@ __all__ = [
     "in_progress",
     "nak",
     "settle",
+    "stored_headers",
     "stream_seq",
     "term",
     "timestamp",
@@ -115,3 +120,23 @@ def timestamp(msg: Msg) -> datetime.datetime:
     """When the stream stored the message (UTC)."""
     stamp: datetime.datetime = msg.metadata.timestamp
     return stamp
+
+
+def stored_headers(raw: api.RawStreamMsg) -> dict[str, str]:
+    """The headers of a message read by get-message, from its raw header block, values as
+    they were sent (UTF-8; bytes that are not stay as lone surrogates, so a replay refuses
+    them instead of sending something else). nats-py's own parse of them (``headers``)
+    turns every non-ASCII value into U+FFFD."""
+    if not raw.hdrs:
+        return {k: str(v) for k, v in (raw.headers or {}).items()}
+    try:
+        block = base64.b64decode(raw.hdrs)
+    except (binascii.Error, ValueError):
+        return {k: str(v) for k, v in (raw.headers or {}).items()}
+    found: dict[str, str] = {}
+    for line in block.split(b"\r\n")[1:]:  # after NATS/1.0
+        name, sep, value = line.partition(b":")
+        if sep and name.strip():
+            key = name.strip().decode("ascii", "surrogateescape")
+            found[key] = value.strip(b" \t").decode("utf-8", "surrogateescape")
+    return found
