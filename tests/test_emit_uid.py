@@ -68,7 +68,7 @@ async def test_distinct_uids_are_never_merged(
                 await conn.emit(event, USER, uid=uid)
         others = [await conn.emit(event, USER, uid=u) for u in ["line1 line2", "commande-é"]]
         assert [a is not None and a.duplicate for a in others] == [False, False]
-        assert (await conn.emit(event, USER, uid="commande-é")).duplicate  # type: ignore[union-attr]
+        assert (await conn.emit(event, USER, uid="commande-é")).duplicate
         deliveries = conn.consume(event, "reader", idle_timeout=None)
         got = await take(deliveries, 3, handle=ack)
         assert [d.headers["Nats-Msg-Id"] for d in got] == ["order-1", "line1 line2", "commande-é"]
