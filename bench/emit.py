@@ -57,6 +57,7 @@ class PubAck(msgspec.Struct):
 USERS = [User(f"user-{i}", f"User {i}", f"user{i}@example.com") for i in range(100_000)]
 WINDOW = 1024  # protonats' in-flight window in emit_many
 FAIR_BATCH = 5000
+HAND_BATCH = 1000  # the hand-written puller's MSG.NEXT batch (and protonats' consume batch)
 Side = Callable[[int], Awaitable[float]]
 encode = msgspec.json.Encoder().encode
 decode_user = msgspec.json.Decoder(User).decode
@@ -111,6 +112,51 @@ async def acked(future: asyncio.Future[Msg]) -> None:
         checked((await future).data)
 
 
+async def acked_fast(future: asyncio.Future[Msg]) -> None:
+    """The done-future fast path: no timeout scope, no await for an ack already there."""
+    if not future.done():
+        async with asyncio.timeout(5):
+            await future
+    checked(future.result().data)
+
+
+class HandPuller:
+    """A hand-written pull loop: ``MSG.NEXT`` requests of ``batch`` on one wildcard inbox
+    (cb=), the messages of a request collected in a list, the waiter woken once."""
+
+    def __init__(self, nc: Client, stream: str, consumer: str, batch: int) -> None:
+        self.nc = nc
+        self.subject = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{consumer}"
+        self.prefix = nc.new_inbox() + "."
+        self.body = msgspec.json.encode({"batch": batch, "expires": 5_000_000_000})
+        self.batch = batch
+        self.got: list[Msg] = []
+        self.done: asyncio.Future[None] | None = None
+        self.tokens = itertools.count()
+
+    async def start(self) -> None:
+        self.sub = await self.nc.subscribe(self.prefix + "*", cb=self.on_msg)
+
+    async def on_msg(self, msg: Msg) -> None:
+        if not msg.data and msg.headers and "Status" in msg.headers:
+            if msg.headers["Status"] == "100":
+                return
+        else:
+            self.got.append(msg)
+            if len(self.got) < self.batch:
+                return
+        if self.done is not None and not self.done.done():
+            self.done.set_result(None)
+
+    async def fetch(self) -> list[Msg]:
+        self.got = []
+        self.done = asyncio.get_running_loop().create_future()
+        await self.nc.publish(self.subject, self.body, reply=self.prefix + str(next(self.tokens)))
+        async with asyncio.timeout(10):
+            await self.done
+        return self.got
+
+
 CPU: list[float] = []  # CPU seconds per message of the side that just ran
 
 
@@ -158,7 +204,7 @@ async def bench_path(name: str, ours: Side, baselines: dict[str, Side], n: int, 
         )
 
 
-async def main(count: int, repeat: int, profile: bool) -> None:
+async def main(count: int, repeat: int, profile: bool, paths: list[str]) -> None:
     with nats_server() as url:
         nc = await nats.connect(url)
         js = nc.jetstream()
@@ -244,6 +290,19 @@ async def main(count: int, repeat: int, profile: bool) -> None:
                 await acked(pending.popleft())
             return rate(n, started)
 
+        async def inbox_window_fast(n: int) -> float:
+            event, _ = await fresh()
+            headers = headers_of(event)
+            started = clock()
+            pending: deque[asyncio.Future[Msg]] = deque()
+            for user in USERS[:n]:
+                pending.append(await inbox.send(event.subject_name, encode(user), headers))
+                if len(pending) >= WINDOW:
+                    await acked_fast(pending.popleft())
+            while pending:
+                await acked_fast(pending.popleft())
+            return rate(n, started)
+
         async def filled(n: int) -> tuple[Event[User], ConnectedEvents]:
             event, conn = await fresh()
             await conn.emit_many(event, USERS[:n])
@@ -253,7 +312,7 @@ async def main(count: int, repeat: int, profile: bool) -> None:
             event, conn = await filled(n)
             started = clock()
             got = 0
-            deliveries = conn.consume(event, "typed", batch=FAIR_BATCH, max_ack_pending=FAIR_BATCH)
+            deliveries = conn.consume(event, "typed", batch=HAND_BATCH, max_ack_pending=HAND_BATCH)
             async for delivery in deliveries:
                 delivery.data  # noqa: B018 - decode, as a handler would
                 await delivery.ack()
@@ -277,6 +336,25 @@ async def main(count: int, repeat: int, profile: bool) -> None:
             await sub.unsubscribe()
             return result
 
+        async def hand_pull(n: int) -> float:
+            event, _ = await filled(n)
+            config = api.ConsumerConfig(
+                durable_name="hand", ack_policy=api.AckPolicy.EXPLICIT, max_ack_pending=HAND_BATCH
+            )
+            await js.add_consumer(event.stream_name, config)
+            puller = HandPuller(nc, event.stream_name, "hand", HAND_BATCH)
+            await puller.start()
+            started = clock()
+            got = 0
+            while got < n:
+                for msg in await puller.fetch():
+                    decode_user(msg.data)  # the same decoding work as the typed side
+                    await msg.ack()
+                    got += 1
+            result = rate(n, started)
+            await puller.sub.unsubscribe()
+            return result
+
         async def stock_pull(n: int) -> float:
             return await pull(n, 1000, None)
 
@@ -297,38 +375,45 @@ async def main(count: int, repeat: int, profile: bool) -> None:
             pstats.Stats(profiler).sort_stats("tottime").print_stats(18)
             await nc.close()
             return
-        await bench_path(
-            "emit, one at a time",
-            our_emit,
-            {
-                "stock: js.publish, no headers": stock_publish,
-                "fair: js.publish with the same 3 headers": publish_with_headers,
-                "fair: wildcard inbox cb=, future per message, msgspec acks": inbox_sequential,
-            },
-            count,
-            repeat,
-        )
-        await bench_path(
-            f"emit_many, {WINDOW} in flight",
-            our_emit_many,
-            {
-                "stock: publish_async + gather, no headers": stock_publish_async,
-                f"fair: publish_async, {WINDOW} in flight, same headers": publish_async_window,
-                f"fair: wildcard inbox cb=, {WINDOW} in flight, same headers": inbox_window,
-            },
-            count,
-            repeat,
-        )
-        await bench_path(
-            "consume + ack (both decode)",
-            our_consume,
-            {
-                "stock: durable pull, fetch(1000), max_ack_pending default": stock_pull,
-                f"fair: pull fetch({FAIR_BATCH}), max_ack_pending {FAIR_BATCH}": pull_large,
-            },
-            count,
-            repeat,
-        )
+        if "emit" in paths:
+            await bench_path(
+                "emit, one at a time",
+                our_emit,
+                {
+                    "stock: js.publish, no headers": stock_publish,
+                    "fair: js.publish with the same 3 headers": publish_with_headers,
+                    "fair: wildcard inbox cb=, future per message, msgspec acks": inbox_sequential,
+                },
+                count,
+                repeat,
+            )
+        if "many" in paths:
+            await bench_path(
+                f"emit_many, {WINDOW} in flight",
+                our_emit_many,
+                {
+                    "stock: publish_async + gather, no headers": stock_publish_async,
+                    f"fair: publish_async, {WINDOW} in flight, same headers": publish_async_window,
+                    f"fair: wildcard inbox cb=, {WINDOW} in flight, same headers": inbox_window,
+                    f"hand loop: inbox cb=, {WINDOW} in flight, done-future fast path": (
+                        inbox_window_fast
+                    ),
+                },
+                count,
+                repeat,
+            )
+        if "consume" in paths:
+            await bench_path(
+                "consume + ack (both decode)",
+                our_consume,
+                {
+                    "stock: durable pull, fetch(1000), max_ack_pending default": stock_pull,
+                    f"fair: pull fetch({FAIR_BATCH}), max_ack_pending {FAIR_BATCH}": pull_large,
+                    f"hand loop: MSG.NEXT batch {HAND_BATCH} on a wildcard inbox": hand_pull,
+                },
+                count,
+                repeat,
+            )
         await nc.close()
 
 
@@ -337,5 +422,6 @@ if __name__ == "__main__":
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="profile sequential emit only")
+    parser.add_argument("--paths", default="emit,many,consume")
     args = parser.parse_args()
-    asyncio.run(main(args.messages, args.repeat, args.profile))
+    asyncio.run(main(args.messages, args.repeat, args.profile, args.paths.split(",")))

@@ -20,6 +20,7 @@ import pytest
 
 from protonats import (
     AuthError,
+    BatchEmitError,
     Event,
     Events,
     JetStreamNotEnabledError,
@@ -208,7 +209,14 @@ async def test_a_denied_emit_is_a_permission_error_at_once(
         with pytest.raises(PublishPermissionError) as info:
             await conn.emit(event, User(id="1", name="a"))
         took = time.monotonic() - started
+        started = time.monotonic()
+        with pytest.raises(BatchEmitError) as batch:
+            await conn.emit_many(event, [User(id=str(i), name="b") for i in range(3)])
+        took_batch = time.monotonic() - started
     assert took < 1.0, took
+    assert took_batch < 1.0, took_batch  # refused at once, not after ack_timeout
+    assert batch.value.not_stored == frozenset({0, 1, 2})
+    assert all(isinstance(f, PublishPermissionError) for f in batch.value.failures.values())
     assert info.value.subject == event.subject_name
     assert "permission" in str(info.value)
     assert any(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from typing import Any, Generic, NoReturn, TypeVar
 
 from google.protobuf.message import Message
@@ -190,6 +191,15 @@ class Event(Generic[T]):
                 f"got {type(message).__module__}.{type(message).__qualname__}"
             )
         return self._codec.encode(message)
+
+    def encode_many(self, messages: Sequence[T]) -> list[bytes] | None:
+        """Serialize every message in one pass; None when one is not of the schema (then
+        ``encode`` each to find which)."""
+        check = self._check
+        for message in messages:
+            if not isinstance(message, check):
+                return None
+        return list(map(self._codec.encode, messages))
 
     def decode(self, data: bytes) -> T:
         """Deserialize ``data``; raise ``DecodeError`` (with ``raw``) if it does not fit."""

@@ -19,6 +19,7 @@ from ..events._cloudevent import CloudEvent, with_meta
 from ..events._event import Event
 from ..events._fields import DEFAULT_DUPLICATE_WINDOW
 from ._atomic import BATCH_HEADERS, check_atomic, publish_atomic
+from ._batch import Outgoing, plain_batch, publish_batch
 from ._config import StreamPlan, stream_config
 from ._consume import ConsumerOptions, Delivery, iterate_deliveries
 from ._delay import schedule
@@ -26,7 +27,7 @@ from ._headers import check_headers, check_size, check_uid
 from ._ledger import LedgerEntry, LedgerRevision
 from ._ledger_kv import LedgerStore
 from ._nats import DEFAULT_API_PREFIX, Client, Link, api
-from ._publish import Ack, AckInbox, publish_batch, publish_one
+from ._publish import Ack, AckInbox, publish_one
 from ._register import OnNewer, plan_events, register_events
 from ._servers import redact
 from ._trace import current_trace
@@ -344,19 +345,24 @@ class ConnectedEvents:
                 "nothing was sent"
             )
         check_headers(event.name, headers, trace_id)
-        batch: list[tuple[bytes, dict[str, str]]] = []
         traced = _traced()  # one span for the whole batch
-        for index, message in enumerate(messages):
-            try:
-                uid = uids[index] if uids else None
-                hdrs = self._headers(route, uid, headers, trace_id, traced)
-                if extra:
-                    hdrs = {**hdrs, **extra}
-                batch.append((self._encode(route, message, hdrs), hdrs))
-            except EmitError as exc:
-                raise _at_index(exc, index) from exc
+        plain = not (uids or headers or trace_id or traced or extra or self.cloudevents_source)
+        batch = plain_batch(route.event, messages, route.headers, route.max_size) if plain else None
+        if batch is None:
+            batch = Outgoing([], [])
+            for index, message in enumerate(messages):
+                try:
+                    uid = uids[index] if uids else None
+                    hdrs = self._headers(route, uid, headers, trace_id, traced)
+                    if extra:
+                        hdrs = {**hdrs, **extra}
+                    batch.payloads.append(self._encode(route, message, hdrs))
+                    batch.headers.append(hdrs)
+                except EmitError as exc:
+                    raise _at_index(exc, index) from exc
         if atomic:
-            return await publish_atomic(self._link, self._inbox, event, batch, self.ack_timeout)
+            pairs = list(zip(batch.payloads, batch.headers, strict=True))
+            return await publish_atomic(self._link, self._inbox, event, pairs, self.ack_timeout)
         result = await publish_batch(
             self._link, self._inbox, event, batch, self.ack_timeout, _WINDOW
         )

@@ -169,13 +169,12 @@ class Link:
     def new_inbox(self) -> str:
         return self._nc.new_inbox()
 
-    async def subscribe(self, subject: str, on_msg: Callable[[Msg], None]) -> Subscription:
-        """Subscribe ``on_msg`` (a plain function, called once per message) to ``subject``."""
-
-        async def deliver(msg: Msg) -> None:
-            on_msg(msg)
-
-        return await self._nc.subscribe(subject, cb=deliver, pending_bytes_limit=0)
+    async def subscribe(
+        self, subject: str, on_msg: Callable[[Msg], Awaitable[None]]
+    ) -> Subscription:
+        """Subscribe ``on_msg`` (a coroutine function that never waits: the client calls it
+        once per message, in order) to ``subject``."""
+        return await self._nc.subscribe(subject, cb=on_msg, pending_bytes_limit=0)
 
     async def unsubscribe(self, sub: Subscription) -> None:
         """Stop a subscription; a closed connection has nothing left to stop."""
@@ -203,6 +202,34 @@ class Link:
             raise EmitError(
                 f"event {event!r}: could not send, nothing was stored: {exc or type(exc).__name__}"
             ) from exc
+
+    async def publish_run(
+        self,
+        subject: str,
+        payloads: list[bytes],
+        headers: list[dict[str, str]],
+        start: int,
+        stop: int,
+        reply_base: str,
+    ) -> int:
+        """Hand messages ``start``..``stop`` (payload and headers by position) to the client
+        in one loop, each with the reply subject ``reply_base`` + its position; return the
+        position of the first one not handed over: ``stop``, or one the client refused or
+        that would wait for the socket (send that one with ``publish``, which bounds and
+        explains it)."""
+        nc, limit = self._nc, self._buffer
+        publish = nc.publish
+        position = start
+        try:
+            while position < stop:
+                payload = payloads[position]
+                if limit > 0 and nc.pending_data_size + len(payload) > limit:
+                    return position
+                await publish(subject, payload, reply_base + str(position), headers[position])
+                position += 1
+        except nats.errors.Error:
+            return position
+        return position
 
     async def flush(self, within: float) -> None:
         """Make sure the server has read everything sent so far (acks too); a closed or stuck

@@ -10,7 +10,6 @@ explained: no stream, a stream without a leader, or no JetStream at all.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
 from collections import deque
 from typing import TYPE_CHECKING
@@ -29,6 +28,7 @@ from .._errors import (
     StreamUnavailableError,
 )
 from .._errors._server import ConnectionClosedError
+from ._batch_replies import CLOSED, DENIED, Replies
 from ._nats import jetstream_error
 
 if TYPE_CHECKING:
@@ -37,7 +37,19 @@ if TYPE_CHECKING:
     from ..events._event import Event
     from ._nats import Link, Msg, Subscription
 
-__all__ = ["RETRIES", "RETRY_WAIT", "Ack", "AckInbox", "explain_no_responders", "send"]
+__all__ = [
+    "RETRIES",
+    "RETRY_WAIT",
+    "Ack",
+    "AckInbox",
+    "decode_acks",
+    "explain_no_responders",
+    "no_ack_in_time",
+    "parse_ack",
+    "parse_ack_data",
+    "publish_denied",
+    "send",
+]
 
 RETRIES = 2
 """Times a 503 (no responders) reply is retried before it is explained (as nats.go does)."""
@@ -45,17 +57,21 @@ RETRY_WAIT = 0.25
 """Seconds between those retries."""
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Ack:
+class Ack(msgspec.Struct, frozen=True, gc=False):
     """The server's acknowledgement: the message is stored as ``seq`` in ``stream``.
 
     ``duplicate`` is true when a message with the same ``uid`` was already stored within the
-    stream's duplicate window; it was not stored again.
+    stream's duplicate window; it was not stored again. (Immutable; never tracked by the
+    garbage collector, so the thousands of acks of a large batch cost its collections nothing.)
     """
 
     stream: str
     seq: int
     duplicate: bool = False
+
+
+decode_acks = msgspec.json.Decoder(list[Ack]).decode
+"""A JSON array of plain publish acks (no error among them) as ``Ack``s, in one call."""
 
 
 class _ApiError(msgspec.Struct):
@@ -84,6 +100,7 @@ class AckInbox:
     """
 
     __slots__ = (
+        "_batches",
         "_counter",
         "_deadlines",
         "_link",
@@ -105,6 +122,7 @@ class AckInbox:
         self._sub: Subscription | None = None
         self._loop = asyncio.get_running_loop()
         self._unwatch = link.errors.watch(self._on_denied)
+        self._batches: dict[str, Replies] = {}
 
     async def start(self) -> None:
         self._prefix = self._link.new_inbox() + "."
@@ -125,6 +143,17 @@ class AckInbox:
                     ConnectionClosedError("the connection was closed before the ack")
                 )
         self._deadlines.clear()
+        for batch in self._batches.values():
+            batch.fail_unsettled(CLOSED)
+
+    def add_batch(self, replies: Replies) -> str:
+        """Route the replies of a batch attempt to ``replies``; returns the reply subject base
+        (a message's reply subject is the base and its position)."""
+        self._batches[replies.id] = replies
+        return f"{self._prefix}{replies.id}-"
+
+    def remove_batch(self, replies: Replies) -> None:
+        self._batches.pop(replies.id, None)
 
     def expect(self, subject: str, within: float) -> tuple[str, asyncio.Future[Msg]]:
         """A fresh reply subject for a message to ``subject`` about to be sent, and its future."""
@@ -141,8 +170,15 @@ class AckInbox:
         """Drop the future of ``reply`` (its publish failed or its waiter gave up)."""
         self._pending.pop(reply[len(self._prefix) :], None)
 
-    def _on_reply(self, msg: Msg) -> None:
-        entry = self._pending.pop(msg.subject[len(self._prefix) :], None)
+    async def _on_reply(self, msg: Msg) -> None:
+        token = msg.subject[len(self._prefix) :]
+        batch, dash, position = token.partition("-")
+        if dash:  # a message of a batch: "<batch id>-<position>"
+            replies = self._batches.get(batch)
+            if replies is not None and position.isdigit():
+                replies.take(int(position), msg)
+            return
+        entry = self._pending.pop(token, None)
         if entry is not None and not entry[0].done():
             entry[0].set_result(msg)
 
@@ -168,14 +204,10 @@ class AckInbox:
             if target.lower() == subject:
                 del self._pending[token]
                 if not future.done():
-                    future.set_exception(
-                        PublishPermissionError(
-                            f"publish to subject {target!r} refused: no permission "
-                            "(Permissions Violation); nothing was stored. Grant this user "
-                            "publish permission on the subject",
-                            subject=target,
-                        )
-                    )
+                    future.set_exception(publish_denied(target))
+        for batch in list(self._batches.values()):
+            if batch.subject.lower() == subject:
+                batch.fail_unsettled(DENIED)
 
     async def wait(
         self, reply: str, future: asyncio.Future[Msg], within: float, event: str
@@ -184,14 +216,26 @@ class AckInbox:
         try:
             msg = await future
         except TimeoutError:
-            raise AckTimeoutError(
-                f"event {event!r}: no acknowledgement within {within} s of the send; the "
-                "message may or may not be stored. Retry the emit with the same uid (within "
-                "the stream's duplicate window) to store it exactly once"
-            ) from None
+            raise no_ack_in_time(event, within) from None
         finally:
             self.forget(reply)
         return parse_ack(msg, event)
+
+
+def no_ack_in_time(event: str, within: float) -> AckTimeoutError:
+    return AckTimeoutError(
+        f"event {event!r}: no acknowledgement within {within} s of the send; the "
+        "message may or may not be stored. Retry the emit with the same uid (within "
+        "the stream's duplicate window) to store it exactly once"
+    )
+
+
+def publish_denied(subject: str) -> PublishPermissionError:
+    return PublishPermissionError(
+        f"publish to subject {subject!r} refused: no permission (Permissions Violation); "
+        "nothing was stored. Grant this user publish permission on the subject",
+        subject=subject,
+    )
 
 
 def parse_ack(msg: Msg, event: str) -> Ack | None:
@@ -202,6 +246,11 @@ def parse_ack(msg: Msg, event: str) -> Ack | None:
         if status == "503":
             return None
         raise EmitError(f"event {event!r}: server replied with status {status or 'empty'}")
+    return parse_ack_data(data, event)
+
+
+def parse_ack_data(data: bytes, event: str) -> Ack:
+    """A JetStream publish reply's body as an ``Ack``; raise the error it reports."""
     try:
         reply = _decode_reply(data)
     except msgspec.DecodeError as exc:
@@ -304,91 +353,3 @@ async def publish_one(
         if ack is not None:
             return ack
     raise await explain_no_responders(link, event)
-
-
-@dataclasses.dataclass(slots=True)
-class BatchResult:
-    """What became of each message of a batch, by index."""
-
-    acks: list[Ack | None]
-    failures: dict[int, BaseException] = dataclasses.field(default_factory=dict)
-    maybe_stored: set[int] = dataclasses.field(default_factory=set)
-
-
-async def publish_batch(
-    link: Link,
-    inbox: AckInbox,
-    event: Event[Any],
-    batch: list[tuple[bytes, dict[str, str]]],
-    within: float,
-    window: int,
-) -> BatchResult:
-    """Publish a batch with up to ``window`` acks in flight; every message is accounted for.
-
-    Each message's deadline runs from its own send, so a batch nobody answers fails about
-    ``within`` seconds after its last send. 503 replies are re-sent together, then explained.
-    """
-    subject, name = event.subject_name, event.name
-    result = BatchResult([None] * len(batch))
-    todo = list(range(len(batch)))
-    for attempt in range(RETRIES + 1):
-        if attempt:
-            await asyncio.sleep(RETRY_WAIT)
-        unanswered: list[int] = []
-        in_flight: deque[tuple[int, str, asyncio.Future[Msg]]] = deque()
-
-        for position, index in enumerate(todo):
-            payload, headers = batch[index]
-            reply, future = inbox.expect(subject, within)
-            try:
-                sent = await send(link, subject, payload, reply, headers, name, within)
-            except EmitError as exc:
-                inbox.forget(reply)
-                result.failures[index] = exc
-                continue
-            if not sent:
-                inbox.forget(reply)
-                result.failures[index] = stalled(name, within)
-                result.maybe_stored.add(index)
-                for rest in todo[position + 1 :]:
-                    result.failures[rest] = EmitError(
-                        f"event {name!r}: not sent, the connection was stalled; nothing stored"
-                    )
-                break
-            in_flight.append((index, reply, future))
-            if len(in_flight) >= window:
-                await _settle(inbox, in_flight.popleft(), within, name, result, unanswered)
-        while in_flight:
-            await _settle(inbox, in_flight.popleft(), within, name, result, unanswered)
-        todo = unanswered
-        if not todo:
-            return result
-    error = await explain_no_responders(link, event)
-    for index in todo:
-        result.failures[index] = error
-    return result
-
-
-async def _settle(
-    inbox: AckInbox,
-    entry: tuple[int, str, asyncio.Future[Msg]],
-    within: float,
-    event: str,
-    result: BatchResult,
-    unanswered: list[int],
-) -> None:
-    """Record what became of one sent message of a batch."""
-    index, reply, future = entry
-    try:
-        ack = await inbox.wait(reply, future, within, event)
-    except (AckTimeoutError, ConnectionClosedError) as exc:
-        result.failures[index] = exc
-        result.maybe_stored.add(index)
-        return
-    except EmitError as exc:
-        result.failures[index] = exc
-        return
-    if ack is None:
-        unanswered.append(index)
-    else:
-        result.acks[index] = ack

@@ -136,7 +136,7 @@ class Puller:
             consumer=self._consumer,
         )
 
-    def _on_msg(self, msg: Msg) -> None:
+    async def _on_msg(self, msg: Msg) -> None:
         headers = msg.headers
         if headers is not None and not msg.data and "Status" in headers:
             status = headers["Status"]
