@@ -50,6 +50,7 @@ from .actors._connected import ConnectedActors
 from .actors._dead import DeadLetter, Replayed
 from .actors._middleware import Context, ErrorContext, Middleware, OkContext
 from .actors._otel import OpenTelemetryTraceMiddleware
+from .actors._pause import ActorState
 from .actors._prometheus import PrometheusMiddleware
 from .actors._registry import Actors, ActorsConnection
 from .events._cloudevent import CloudEvent
@@ -78,6 +79,7 @@ __all__ = [
     "Action",
     "Actor",
     "ActorDeclarationError",
+    "ActorState",
     "Actors",
     "ActorsConnection",
     "AtomicBatchError",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import functools
 import logging
 import signal
@@ -29,6 +30,7 @@ from ._config import (
     plan_dead_letter_stream,
 )
 from ._dead import DeadLetter, Replayed, dead_letters, replay
+from ._pause import ActorState, actor_states, pause, pause_until, resume
 from ._runner import Runner, Slots
 
 if TYPE_CHECKING:
@@ -124,6 +126,36 @@ class ConnectedActors:
 
         planned = functools.partial(plan_consumer, actor, desired)
         return await converge(actor.event, f"consumer {actor.name!r}", look, planned, make)
+
+    async def pause(self, actor_name: str, until: datetime.datetime | float) -> datetime.datetime:
+        """Pause the actor (every actor of that name, if several events have one) until
+        ``until``, an aware datetime or seconds from now: its listeners, here and in every
+        other process, receive nothing meanwhile and lose nothing; when the pause ends they
+        continue where they were. Returns when it ends (UTC). nats-server 2.11+."""
+        actors = self._named(actor_name)
+        try:
+            end = pause_until(until)
+        except ValueError as exc:
+            raise ActorDeclarationError(f"actor {actor_name!r}: pause: {exc}") from exc
+        for actor in actors:
+            await pause(self._link, actor.event, actor.name, end)
+        return end
+
+    async def resume(self, actor_name: str) -> None:
+        """End the actor's pause now: its listeners continue where they were."""
+        for actor in self._named(actor_name):
+            await resume(self._link, actor.event, actor.name)
+
+    async def states(self) -> list[ActorState]:
+        """Each actor's consumer on the server: pending messages, in progress, paused until."""
+        return await actor_states(self._link, {a.event.name: a.event for a in self.actors}.values())
+
+    def _named(self, name: str) -> list[Actor[Any]]:
+        found = [actor for actor in self.actors if actor.name == name]
+        if not found:
+            known = ", ".join(sorted({a.name for a in self.actors}))
+            raise ActorDeclarationError(f"no actor named {name!r} here (actors: {known})")
+        return found
 
     async def dead_letters(
         self, event: Event[Any], *, actor: str | None = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from . import _cmd_docs, _cmd_ledger, _cmd_messages, _cmd_streams, _dead, _init
+from . import _cmd_actors, _cmd_docs, _cmd_ledger, _cmd_messages, _cmd_streams, _dead, _init
 from ._common import EXIT_ERROR, App, State, handles_errors
 from ._options import Debug, Registry
 from ._registry_loading import ENTRY_POINT_GROUP
@@ -48,6 +48,8 @@ app.command("register")(_cmd_streams.register_command)
 app.command("emit")(_cmd_messages.emit_command)
 app.command("tail")(_cmd_messages.tail_command)
 app.command("dead")(_dead.dead_command)
+app.command("pause")(_cmd_actors.pause_command)
+app.command("resume")(_cmd_actors.resume_command)
 app.command("catalog")(_cmd_docs.catalog_command)
 app.command("breaking")(_cmd_docs.breaking_command)
 app.command("schema")(_cmd_ledger.schema_command)

@@ -7,6 +7,7 @@ import typer
 
 from ..jetstream._config import Action
 from . import _commands
+from ._cmd_actors import actors_table, list_actors
 from ._common import EXIT_CHANGES, CliError, Connection
 from ._hints import cli_message
 from ._options import (
@@ -23,11 +24,30 @@ from ._options import (
 __all__ = ["ls_command", "plan_command", "register_command"]
 
 
+@connection_flags
 def ls_command(
-    ctx: typer.Context, registry: Registry = None, fmt: Format = None, debug: Debug = False
+    ctx: typer.Context,
+    actors: Annotated[
+        bool,
+        typer.Option(
+            "--actors",
+            help="List the actors registered on the server for these events instead: pending "
+            "messages, in progress, and which are paused until when.",
+        ),
+    ] = False,
+    registry: Registry = None,
+    fmt: Format = None,
+    debug: Debug = False,
+    *,
+    conn: Connection,
 ) -> None:
-    """List the registry's events: name, schema, limits and description."""
-    _commands.ls_table(registry_of(ctx, registry)).print(fmt)
+    """List the registry's events: name, schema, limits and description (--actors: their
+    actors on the server, and which are paused)."""
+    events = registry_of(ctx, registry)
+    if actors:
+        actors_table(asyncio.run(list_actors(events, conn))).print(fmt)
+        return
+    _commands.ls_table(events).print(fmt)
 
 
 @connection_flags

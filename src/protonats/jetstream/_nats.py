@@ -398,6 +398,28 @@ class Link:
         """Whether the consumer (and its stream) exists."""
         return await self.consumer_info(event, name) is not None
 
+    async def consumers(self, event: Event[Any]) -> list[api.ConsumerInfo]:
+        """Every consumer of the event's stream; none when the stream does not exist."""
+        try:
+            found: list[api.ConsumerInfo] = await self._js.consumers_info(event.stream_name)
+        except js_errors.NotFoundError:
+            return []
+        except nats.errors.Error as exc:
+            raise consumer_error(exc, event, None, "list") from exc
+        return found
+
+    async def pause_consumer(
+        self, event: Event[Any], name: str, until: str | None
+    ) -> api.ConsumerPause:
+        """Pause the consumer until ``until`` (RFC 3339, UTC), or resume it (None): it hands
+        out no message meanwhile and keeps its place (nats-server 2.11+)."""
+        try:
+            if until is None:
+                return await self._js.resume_consumer(event.stream_name, name)
+            return await self._js.pause_consumer(event.stream_name, name, until)
+        except nats.errors.Error as exc:
+            raise consumer_error(exc, event, name, "pause" if until else "resume") from exc
+
     async def delete_consumer(self, event: Event[Any], name: str) -> None:
         """Delete a consumer; one already gone is fine."""
         try:
