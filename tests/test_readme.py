@@ -20,7 +20,7 @@ from protonats.testing import nats_server
 from .packaging_env import DEV_BIN, ROOT, clean_checkout, isolated_env, package_index
 
 README = ROOT / "README.md"
-DOCS = ("docs/cli.md", "docs/schemas.md")
+DOCS = ("docs/cli.md", "docs/schemas.md", "docs/connection.md")
 """The pages whose blocks run after the README's, in this order (they go on where it stops)."""
 FENCE = re.compile(r"^```(?P<lang>\w+)(?P<info>[^\n]*)\n(?P<body>.*?)^```\s*$", re.M | re.S)
 FILE = re.compile(r"\bfile=(?P<name>[\w./-]+)")

@@ -67,6 +67,7 @@ from .events._serializers import (
 from .jetstream._config import Action, FieldChange, StreamPlan, stream_config
 from .jetstream._connect import ConnectContext
 from .jetstream._connected import ConnectedEvents
+from .jetstream._connection import Connection
 from .jetstream._consume import ConsumerOptions, Delivery
 from .jetstream._ledger import LedgerEntry, LedgerLimits, LedgerRevision, LedgerSchema
 from .jetstream._loss import DataLoss
@@ -93,6 +94,7 @@ __all__ = [
     "ConnectError",
     "ConnectedActors",
     "ConnectedEvents",
+    "Connection",
     "ConsumerConfigError",
     "ConsumerDeletedError",
     "ConsumerError",

@@ -18,7 +18,8 @@ from .._errors import (
 )
 from ..events._event import Event
 from ..jetstream._config import Action, StreamPlan
-from ..jetstream._nats import DEFAULT_API_PREFIX, Client, Link, api
+from ..jetstream._connection import Connection, Shareable, link_of
+from ..jetstream._nats import Client, Link, api
 from ..jetstream._register import converge, raise_refusals
 from ._actor import Actor
 from ._config import (
@@ -41,18 +42,31 @@ __all__ = ["ConnectedActors"]
 log = logging.getLogger("protonats.actors")
 
 
-class ConnectedActors:
-    """The registry's actors on a live connection. Get one from ``Actors.connect()``."""
+class ConnectedActors(Shareable):
+    """The registry's actors on a live connection. Get one from ``Actors.connect()``.
 
-    def __init__(self, actors: Actors, nc: Client, *, api_prefix: str = DEFAULT_API_PREFIX) -> None:
+    ``api_prefix`` and ``servers`` as ``ConnectedEvents``'.
+    """
+
+    def __init__(self, actors: Actors, connection: Connection, *, ack_timeout: float = 5.0) -> None:
         self.actors = actors
-        self._link = Link(nc, prefix=api_prefix)
+        self._connection = connection
+        self._link = link_of(connection)
+        self.api_prefix = connection.api_prefix
+        self.servers = connection.servers
+        self.ack_timeout = ack_timeout
 
     @property
     def client(self) -> Client:
         """The nats-py client under this connection: the escape hatch for what protonats does
         not do. Leave its lifecycle (close, drain) to ``Actors.connect()``."""
         return self._link.client
+
+    def __repr__(self) -> str:
+        return (
+            f"ConnectedActors({self.actors!r}, servers={list(self.servers)}, "
+            f"api_prefix={self.api_prefix!r})"
+        )
 
     def _dead_letter_events(self) -> Iterator[Event[Any]]:
         seen: set[str] = set()
@@ -173,7 +187,7 @@ class ConnectedActors:
         gave up on it: handlers should be idempotent.
         """
         letters = await dead_letters(self._link, event, actor=actor)
-        return await replay(self._link, event, letters)
+        return await replay(self._link, event, letters, within=self.ack_timeout)
 
     async def listen(
         self,

@@ -75,7 +75,9 @@ async def dead_letters(
             letters.append(letter)
 
 
-async def replay(link: Link, event: Event[Any], letters: list[DeadLetter]) -> list[Replayed]:
+async def replay(
+    link: Link, event: Event[Any], letters: list[DeadLetter], *, within: float = 5.0
+) -> list[Replayed]:
     """Send each dead letter back to ``event`` with its original uid, then delete it.
 
     Replaying twice stores once (the uid). Refuses, keeping the dead letter, when the event's
@@ -91,7 +93,7 @@ async def replay(link: Link, event: Event[Any], letters: list[DeadLetter]) -> li
     for letter, headers in prepared:
         doing = "store a replayed dead letter in"
         ack = await link.store(
-            event, event.subject_name, letter.data, headers, event.stream_name, doing
+            event, event.subject_name, letter.data, headers, event.stream_name, doing, within
         )
         if ack.duplicate and ack.seq == letter.original_seq:
             raise JetStreamError(

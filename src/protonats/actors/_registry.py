@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from .._errors import ActorDeclarationError
 from ..events._limits import Limits
+from ..jetstream._connect import Connecting
+from ..jetstream._connected import ConnectedEvents
+from ..jetstream._connection import Connection
+from ..jetstream._nats import Client
 from ._actor import Actor
 from ._config import DEAD_LETTER_LIMITS
 from ._connected import ConnectedActors
-
-if TYPE_CHECKING:
-    from ..jetstream._nats import Client
 
 __all__ = ["Actors"]
 
@@ -80,44 +80,52 @@ class Actors:
     def __repr__(self) -> str:
         return f"Actors({', '.join(f'{a.event.name}/{a.name}' for a in self._actors)})"
 
-    def connect(self, server: str | Client | None = None, **options: Any) -> ActorsConnection:
+    def connect(
+        self,
+        server: str | Sequence[str] | Client | ConnectedEvents | ConnectedActors | None = None,
+        *,
+        ack_timeout: float = 5.0,
+        domain: str | None = None,
+        api_prefix: str | None = None,
+        **options: Any,
+    ) -> ActorsConnection:
         """Connect to NATS; use as ``async with actors.connect() as conn:``.
 
-        ``server`` is a URL (default: ``$NATS_URL``, else ``nats://localhost:4222``) or an
-        already connected ``nats`` client, which is then left open on exit. ``options`` go to
-        ``nats.connect`` (user/password, token, user_credentials, nkeys_seed, tls, ...).
+        Takes what ``Events.connect()`` takes: ``server`` is a URL, a comma-separated list or
+        a list of URLs (default: ``$NATS_URL``, else ``nats://localhost:4222``), or an
+        already connected ``nats`` client (left open on exit); ``options`` go to
+        ``nats.connect`` (user/password, token, user_credentials, nkeys_seed, tls, ...);
+        ``domain``/``api_prefix`` select the JetStream API (``$JS.<domain>.API``);
+        ``ack_timeout`` bounds the wait for each replayed dead letter's ack
+        (``cloudevents_source`` has no use here: a replay carries its original headers).
+        ``server`` may also be an open ``ConnectedEvents`` (or ``ConnectedActors``): the
+        actors then share its connection (one socket for a service that emits and listens;
+        no options then), and the ``connect()`` that opened it closes it.
         """
-        return ActorsConnection(self, server, options)
+        return ActorsConnection(
+            self, server, options, ack_timeout=ack_timeout, domain=domain, api_prefix=api_prefix
+        )
 
 
-class ActorsConnection:
+class ActorsConnection(Connecting[ConnectedActors]):
     """``async with actors.connect(...) as conn``: connects, and closes what it opened."""
 
-    def __init__(self, actors: Actors, server: str | Client | None, options: dict[str, Any]):
-        self._actors = actors
-        self._server = server
-        self._options = options
-        self._owned: Client | None = None
-
-    async def __aenter__(self) -> ConnectedActors:
-        from ..jetstream._nats import Client
-        from ..jetstream._nats_client import connect_client
-
-        if isinstance(self._server, Client):
-            nc = self._server
-        else:
-            nc = await connect_client(self._server, self._options)
-            self._owned = nc
-        return ConnectedActors(self._actors, nc)
-
-    async def __aexit__(
+    def __init__(
         self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
+        actors: Actors,
+        server: str | Sequence[str] | Client | ConnectedEvents | ConnectedActors | None,
+        options: dict[str, Any],
+        *,
+        ack_timeout: float = 5.0,
+        domain: str | None = None,
+        api_prefix: str | None = None,
     ) -> None:
-        if self._owned is not None:
-            from ..jetstream._nats_client import close_client
+        super().__init__(server, options, domain=domain, api_prefix=api_prefix)
+        self._actors = actors
+        self._ack_timeout = ack_timeout
 
-            nc, self._owned = self._owned, None
-            await close_client(nc)
+    def __repr__(self) -> str:
+        return f"ActorsConnection({self._actors!r}, {self._where()})"
+
+    def _bind(self, connection: Connection) -> ConnectedActors:
+        return ConnectedActors(self._actors, connection, ack_timeout=self._ack_timeout)

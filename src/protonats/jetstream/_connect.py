@@ -1,27 +1,86 @@
-"""The connection behind ``Events.connect()``: the client (opened and closed through the
-boundary, ``_nats_client``), its ``Link`` and the emit's ack inbox."""
+"""``async with ….connect(...) as conn``: the context managers behind ``Events.connect()``
+(``ConnectContext``) and ``Actors.connect()`` (``actors/_registry.py``), on one
+``Connection`` each, or on one they share."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .._errors import ConnectError
 from ._connected import ConnectedEvents
-from ._nats import Client, api_prefix
-from ._nats_client import close_client, connect_client, shown_servers
-from ._nats_first_connect import check_jetstream
-from ._servers import DEFAULT_SERVER, redact, secrets_of, server_urls
+from ._connection import Connection, Server, Shareable, shown
+from ._nats import Client
+from ._servers import DEFAULT_SERVER
 
 if TYPE_CHECKING:
     from ..events._registry import Events
 
-__all__ = ["DEFAULT_SERVER", "ConnectContext"]
+__all__ = ["DEFAULT_SERVER", "ConnectContext", "Connecting"]
+
+T = TypeVar("T")
 
 
-class ConnectContext:
+class Connecting(Generic[T]):
+    """Opens a ``Connection`` (or borrows the one of a ``Shareable`` given as ``server``) on
+    enter, binds it (``_bind``) and closes what it opened on exit."""
+
+    def __init__(
+        self,
+        server: Server | Shareable,
+        options: dict[str, Any],
+        *,
+        domain: str | None = None,
+        api_prefix: str | None = None,
+    ) -> None:
+        self._server = server
+        self._options = options
+        self._domain = domain
+        self._api_prefix = api_prefix
+        self._opened: Connection | None = None
+
+    def _bind(self, connection: Connection) -> T:
+        raise NotImplementedError
+
+    def _where(self) -> str:
+        if isinstance(self._server, Shareable):
+            return "shared with another connect()"
+        return shown(self._server, self._options)
+
+    async def __aenter__(self) -> T:
+        server = self._server
+        if isinstance(server, Shareable):
+            if self._options or self._domain or self._api_prefix:
+                raise ConnectError(
+                    "connect() on a shared connection takes no connection options "
+                    f"({sorted(self._options) or 'domain/api_prefix'}): pass them to the "
+                    "connect() that opened it"
+                )
+            return self._bind(server._connection)
+        connection = await Connection.open(
+            server, self._options, domain=self._domain, prefix=self._api_prefix
+        )
+        try:
+            bound = self._bind(connection)
+        except BaseException:
+            await connection.close()
+            raise
+        self._opened = connection
+        return bound
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._opened is not None:
+            connection, self._opened = self._opened, None
+            await connection.close()
+
+
+class ConnectContext(Connecting[ConnectedEvents]):
     """``async with events.connect(...) as conn``: connects, and closes what it opened."""
 
     def __init__(
@@ -35,68 +94,18 @@ class ConnectContext:
         domain: str | None = None,
         api_prefix: str | None = None,
     ) -> None:
+        super().__init__(server, options, domain=domain, api_prefix=api_prefix)
         self._events = events
-        self._server = server
-        self._options = options
         self._ack_timeout = ack_timeout
         self._cloudevents_source = cloudevents_source
-        self._domain = domain
-        self._api_prefix = api_prefix
-        self._owned: Client | None = None
-        self._conn: ConnectedEvents | None = None
 
     def __repr__(self) -> str:
-        if isinstance(self._server, Client):
-            return f"ConnectContext({self._events!r}, server=<open client>)"
-        urls = server_urls(self._server or os.environ.get("NATS_URL"))
-        shown = [redact(url, secrets_of(urls, self._options)) for url in urls]
-        return f"ConnectContext({self._events!r}, servers={shown})"
+        return f"ConnectContext({self._events!r}, {self._where()})"
 
-    async def __aenter__(self) -> ConnectedEvents:
-        options = dict(self._options)
-        domain = options.pop("domain", self._domain)
-        prefix = options.pop("api_prefix", self._api_prefix)
-        if domain and prefix:
-            raise ConnectError(
-                f"domain={domain!r} and api_prefix={prefix!r}: pass one of them, not both "
-                f"(a domain's API prefix is $JS.{domain}.API)"
-            )
-        if isinstance(self._server, Client):
-            nc = self._server
-        else:
-            nc = await connect_client(self._server, options)
-            self._owned = nc
-        try:
-            conn = ConnectedEvents(
-                self._events,
-                nc,
-                ack_timeout=self._ack_timeout,
-                cloudevents_source=self._cloudevents_source,
-                api_prefix=api_prefix(domain, prefix),
-                servers=shown_servers(nc, options),
-            )
-            await check_jetstream(conn._link, ", ".join(conn.servers))
-            await conn._inbox.start()
-        except BaseException:
-            await self._close()
-            raise
-        self._conn = conn
-        return conn
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        try:
-            if self._conn is not None:
-                conn, self._conn = self._conn, None
-                await conn._inbox.stop()
-        finally:
-            await self._close()
-
-    async def _close(self) -> None:
-        if self._owned is not None:
-            nc, self._owned = self._owned, None
-            await close_client(nc)
+    def _bind(self, connection: Connection) -> ConnectedEvents:
+        return ConnectedEvents(
+            self._events,
+            connection,
+            ack_timeout=self._ack_timeout,
+            cloudevents_source=self._cloudevents_source,
+        )

@@ -21,15 +21,15 @@ from ..events._fields import DEFAULT_DUPLICATE_WINDOW
 from ._atomic import BATCH_HEADERS, check_atomic, publish_atomic
 from ._batch import Outgoing, plain_batch, publish_batch
 from ._config import StreamPlan, stream_config
+from ._connection import Connection, Shareable, inbox_of, link_of
 from ._consume import ConsumerOptions, Delivery, iterate_deliveries
 from ._delay import schedule
 from ._headers import check_headers, check_size, check_uid
 from ._ledger import LedgerEntry, LedgerRevision
 from ._ledger_kv import LedgerStore
-from ._nats import DEFAULT_API_PREFIX, Client, Link, api
-from ._publish import Ack, AckInbox, publish_one
+from ._nats import Client, api
+from ._publish import Ack, publish_one
 from ._register import OnNewer, plan_events, register_events
-from ._servers import redact
 from ._trace import current_trace
 from ._ttl import default_ttl, ttl_header
 
@@ -61,30 +61,30 @@ class _Route:
         self.max_size = min(size, max_payload) if size is not None else max_payload
 
 
-class ConnectedEvents:
+class ConnectedEvents(Shareable):
     """The registry's events on a live connection. Get one from ``Events.connect()``.
 
     ``api_prefix`` is the JetStream API subject prefix every call uses (``$JS.API``, or
-    ``$JS.<domain>.API``); ``servers`` are the server URLs, their secrets redacted.
+    ``$JS.<domain>.API``); ``servers`` are the server URLs, their secrets redacted. Pass it as
+    ``server`` to ``Actors.connect()`` to run actors on the same connection.
     """
 
     def __init__(
         self,
         events: Events,
-        nc: Client,
+        connection: Connection,
         *,
         ack_timeout: float = 5.0,
         cloudevents_source: str | None = None,
-        api_prefix: str = DEFAULT_API_PREFIX,
-        servers: Sequence[str] = (),
     ) -> None:
         self.events = events
-        self.api_prefix = api_prefix
-        self.servers = tuple(servers) or tuple(redact(url.geturl()) for url in nc.servers)
-        self._link = Link(nc, prefix=api_prefix)
+        self._connection = connection
+        self.api_prefix = connection.api_prefix
+        self.servers = connection.servers
+        self._link = link_of(connection)
         self.ack_timeout = ack_timeout
         self.cloudevents_source = cloudevents_source
-        self._inbox = AckInbox(self._link)
+        self._inbox = inbox_of(connection)
         self._routes = {e.name: _Route(e, self._link.max_payload) for e in events}
 
     @property

@@ -32,6 +32,7 @@ from ..events._event import Event
 from ._features import ServerInfo
 from ._nats_errors import (
     CONSUMER_NOT_FOUND,
+    DEFAULT_API_PREFIX,
     DEFAULT_PENDING_SIZE,
     ENABLE_JETSTREAM,
     STREAM_NAME_IN_USE,
@@ -76,7 +77,6 @@ __all__ = [
 log = logging.getLogger("protonats")
 T = TypeVar("T")
 
-DEFAULT_API_PREFIX = "$JS.API"
 _NO_MESSAGE_FOUND = 10037  # JetStream: a get-message request matched none
 
 

@@ -40,6 +40,7 @@ from ..events._event import Event
 
 __all__ = [
     "CONSUMER_NOT_FOUND",
+    "DEFAULT_API_PREFIX",
     "DEFAULT_PENDING_SIZE",
     "ENABLE_JETSTREAM",
     "STREAM_NAME_IN_USE",
@@ -57,6 +58,8 @@ __all__ = [
 
 log = logging.getLogger("protonats")
 T = TypeVar("T")
+
+DEFAULT_API_PREFIX = "$JS.API"
 
 # JetStream API error codes (nats-server errors.json).
 CONSUMER_NOT_FOUND = 10014

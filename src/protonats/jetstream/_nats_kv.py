@@ -8,8 +8,8 @@ bucket at once, not a timeout. A write to a key that is not at the expected revi
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Awaitable
 from typing import NoReturn
 
 import nats.errors
@@ -17,14 +17,16 @@ from nats.js import JetStreamContext, api
 from nats.js import errors as js_errors
 from nats.js.kv import KeyValue
 
-from .._errors import PermissionDeniedError
-from ._nats_errors import STREAM_NAME_IN_USE, ServerErrors, kv_error
+from .._errors import LedgerError, PermissionDeniedError
+from ._nats_errors import DEFAULT_API_PREFIX, STREAM_NAME_IN_USE, ServerErrors, kv_error
 
 __all__ = ["Bucket", "KvEntry"]
 
 _WATCH_TIMEOUT = 10.0
 _FAILURES = (nats.errors.Error, PermissionDeniedError)  # the guard's refusal, or nats-py's
 _EXPECTED_LAST = str(api.Header.EXPECTED_LAST_SUBJECT_SEQUENCE.value)
+_KV_OPERATION = "KV-Operation"
+_WRONG_LAST = (10071, 10164)  # the key is not at the expected revision
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -40,7 +42,17 @@ class KvEntry:
 class Bucket:
     """A KV bucket on one JetStream context; open one with ``Link.bucket``."""
 
-    __slots__ = ("_direct", "_errors", "_fix", "_info", "_js", "_kv", "name", "stream")
+    __slots__ = (
+        "_direct",
+        "_errors",
+        "_fix",
+        "_info",
+        "_js",
+        "_kv",
+        "_writes",
+        "name",
+        "stream",
+    )
 
     def __init__(
         self,
@@ -59,6 +71,7 @@ class Bucket:
         self.stream = f"KV_{name}"
         self._info = f"{prefix}.STREAM.INFO.{self.stream}"
         self._direct = f"{prefix}.DIRECT.GET.{self.stream}."  # a get of the last by subject
+        self._writes = "" if prefix == DEFAULT_API_PREFIX else f"{prefix}."
 
     @classmethod
     async def open(
@@ -114,33 +127,49 @@ class Bucket:
     async def put(
         self, key: str, value: bytes, last: int | None, *, ttl: float | None = None
     ) -> int | None:
-        """Write ``value`` if ``key`` is still at revision ``last`` (absent when None), with a
-        per-message ``ttl``; its new revision, or None when the key was not at ``last``."""
-        if last is None:
-            call = self._kv.create(key, value, msg_ttl=ttl)
-        elif ttl is None:
-            call = self._kv.update(key, value, last=last)
-        else:
-            headers = {_EXPECTED_LAST: str(last)}
-            sent = self._js.publish(self._subject(key), value, headers=headers, msg_ttl=ttl)
-            call = _seq(sent)
+        """Write ``value`` if ``key`` is still at revision ``last`` (absent or deleted when
+        None), with a per-message ``ttl``; its new revision, or None when it was not."""
+        revision = await self._write(key, value, {_EXPECTED_LAST: str(last or 0)}, ttl)
+        if revision is None and last is None:  # absent, or deleted: its delete marker is last
+            marker = await self._deleted(key)
+            if marker is not None:
+                headers = {_EXPECTED_LAST: str(marker)}
+                revision = await self._write(key, value, headers, ttl)
+        return revision
+
+    async def delete(self, key: str, last: int) -> None:
+        """Delete ``key`` if still at revision ``last``; a failure is left to its TTL."""
+        headers = {_KV_OPERATION: "DEL", _EXPECTED_LAST: str(last)}
+        with contextlib.suppress(LedgerError):
+            await self._write(key, b"", headers, None)
+
+    async def _write(
+        self, key: str, value: bytes, headers: dict[str, str], ttl: float | None
+    ) -> int | None:
+        """Publish to the key (under a domain's API prefix, as the server maps KV writes of a
+        domain: ``$JS.<domain>.API.$KV.<bucket>.<key>``); None when the expected last
+        revision did not hold."""
+        subject = self._writes + self._subject(key)
+        sent = self._js.publish(subject, value, headers=headers, msg_ttl=ttl)
         try:
-            return await self._errors.guard(self._subject(key), call)
-        except js_errors.KeyWrongLastSequenceError:
-            return None
+            return (await self._errors.guard(subject, sent)).seq
         except js_errors.APIError as exc:
-            if exc.err_code in (10071, 10164):  # wrong last sequence (a raw publish)
+            if exc.err_code in _WRONG_LAST:
                 return None
             _fail(exc, self.name, f"write {key!r} to", self._fix)
         except _FAILURES as exc:
             _fail(exc, self.name, f"write {key!r} to", self._fix)
 
-    async def delete(self, key: str, last: int) -> None:
-        """Delete ``key`` if still at revision ``last``; a failure is left to its TTL."""
+    async def _deleted(self, key: str) -> int | None:
+        """The revision of ``key``'s delete marker, None when it has a value or none at all."""
         try:
-            await self._errors.guard(self._subject(key), self._kv.delete(key, last=last))
-        except _FAILURES:
-            return
+            await self._kv.get(key)
+        except js_errors.KeyNotFoundError as exc:
+            entry = exc.entry
+            return int(entry.revision) if entry is not None and entry.revision else None
+        except _FAILURES as exc:
+            _fail(exc, self.name, f"read {key!r} from", self._fix)
+        return None
 
     async def count(self) -> int:
         """How many values the bucket holds (all keys, all kept revisions)."""
@@ -173,10 +202,6 @@ class Bucket:
         return [
             KvEntry(e.key, e.value or b"", e.revision or 0, e.operation is not None) for e in found
         ]
-
-
-async def _seq(sent: Awaitable[api.PubAck]) -> int:
-    return (await sent).seq
 
 
 async def _drain(watcher: KeyValue.KeyWatcher) -> list[KeyValue.Entry]:
