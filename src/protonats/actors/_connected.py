@@ -9,7 +9,6 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from .._errors import (
@@ -32,7 +31,10 @@ from ._config import (
 )
 from ._dead import DeadLetter, Replayed, dead_letters, replay
 from ._pause import ActorState, actor_states, pause, pause_until, resume
-from ._runner import Runner, Slots
+from ._pool import DaemonPool
+from ._runner import Runner
+from ._slots import Slots
+from ._watch import watch
 
 if TYPE_CHECKING:
     from ._registry import Actors
@@ -204,14 +206,18 @@ class ConnectedActors(Shareable):
         """Pull every actor's messages and run its handler on each, until cancelled.
 
         ``max_jobs`` bounds the jobs running at once over all actors (each actor also has
-        its own ``max_jobs``); an actor pulls only as many messages as it has free slots,
-        at most ``batch`` per request, waiting up to ``poll_delay`` s for one to arrive.
-        ``burst=True`` handles what is there now (and the retries that come back at once)
-        and returns. Cancelling the call, or SIGTERM/SIGINT (with ``handle_signals``, in
-        the main thread), stops pulling, lets running jobs finish for up to
-        ``drain_timeout`` s, naks the others so they are redelivered at once, and returns
-        (a second signal stops waiting). Sync handlers run in a pool of ``max_threads``.
+        its own ``max_jobs``), handed out first come, first served; an actor pulls only as
+        many messages as it has free slots, at most ``batch`` per request, waiting up to
+        ``poll_delay`` s for one to arrive without holding any shared slot.
+        ``burst=True`` handles what is there now, and the retries of those messages that
+        fall due while it runs, then returns. Cancelling the call, or SIGTERM/SIGINT (with
+        ``handle_signals``, in the main thread), stops pulling, lets running jobs finish for
+        up to ``drain_timeout`` s, naks the others so they are redelivered at once, and
+        returns (a second signal stops waiting); ``SystemExit``/``KeyboardInterrupt`` from a
+        handler does the same, then is raised here. Sync handlers run in a pool of
+        ``max_threads`` daemon threads (a stuck one never keeps the process alive).
         ``max_polls`` is accepted for walnats compatibility; each actor has one poll.
+        See docs/actors.md.
         """
         for name, value in (("batch", batch), ("max_jobs", max_jobs)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -223,22 +229,40 @@ class ConnectedActors(Shareable):
                 raise ActorDeclarationError(f"listen: {name} must be seconds >= 0, not {seconds!r}")
         del max_polls
         shared = Slots(max_jobs)
-        executor = ThreadPoolExecutor(max_threads, thread_name_prefix="protonats-actor")
-        runners = [
-            Runner(a, self._link, shared, executor, batch=batch, poll_delay=poll_delay)
+        executor = DaemonPool(max_threads, "protonats-actor")
+        interrupts: list[BaseException] = []
+        runners: list[Runner] = []
+
+        def stop_all() -> None:
+            for runner in runners:
+                runner.stop()
+
+        def interrupted(exc: BaseException) -> None:
+            interrupts.append(exc)
+            stop_all()
+
+        runners.extend(
+            Runner(
+                a,
+                self._link,
+                shared,
+                executor,
+                batch=batch,
+                poll_delay=poll_delay,
+                interrupted=interrupted,
+            )
             for a in self.actors
-        ]
+        )
         loop = asyncio.get_running_loop()
         pulls = {loop.create_task(r.pull(burst), name=f"actor {r.actor.name}") for r in runners}
-        watchers = [loop.create_task(r.watch()) for r in runners]
+        watchers = [loop.create_task(watch(r)) for r in runners]
         signalled: list[int] = []
 
         def on_signal(signum: int) -> None:
             signalled.append(signum)
             if len(signalled) == 1:
                 log.info("%s: stopping; draining running jobs", signal.Signals(signum).name)
-                for runner in runners:
-                    runner.stop()
+                stop_all()
             else:  # a second signal: stop waiting for jobs
                 for runner in runners:
                     for job in runner.jobs:
@@ -247,23 +271,25 @@ class ConnectedActors(Shareable):
         restore = _install_signals(loop, on_signal) if handle_signals else _nothing
         cancelled = False
         try:
-            await asyncio.wait(pulls)
+            # One actor's pull failing (its consumer deleted, the server gone) stops them all.
+            await asyncio.wait(pulls, return_when=asyncio.FIRST_EXCEPTION)
         except asyncio.CancelledError:
             cancelled = True
         finally:
             try:
-                for runner in runners:
-                    runner.stop()
+                stop_all()
                 await asyncio.wait(pulls)  # each ends after its fetch in flight
                 await _drain(runners, drain_timeout)
                 await self._link.flush(5.0)  # the server has read every ack and nak
             finally:
                 for task in watchers:
                     task.cancel()
-                executor.shutdown(wait=False, cancel_futures=True)
+                executor.shutdown(wait=False, cancel_futures=True)  # never waits for a thread
                 restore()
         if cancelled:
             raise asyncio.CancelledError
+        if interrupts:
+            raise interrupts[0]  # SystemExit or KeyboardInterrupt from a handler, after the drain
         for task in pulls:
             task.result()  # a pull that failed (its consumer deleted, say) raises here
 

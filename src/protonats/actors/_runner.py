@@ -1,8 +1,15 @@
-"""One actor at work: pull while job slots are free, run jobs, answer every message.
+"""One actor at work: fetch what free job slots can take, run jobs, answer every message.
 
 Every message pulled gets exactly one answer from here: ack (handled), nak with the retry
 delay (failed, attempts left), nak without delay (interrupted by shutdown), or dead letter
-then term (attempts used up, undecodable). Nothing is pulled without a free slot for it.
+then term (attempts used up, undecodable).
+
+Slots: an actor's own (``Actor.max_jobs``) and the ones its ``listen()`` shares (``Slots``,
+handed out in turn). A fetch of what is there now asks for shared slots and gives back at
+once what it did not fill; waiting for messages to arrive (a long poll for one message)
+holds one of the actor's own slots and none of the shared ones, so an idle actor never
+keeps a busy one waiting. A message that arrives by a long poll waits its turn for a shared
+slot (the server hears it is in progress meanwhile).
 """
 
 from __future__ import annotations
@@ -23,35 +30,17 @@ from ..jetstream._pull import Puller
 from ._actor import Actor
 from ._config import dead_letter_headers, dead_letter_stream, dead_letter_subject
 from ._middleware import Context, ErrorContext, OkContext
+from ._slots import Slots
+from ._watch import Running
 
-__all__ = ["Runner", "Slots"]
+__all__ = ["RETRY_GRACE", "Runner"]
 
 log = logging.getLogger("protonats.actors")
 ATTEMPTS_USED_UP = "attempts-used-up"
 UNDECODABLE = "undecodable"
-_BURST_WAIT = 0.2  # a burst's last "anything now?" also sees retries due at once
-_PULLERS = 2  # pull requests in flight per actor
-
-
-class Slots:
-    """A count of free job slots; each release wakes the runners that share them."""
-
-    __slots__ = ("_wakers", "free")
-
-    def __init__(self, size: int) -> None:
-        self.free = size
-        self._wakers: list[asyncio.Event] = []
-
-    def notify(self, waker: asyncio.Event) -> None:
-        self._wakers.append(waker)
-
-    def take(self, count: int) -> None:
-        self.free -= count
-
-    def release(self, count: int = 1) -> None:
-        self.free += count
-        for waker in self._wakers:
-            waker.set()
+RETRY_GRACE = 0.5
+"""Seconds a burst waits past the time a retry of its own falls due, for the server to
+hand it back, before it counts the retry as taken elsewhere."""
 
 
 class Runner:
@@ -66,93 +55,137 @@ class Runner:
         *,
         batch: int,
         poll_delay: float,
+        interrupted: Callable[[BaseException], None],
     ) -> None:
         self.actor = actor
         self.link = link
         self.shared = shared
-        self.own = Slots(actor.max_jobs)
+        self.own = actor.max_jobs
         self.executor = executor
         self.batch = batch
         self.poll_delay = poll_delay
+        self.interrupted = interrupted
         self.jobs: set[asyncio.Task[None]] = set()
         self.hooks: set[asyncio.Task[None]] = set()
-        self.running: dict[int, _Running] = {}
+        self.running: dict[int, Running] = {}
+        self.held: dict[int, Running] = {}  # in hand, waiting for a shared slot
+        self.retries: dict[int, float] = {}  # stream seq -> when its retry falls due
         self.timed_out: set[int] = set()
         self.stopping = False
-        self.wake = asyncio.Event()
-        self.own.notify(self.wake)
-        shared.notify(self.wake)
+        self.changed = asyncio.Event()  # a job ended, or stop()
+        self._asking: asyncio.Future[int] | None = None
         self._loop = asyncio.get_running_loop()
-        self._failure: BaseException | None = None
-        self._empty = False
 
     def stop(self) -> None:
-        """Stop pulling (the fetches in flight end within ``poll_delay``); jobs go on."""
+        """Stop pulling (a fetch in flight ends within ``poll_delay``); jobs go on."""
         self.stopping = True
-        self.wake.set()
+        if self._asking is not None and not self._asking.done():
+            self.shared.withdraw(self._asking)  # a grant already made is used: it is quick
+        self.changed.set()
 
     async def pull(self, burst: bool) -> None:
-        """Pull and start jobs until stopped (or, in a burst, until nothing is left).
+        """Fetch and start jobs until stopped (or, in a burst, until nothing is left).
 
-        Each request asks for at most the slots free when it is sent, and reserves them, so
-        nothing waits here for a slot. Two requests may be in flight: slots that free up
-        while one travels are asked for at once, not one round trip later.
+        In a burst, "nothing left" means: a fetch found nothing, no job runs, and no retry
+        of a message this burst failed is due (each is waited for until ``RETRY_GRACE``
+        past its due time).
         """
-        actor = self.actor
-        idle = [await Puller.open(self.link, actor.event, actor.name) for _ in range(_PULLERS)]
-        pullers = list(idle)
-        fetches: set[asyncio.Task[None]] = set()
-        wait = _BURST_WAIT if burst else self.poll_delay
+        puller = await Puller.open(self.link, self.actor.event, self.actor.name)
+        more = True  # the consumer may have messages for us right now
         try:
-            while True:
-                self.wake.clear()
-                if self._failure is not None:
-                    raise self._failure
-                free = min(self.own.free, self.shared.free, self.batch)
-                in_flight = len(pullers) - len(idle)  # a fetch gives its puller back when done
-                if self.stopping:
-                    if not in_flight:
-                        return
-                elif burst and self._empty and not in_flight and not self.jobs:
+            while not self.stopping:
+                if self.own == 0:
+                    await self._until_changed()
+                elif more:
+                    more = await self._fetch_now(puller)
+                elif not burst:
+                    more = await self._poll(puller, self.poll_delay)
+                elif self.retries:
+                    more = await self._poll(puller, self._retry_wait())
+                    if not more:
+                        now = time.monotonic()
+                        self.retries = {
+                            s: due for s, due in self.retries.items() if due + RETRY_GRACE > now
+                        }
+                elif self.jobs:
+                    await self._until_changed()  # a job that fails makes a retry
+                else:
                     return
-                elif free > 0 and idle:
-                    self.own.take(free)
-                    self.shared.take(free)
-                    fetch = self._loop.create_task(self._fetch(idle, idle.pop(), free, wait))
-                    fetches.add(fetch)
-                    fetch.add_done_callback(fetches.discard)
-                    continue
-                await self.wake.wait()
         finally:
-            for fetch in fetches:
-                fetch.cancel()
-            for puller in pullers:
-                await puller.stop()
+            for job in list(self.held.values()):  # redelivered at once, to anyone
+                self.held.pop(id(job.msg), None)
+                self.own += 1
+                await _io.nak(job.msg)
+            await puller.stop()
 
-    async def _fetch(self, idle: list[Puller], puller: Puller, reserved: int, wait: float) -> None:
+    def _retry_wait(self) -> float:
+        return max(max(self.retries.values()) - time.monotonic(), 0.0) + RETRY_GRACE
+
+    async def _until_changed(self) -> None:
+        self.changed.clear()
+        await self.changed.wait()
+
+    async def _ask(self, want: int) -> int:
+        self._asking = asking = self.shared.ask(want)
+        try:
+            return await asking
+        except asyncio.CancelledError:
+            self.shared.withdraw(asking)
+            raise
+        finally:
+            self._asking = None
+
+    async def _fetch_now(self, puller: Puller) -> bool:
+        """Fetch what is there now into granted slots; whether there may be more."""
+        granted = await self._ask(min(self.own, self.batch))
+        if not granted:
+            return True  # withdrawn: stopping
+        self.own -= granted
         msgs: list[Msg] = []
         try:
-            msgs = await puller.fetch(reserved, wait)
-        except Exception as exc:
-            self._failure = exc
+            msgs = await puller.now(granted)
         finally:
-            self.own.release(reserved - len(msgs))
-            self.shared.release(reserved - len(msgs))
-            idle.append(puller)
-            self._empty = not msgs
-            for msg in msgs:  # their slots are reserved: they start even when stopping
+            extra = len(msgs) - granted  # messages of an earlier request, if any
+            self.own -= max(extra, 0)
+            self.shared.take(max(extra, 0))
+            if extra < 0:
+                self.own -= extra
+                self.shared.release(-extra)
+            for msg in msgs:
                 self._start(msg)
-            self.wake.set()
+        return len(msgs) >= granted
+
+    async def _poll(self, puller: Puller, wait: float) -> bool:
+        """Wait up to ``wait`` s for a message, holding one own slot and no shared one;
+        start what arrives once it gets its turn. Whether anything arrived."""
+        self.own -= 1
+        msgs: list[Msg] = []
+        try:
+            msgs = await puller.first(wait)
+        finally:
+            self.own += 1 - len(msgs)
+            for msg in msgs:
+                self.held[id(msg)] = Running(msg, None, time.monotonic())
+        for msg in msgs:
+            granted = 0 if self.stopping else await self._ask(1)
+            if not granted:
+                break  # stopping: pull() gives back what is still in hand
+            self._start(msg)
+        return bool(msgs)
 
     def _start(self, msg: Msg) -> None:
+        """Run a job for ``msg``, in the own and shared slot taken for it."""
+        self.held.pop(id(msg), None)
+        self.retries.pop(_seq(msg), None)
         task = self._loop.create_task(self._job(msg))
         self.jobs.add(task)
         task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self.jobs.discard(task)
-        self.own.release()
+        self.own += 1
         self.shared.release()
+        self.changed.set()
 
     async def _job(self, msg: Msg) -> None:
         try:
@@ -160,7 +193,26 @@ class Runner:
         except Exception:  # a bug of ours: still answer the message, never leave it hanging
             log.exception("actor %r: job crashed; the message is redelivered", self.actor.name)
             self.running.pop(id(msg), None)
-            await _io.nak(msg, self.actor.delay_after(1))
+            await self._retry(msg, self.actor.delay_after(1))
+        except (KeyboardInterrupt, SystemExit) as exc:
+            # The handler asked the process to stop: every actor stops as on SIGTERM, and
+            # listen() raises it once the running jobs are drained.
+            self.running.pop(id(msg), None)
+            self.timed_out.discard(id(msg))
+            await _io.nak(msg)
+            log.warning(
+                "actor %r: the handler raised %s on message %s; stopping every actor (the "
+                "message is redelivered at once)",
+                self.actor.name,
+                type(exc).__name__,
+                _seq(msg),
+            )
+            self.interrupted(exc)
+
+    async def _retry(self, msg: Msg, delay: float) -> None:
+        """Nak ``msg`` to come back after ``delay`` s; a burst waits for it."""
+        self.retries[_seq(msg)] = time.monotonic() + delay
+        await _io.nak(msg, delay)
 
     async def _handle(self, msg: Msg) -> None:
         actor = self.actor
@@ -179,7 +231,7 @@ class Runner:
             self._hooks("on_start", Context(actor, data, attempt, msg))
         key = id(msg)
         start = time.perf_counter()
-        self.running[key] = _Running(msg, asyncio.current_task(), time.monotonic())
+        self.running[key] = Running(msg, asyncio.current_task(), time.monotonic())
         try:
             if actor.is_async:
                 await actor.handler(data)
@@ -242,7 +294,7 @@ class Runner:
             delay,
             exc_info=error,
         )
-        await _io.nak(msg, delay)
+        await self._retry(msg, delay)
 
     async def _give_up(
         self, msg: Msg, data: Any, attempts: int, reason: str, error: BaseException | None
@@ -280,7 +332,7 @@ class Runner:
                 "and is dead-lettered again in %s s",
                 actor.name, seq, stream, exc, retry,
             )  # fmt: skip
-            await _io.nak(msg, retry)
+            await self._retry(msg, retry)
             return
         await _io.term(msg)
         log.warning(
@@ -303,40 +355,6 @@ class Runner:
                 log.exception(
                     "actor %r: middleware %r %s failed", self.actor.name, middleware, name
                 )
-
-    async def watch(self) -> None:
-        """One timer per actor, not per job: cancel jobs past ``job_timeout``, and (``pulse``)
-        tell the server that jobs running for ``ack_wait / 2`` are still in progress.
-
-        It ticks every quarter of the shorter of the two, so a job is cancelled at most a
-        quarter late, and the server hears from a running job at least every 3/4 ack_wait.
-        """
-        actor = self.actor
-        tick = min(actor.job_timeout, actor.ack_wait) / 4
-        every = actor.ack_wait / 2
-        while True:
-            await asyncio.sleep(tick)
-            now = time.monotonic()
-            for key, job in list(self.running.items()):
-                if now - job.started >= actor.job_timeout:
-                    if key not in self.timed_out and job.task is not None:
-                        self.timed_out.add(key)
-                        job.task.cancel()
-                elif actor.pulse and now - job.answered >= every - tick / 2:
-                    job.answered = now
-                    await _io.in_progress(job.msg)
-
-
-class _Running:
-    """A job being run: its message, task, and when the server last heard about it."""
-
-    __slots__ = ("answered", "msg", "started", "task")
-
-    def __init__(self, msg: Msg, task: asyncio.Task[Any] | None, started: float) -> None:
-        self.msg = msg
-        self.task = task
-        self.started = started
-        self.answered = started
 
 
 async def _quiet(hook: Awaitable[None], middleware: object, name: str) -> None:

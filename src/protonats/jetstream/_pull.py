@@ -78,9 +78,21 @@ class Puller:
 
     async def fetch(self, batch: int, wait: float) -> list[Msg]:
         """Up to ``batch`` messages: what is there now, else the first to arrive in ``wait`` s."""
-        msgs = await self._pull({"batch": batch, "no_wait": True}, wait=GRACE)
+        msgs = await self.now(batch)
         if msgs:
             return msgs
+        return await self.first(wait)
+
+    async def now(self, batch: int) -> list[Msg]:
+        """Up to ``batch`` messages that are there now (none: the consumer has none to give)."""
+        return await self._pull({"batch": batch, "no_wait": True}, wait=GRACE)
+
+    async def first(self, wait: float) -> list[Msg]:
+        """The first message to arrive within ``wait`` s (or none), by one long poll.
+
+        Usually one message; more when messages of an earlier request that ended early
+        (the server went quiet) arrived since.
+        """
         expires = max(int(wait * 1e9), 1_000_000)
         return await self._pull({"batch": 1, "expires": expires}, wait=wait + GRACE)
 
