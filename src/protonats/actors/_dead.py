@@ -41,7 +41,7 @@ class DeadLetter:
 
     def decode(self, event: Event[Any]) -> Any:
         """The payload as the event's schema (``DecodeError`` if it never decoded)."""
-        return event.decode(self.data)
+        return event.decode(self.data, schema=self.headers.get(_wire.SCHEMA))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from .._errors import DecodeError, JetStreamError
+from .._wire import SCHEMA
 from ..jetstream import _nats_msg as _io
 from ..jetstream._nats import Link, Msg
 from ..jetstream._pull import Puller
@@ -222,7 +223,8 @@ class Runner:
             await self._give_up(msg, None, attempt - 1, ATTEMPTS_USED_UP, None)
             return
         try:
-            data = actor.event.decode(msg.data)
+            headers = msg.headers
+            data = actor.event.decode(msg.data, schema=headers.get(SCHEMA) if headers else None)
         except DecodeError as exc:
             self._hooks("on_failure", ErrorContext(actor, None, attempt, msg, exc, 0.0, True))
             await self._give_up(msg, None, attempt, UNDECODABLE, exc)

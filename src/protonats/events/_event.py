@@ -201,8 +201,21 @@ class Event(Generic[T]):
                 return None
         return list(map(self._codec.encode, messages))
 
-    def decode(self, data: bytes) -> T:
-        """Deserialize ``data``; raise ``DecodeError`` (with ``raw``) if it does not fit."""
+    def decode(self, data: bytes, *, schema: str | None = None) -> T:
+        """Deserialize ``data``; raise ``DecodeError`` (with ``raw``) if it does not fit.
+
+        ``schema`` is the schema the message says it carries (its ``Protonats-Schema``
+        header, None without one): a message of another schema is a ``DecodeError`` even
+        when its bytes happen to decode (protobuf decodes almost any bytes).
+        """
+        if schema is not None and schema != self.schema_name:
+            raise DecodeError(
+                f"event {self.name!r}: the message carries schema {schema!r} (its "
+                f"Protonats-Schema header), not {self.schema_name}: a producer sent another "
+                "event's message on this subject",
+                event=self.name,
+                raw=data,
+            )
         try:
             return self._codec.decode(data)
         except Exception as exc:

@@ -44,7 +44,9 @@ class Delivery(Generic[T]):
     def data(self) -> T:
         """The decoded message, typed as the event's schema."""
         if self._data is _UNDECODED:
-            self._data = self._event.decode(self._msg.data)
+            headers = self._msg.headers
+            schema = headers.get(_wire.SCHEMA) if headers else None
+            self._data = self._event.decode(self._msg.data, schema=schema)
         return self._data
 
     @property
