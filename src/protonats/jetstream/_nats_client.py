@@ -22,7 +22,7 @@ from nats.aio.client import Client
 
 from ._nats_errors import DEFAULT_PENDING_SIZE, ServerErrors, attach
 from ._nats_first_connect import first_connect_error, refuse_plain_text
-from ._servers import redact, secrets_of, server_urls
+from ._servers import check_urls, redact, secrets_of, server_urls
 
 __all__ = ["close_client", "connect_client", "shown_servers"]
 
@@ -56,6 +56,7 @@ async def connect_client(server: str | Sequence[str] | None, options: dict[str, 
     options = dict(options)
     urls = server_urls(server or os.environ.get("NATS_URL"))
     secrets = secrets_of(urls, options)
+    check_urls(urls, secrets)
     user_error_cb = options.pop("error_cb", None)
     shown = functools.partial(redact, secrets=secrets)
     errors = ServerErrors(forward=user_error_cb, redact=shown)

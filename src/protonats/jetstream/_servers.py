@@ -12,15 +12,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["DEFAULT_SERVER", "redact", "secrets_of", "server_urls"]
+from .._errors import ConnectError
+
+__all__ = ["DEFAULT_SERVER", "check_urls", "redact", "secrets_of", "server_urls"]
 
 DEFAULT_SERVER = "nats://localhost:4222"
 
 # scheme://userinfo@ : keep the user name of user:password, hide the rest (a lone userinfo
 # is a token). Also ParseResult reprs: netloc='userinfo@host'.
+# The userinfo runs to the last "@" of the URL, so a password with an unencoded "@" or "/" is
+# hidden whole.
 _URL_USERINFO = re.compile(
-    r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://|netloc=['\"])(?P<info>[^\s/@'\",]+)@"
+    r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://|netloc=['\"])(?P<info>[^\s'\",]+)@"
 )
+_SCHEMES = ("nats", "tls", "ws", "wss")
 _MIN_SECRET = 4  # shorter strings are scrubbed only inside URLs: they would mangle any text
 _SECRET_OPTIONS = ("password", "token", "nkeys_seed_str")
 
@@ -65,3 +70,47 @@ def secrets_of(urls: Iterable[str], options: Mapping[str, Any]) -> tuple[str, ..
             found.append(parts.username)
     found += [v for k in _SECRET_OPTIONS if isinstance(v := options.get(k), str) and v]
     return tuple(dict.fromkeys(found))
+
+
+def check_urls(urls: Iterable[str], secrets: Iterable[str] = ()) -> None:
+    """Raise ``ConnectError`` naming the first malformed URL (redacted) and what is wrong with
+    it, before any connection is tried."""
+    for url in urls:
+        why = _malformed(url)
+        if why is not None:
+            raise ConnectError(f"server URL {redact(url, secrets)!r} is malformed: {why}")
+
+
+def _malformed(url: str) -> str | None:
+    """What is wrong with ``url`` (None: nothing). Never quotes a part of it: a part may be a
+    piece of a password that was not percent-encoded."""
+    try:
+        parts = urlsplit(url if "://" in url else f"nats://{url}")
+        port = parts.port
+    except ValueError as exc:
+        if "IPv6" in str(exc):
+            return "an IPv6 address must be in brackets that close, e.g. nats://[::1]:4222"
+        return _encoding_hint(url) or "the port must be a number from 1 to 65535"
+    scheme = parts.scheme.lower()
+    if scheme not in _SCHEMES:
+        return f"the scheme must be one of {', '.join(s + '://' for s in _SCHEMES)}"
+    if not parts.hostname:
+        return _encoding_hint(url) or "it names no host, e.g. nats://localhost:4222"
+    if port == 0:
+        return "the port must be a number from 1 to 65535"
+    path = parts.path not in ("", "/") and not scheme.startswith("ws")  # ws: a proxy's path
+    if path or parts.query or parts.fragment:
+        return _encoding_hint(url) or "a server URL has no path, query or fragment"
+    return None
+
+
+def _encoding_hint(url: str) -> str | None:
+    """Why a URL whose last "@" comes after its host's end is malformed."""
+    rest = url.partition("://")[2] or url
+    ends = [i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0]
+    if ends and rest.rfind("@") > min(ends):
+        return (
+            "a '/', '?', '#' or '@' in a user name or password must be percent-encoded "
+            "(%2F, %3F, %23, %40)"
+        )
+    return None
