@@ -6,9 +6,8 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
-from nats.aio.msg import Msg
-
-from . import _io
+from ..jetstream import _nats_msg as _io
+from ..jetstream._nats import Msg
 
 if TYPE_CHECKING:
     from ._runner import Runner
