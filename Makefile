@@ -31,7 +31,7 @@ RUNTIME_JS := $(TS)/runtime/dist/index.js
 # to ts/node_modules: never a link inside gen/, which buf generate's clean would walk into.
 NPM_BUILD := build/npm
 
-.PHONY: install old-server npm-install ts-runtime lock test-latest generate generate-protoc runtime-proto dist publish lint-proto lint typecheck check test demo bench bench-register bench-actors bench-codegen breaking clean
+.PHONY: install old-server npm-install ts-runtime lock test-latest generate generate-protoc runtime-proto dist publish lint-proto lint typecheck check test browser test-browser demo bench bench-register bench-actors bench-codegen breaking clean
 
 install: $(STAMP)
 
@@ -155,6 +155,20 @@ check: lint lint-proto typecheck
 
 test: install generate check old-server
 	$(BIN)/pytest -q
+	$(MAKE) test-browser
+
+# Debian's chromium and chromium-driver, for the catalog site's browser tests: installed with
+# apt-get where missing (CI runs as root). Selenium (the dev lock) drives them.
+browser:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { \
+		apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			chromium chromium-driver; }
+
+# The catalog site (`protonats catalog`) in headless Chromium: one browser for every test;
+# screenshots of the index and an event page land in tests/artifacts/.
+test-browser: install generate browser
+	$(BIN)/pytest -q --browser tests/browser
 
 # The whole pipeline: buf generate the example registry -> build its wheel -> install it here
 # -> register, emit and consume every event on an embedded nats-server.

@@ -74,3 +74,19 @@ def tls_url(tls_files: TlsFiles) -> Iterator[str]:
     """``tls://`` URL of a server with ``tls_files``' certificate."""
     with nats_server(config=tls_files.server_config(), scheme="tls") as url:
         yield url
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--browser",
+        action="store_true",
+        help="also collect tests/browser: the catalog site in headless Chromium "
+        "(make test-browser)",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """tests/browser runs only with --browser: its own make target, which installs Chromium."""
+    if collection_path == Path(__file__).parent / "browser":
+        return not config.getoption("--browser")
+    return None

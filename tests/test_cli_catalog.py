@@ -78,12 +78,13 @@ def test_catalog_command_writes_pages_and_a_valid_asyncapi_document(
             "tests.cli_registry:events_cat",
             "-s",
             "nats://h:4333",
+            "--no-live",  # only named in the AsyncAPI document: nothing listens there
         ],
     )
     assert result.exit_code == 0, result.stderr
     names = ["order-placed-cat", "user-signed-up-cat", "options-changed-cat"]
     assert sorted(p.name for p in (tmp_path / "events").iterdir()) == sorted(
-        f"{n}.md" for n in names
+        f"{n}.{kind}" for n in names for kind in ("md", "html")
     )
 
     index = (tmp_path / "index.md").read_text()

@@ -7,6 +7,7 @@ published, what its payload holds (with an example) and how long the stream keep
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,10 @@ from ..events._serializers import BytesSerializer, ProtobufSerializer
 from ._fields import field_sections
 from ._human import limit_items
 from ._manifest import Manifest
+from ._markdown import block, cell, inline
 from ._schema import Schemas, event_schemas, example
 
-__all__ = ["asyncapi_document", "event_page", "write_catalog"]
+__all__ = ["asyncapi_document", "event_page", "message_headers", "write_catalog"]
 
 ASYNCAPI_FILE = "asyncapi.json"
 _PROTOBUF_NOTE = (
@@ -76,9 +78,12 @@ def _default_title(events: Events) -> str:
     return "Event catalog" + (f" {events.version}" if events.version else "")
 
 
-def _cell(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return " ".join(text.split()).replace("|", "\\|")
+def _code(text: str) -> str:
+    """A code span of ``text`` (a field name, an enum value), whatever backticks it holds."""
+    text = " ".join(text.split()).replace("|", "\\|")
+    fence = "`" * (max((len(r) for r in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _summary(event: Event[Any]) -> str:
@@ -87,7 +92,7 @@ def _summary(event: Event[Any]) -> str:
 
 def index_page(events: Events, title: str) -> str:
     """The catalog's front page: every event with its summary, linking to its page."""
-    lines = [f"# {title}", ""]
+    lines = [f"# {inline(title)}", ""]
     if events.version:
         lines += [f"Registry version `{events.version}`.", ""]
     lines += [
@@ -100,7 +105,7 @@ def index_page(events: Events, title: str) -> str:
     for event in events:
         lines.append(
             f"| [{event.name}](events/{event.name}.md) | `{event.schema_name}` | "
-            f"{_cell(_summary(event))} |"
+            f"{cell(_summary(event))} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -110,7 +115,7 @@ def event_page(event: Event[Any], schemas: Schemas, docs: Mapping[str, str] | No
     from ``docs``), limits and an example payload."""
     lines = [f"# {event.name}", ""]
     if event.description:
-        lines += [event.description.strip(), ""]
+        lines += [block(event.description), ""]
     lines += [
         "| | |",
         "| --- | --- |",
@@ -126,12 +131,12 @@ def event_page(event: Event[Any], schemas: Schemas, docs: Mapping[str, str] | No
     ]
     for section in field_sections(event, schemas, docs):
         if section.title is not None:
-            lines += [f"### {section.title}", ""]
+            lines += [f"### {inline(section.title)}", ""]
         if not section.rows:
             lines += ["No fields.", ""]
             continue
         lines += ["| " + " | ".join(section.columns) + " |", "| --- | --- | --- |"]
-        lines += [f"| `{a}` | {_cell(b)} | {_cell(c)} |" for a, b, c in section.rows]
+        lines += [f"| {_code(a)} | {cell(b)} | {cell(c)} |" for a, b, c in section.rows]
         lines.append("")
     lines.pop()
     lines += ["", "## Limits", ""]
@@ -227,51 +232,64 @@ def asyncapi_document(
     return document
 
 
-def _message(event: Event[Any], schemas: Schemas) -> dict[str, Any]:
-    headers: dict[str, Any] = {
-        "type": "object",
-        "properties": {
-            _wire.CONTENT_TYPE: {"type": "string", "const": event.content_type},
-            _wire.SCHEMA: {"type": "string", "const": event.schema_name},
-            _wire.EXPECTED_STREAM: {
+def message_headers(event: Event[Any]) -> dict[str, dict[str, Any]]:
+    """The headers a message of ``event`` carries, each as a JSON Schema with its
+    description (a constant value where there is one): the AsyncAPI document and the site's
+    event pages."""
+    headers: dict[str, dict[str, Any]] = {
+        _wire.CONTENT_TYPE: {
+            "type": "string",
+            "const": event.content_type,
+            "description": "How the payload is encoded.",
+        },
+        _wire.SCHEMA: {
+            "type": "string",
+            "const": event.schema_name,
+            "description": "Full name of the payload's schema: what to decode it as.",
+        },
+        _wire.EXPECTED_STREAM: {
+            "type": "string",
+            "const": event.stream_name,
+            "description": "The stream the message must be stored in.",
+        },
+        _wire.MSG_ID: {
+            "type": "string",
+            "description": "Unique message id: a repeat within the duplicate window is "
+            "stored once.",
+        },
+        _wire.TRACE_ID: {
+            "type": "string",
+            "description": "Optional trace id, for correlating messages across services.",
+        },
+        _wire.TRACEPARENT: {
+            "type": "string",
+            "description": "W3C trace context of the emitting span (OpenTelemetry).",
+        },
+        **{
+            name: {
                 "type": "string",
-                "const": event.stream_name,
-                "description": "The stream the message must be stored in.",
-            },
-            _wire.MSG_ID: {
-                "type": "string",
-                "description": "Unique message id: a repeat within the duplicate window is "
-                "stored once.",
-            },
-            _wire.TRACE_ID: {
-                "type": "string",
-                "description": "Optional trace id, for correlating messages across services.",
-            },
-            _wire.TRACEPARENT: {
-                "type": "string",
-                "description": "W3C trace context of the emitting span (OpenTelemetry).",
-            },
-            **{
-                name: {
-                    "type": "string",
-                    "description": "CloudEvents 1.0 binary mode, when the producer sets a "
-                    "CloudEvents source.",
-                }
-                for name in _wire.CLOUDEVENTS
-            },
+                "description": "CloudEvents 1.0 binary mode, when the producer sets a "
+                "CloudEvents source.",
+            }
+            for name in _wire.CLOUDEVENTS
         },
     }
     if event.allow_delay:  # set by the server on a delayed message when it publishes it
-        headers["properties"][_wire.SCHEDULER] = {
+        headers[_wire.SCHEDULER] = {
             "type": "string",
             "description": "A delayed message: the subject that held it until it was due.",
         }
-        headers["properties"][_wire.SCHEDULE_NEXT] = {
+        headers[_wire.SCHEDULE_NEXT] = {
             "type": "string",
             "const": "purge",
             "description": "A delayed message: its schedule is gone.",
         }
-    headers["properties"].update(_feature_headers(event))
+    headers.update(_feature_headers(event))
+    return headers
+
+
+def _message(event: Event[Any], schemas: Schemas) -> dict[str, Any]:
+    headers = {"type": "object", "properties": message_headers(event)}
     message: dict[str, Any] = {
         "name": event.name,
         "title": event.name,

@@ -1,13 +1,13 @@
 """Commands that document and guard the registry: ``catalog`` and ``breaking``."""
 
-import asyncio
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ._common import CliError, Connection, OutputFormat, Table
+from ._common import CliError, OutputFormat, State, Table, UsageError
 from ._options import Debug, Format, Registry, registry_of
 
 __all__ = ["breaking_command", "catalog_command"]
@@ -16,9 +16,14 @@ __all__ = ["breaking_command", "catalog_command"]
 def catalog_command(
     ctx: typer.Context,
     out: Annotated[
-        Path,
-        typer.Option("--out", "-o", metavar="DIR", help="Directory to write the catalog to."),
-    ],
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="DIR",
+            help="Directory to write the catalog to (with --serve: default a temporary one).",
+        ),
+    ] = None,
     title: Annotated[
         str | None,
         typer.Option("--title", metavar="TEXT", help="Catalog title (default: the registry's)."),
@@ -26,7 +31,11 @@ def catalog_command(
     server: Annotated[
         str | None,
         typer.Option(
-            "--server", "-s", metavar="URL", help="NATS URL to list in the AsyncAPI document."
+            "--server",
+            "-s",
+            metavar="URL",
+            help="NATS server: listed in the AsyncAPI document, and read for the site's live "
+            "numbers (actors, pending, dead letters) and each event's ledger history.",
         ),
     ] = None,
     ledger: Annotated[
@@ -45,43 +54,59 @@ def catalog_command(
             help="Overwrite files in DIR that an earlier catalog run did not write.",
         ),
     ] = False,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live/--no-live",
+            help="Read live numbers and history from --server (or --ledger); --no-live only "
+            "names the server in the AsyncAPI document.",
+        ),
+    ] = True,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Preview the site on a free loopback port (printed) and rebuild it when the "
+            "registry's files change (with a server, also every 15 s). Ctrl-C stops.",
+        ),
+    ] = False,
     registry: Registry = None,
     fmt: Format = None,
     debug: Debug = False,
 ) -> None:
-    """Write a browsable event catalog: one Markdown page per event and asyncapi.json.
+    """Write the event catalog: a static web site (index.html, a page per event), Markdown
+    pages and asyncapi.json.
 
-    The AsyncAPI 3.0 document has every event as a channel with its message schema, so
-    teams outside Python can use the registry. Prints the files written. With --ledger URL
-    the events come from what register recorded on that server (no registry needed).
-    Only the catalog's own files are written or removed: DIR/.protonats-catalog.json lists
-    them; any other file in the way is refused (--force overwrites it); symlinks never.
+    The site needs no server to be hosted: copy the folder anywhere (or open index.html).
+    With --server it shows who reads each event, their backlog and dead letters, and each
+    event's history in the schema ledger. The AsyncAPI 3.0 document has every event as a
+    channel with its message schema. With --ledger URL the events come from what register
+    recorded on that server (no registry needed). Prints the files written. Only the
+    catalog's own files are written or removed: DIR/.protonats-catalog.json lists them; any
+    other file in the way is refused (--force overwrites it); symlinks never.
     """
-    from ._catalog import write_catalog
-    from ._manifest import Manifest
-    from ._schema import Schemas
+    from .catalog_site._build import CatalogRequest, build
 
-    schemas: Schemas | None = None
-    if ledger is not None:
-        from ._ledger import entries, ledger_catalog
-
-        found = asyncio.run(entries(Connection(server=ledger)))
-        if not found:
-            raise CliError(f"the schema ledger of {ledger} is empty: register events first")
-        events, schemas = ledger_catalog(found)
-        title = title or "Event catalog (schema ledger)"
-    else:
-        events = registry_of(ctx, registry)
-    manifest = Manifest(out, force=force)
-    written = write_catalog(
-        events, out, title=title, server=server or ledger, schemas=schemas, manifest=manifest
+    if out is None and not serve:
+        raise UsageError("--out DIR is required (or --serve, to preview)")
+    spec = registry or State.of(ctx).registry
+    request = CatalogRequest(
+        out=out or Path(tempfile.mkdtemp(prefix="protonats-catalog-")),
+        title=title,
+        server=server,
+        ledger=ledger,
+        live=live,
+        force=force,
     )
-    done = [(path, "written") for path in written]
-    done += [(path, "removed") for path in manifest.finish()]
-    done += [(path, "kept (edited since written)") for path in manifest.kept]
-    rows = [[str(path.relative_to(out)), action] for path, action in done]
+    if serve:
+        from .catalog_site._serve import serve_catalog
+
+        serve_catalog(request, spec)
+        return
+    done = build(request, lambda: registry_of(ctx, registry))
+    rows = [[str(path.relative_to(request.out)), action] for path, action in done]
     records = [{"path": str(path), "action": action} for path, action in done]
-    Table(f"catalog in {out}", ["FILE", "ACTION"], rows, records).print(fmt)
+    Table(f"catalog in {request.out}", ["FILE", "ACTION"], rows, records).print(fmt)
 
 
 def breaking_command(
