@@ -34,7 +34,8 @@ def test_regenerating_removes_only_own_pages_and_keeps_the_teams_files(tmp_path:
     assert catalog(out, "TWO")[0] == 0
     manifest = json.loads((out / MANIFEST_FILE).read_text())
     assert sorted(manifest["files"]) == [
-        "asyncapi.json", "events/user-gone.md", "events/user-kept.md", "index.md",
+        "asyncapi.json", "events/user-gone.html", "events/user-gone.md",
+        "events/user-kept.html", "events/user-kept.md", "index.html", "index.md",
     ]  # fmt: skip
     (out / "events" / "README.md").write_text("our notes")
     (out / "events" / "design.md").write_text("our design")
@@ -45,9 +46,13 @@ def test_regenerating_removes_only_own_pages_and_keeps_the_teams_files(tmp_path:
         "index.md": "written",
         "user-kept.md": "written",
         "asyncapi.json": "written",
+        "index.html": "written",
+        "user-kept.html": "written",
         "user-gone.md": "removed",
+        "user-gone.html": "removed",
     }
     assert not (out / "events" / "user-gone.md").exists()
+    assert not (out / "events" / "user-gone.html").exists()
     assert (out / "events" / "README.md").read_text() == "our notes"
     assert (out / "events" / "design.md").read_text() == "our design"
     assert "events/user-gone.md" not in json.loads((out / MANIFEST_FILE).read_text())["files"]

@@ -58,9 +58,9 @@ def write_site(
     )
     known = constants(events)
     writer = manifest if manifest is not None else Manifest(out)
-    written = [writer.write_file("index.html", index_html(site))]
-    for event in events:
-        written.append(writer.write_file(f"events/{event.name}.html", event_html(site, event, known)))
+    pages = {"index.html": index_html(site)}
+    pages.update({f"events/{e.name}.html": event_html(site, e, known) for e in events})
+    written = [writer.write_file(name, text) for name, text in pages.items()]
     if manifest is None:
         writer.finish()
     return written

@@ -11,9 +11,9 @@ from typing import Any
 from ...actors._config import dead_letter_stream
 from ...events._event import Event
 from ...events._fields import LIMITS, POLICIES
+from ...events._fingerprint import fingerprint
 from ...events._registry import Events
 from ...events._serializers import ProtobufSerializer
-from ...events._fingerprint import fingerprint
 from ...jetstream._ledger import LedgerEntry, LedgerRevision
 from ...jetstream._nats_usage import StreamUsage, stream_usage
 from .._common import Connection
@@ -71,7 +71,7 @@ def descriptor_of(event: Event[Any]) -> Any:
     """The protobuf message descriptor of the event's schema; ``None`` for other schemas.
     (``Any``: the pure-Python and upb descriptors differ in the stubs.)"""
     if isinstance(event.serializer, ProtobufSerializer):
-        return event.schema.DESCRIPTOR  # type: ignore[attr-defined]
+        return event.schema.DESCRIPTOR
     return None
 
 

@@ -9,9 +9,8 @@ from collections.abc import Mapping
 from google.protobuf import text_format
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
-from ...events._json_schema import scalar_name
+from ...events._json_schema import is_map, message_of, scalar_name, synthetic_oneof
 from ...v1 import options_pb2
-from .._schema import is_map, message_of, synthetic_oneof
 
 __all__ = ["proto_source"]
 
