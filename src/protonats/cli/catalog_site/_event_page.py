@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from ...events._event import Event
-from ...events._fields import LIMITS, POLICIES, LimitField
+from ...events._fields import FLAGS, LIMITS, POLICIES, LimitField
 from ...events._policies import Discard
 from .._catalog import message_headers
 from .._fields import Section, field_sections
@@ -18,7 +18,7 @@ from ._event_live import history_section, live_section
 from ._frame import footer, header
 from ._html import esc, page, paragraphs, table
 from ._index import _badges
-from ._model import SiteInput, descriptor_of, flags
+from ._model import SiteInput, descriptor_of
 from ._proto_source import proto_source
 from ._python import usage
 
@@ -34,6 +34,7 @@ LIMIT_MEANINGS = {
     "refuses a bigger one before sending it.",
     "consumers": "How many consumers (actors, tails) may read the stream at once.",
     "replicas": "Copies of every message, each on a different server of the cluster.",
+    "message_ttl": "How long a message lives when its emit gives no TTL of its own.",
 }
 """What each limit means for people using the event (by ``_fields`` keyword; a row without
 one here is described by its label)."""
@@ -111,14 +112,13 @@ def _limits(event: Event[Any]) -> str:
             [esc(policy.label), f"<code>{esc(member.value)}</code> <small>{note}</small>",
              esc(f"The stream's {policy.label} policy.{frozen}")]
         )  # fmt: skip
-    for name in flags(event):
-        value = getattr(event, name)
-        if isinstance(value, bool):
-            rows.append(
-                [esc(name.removeprefix("allow_").replace("_", " ")),
-                 "<strong>allowed</strong>" if value else '<span class="unset">no</span>',
-                 esc(f"Declared with {name}={value}.")]
-            )  # fmt: skip
+    for flag in FLAGS:
+        on = flag.on(event)
+        rows.append(
+            [esc(flag.label),
+             "<strong>on</strong>" if on else '<span class="unset">off</span>',
+             esc(f"Producers may call {flag.call}." if on else f"{flag.call} is refused.")]
+        )  # fmt: skip
     return table(["Limit", "Value", "What it means"], rows, cls="limits")
 
 

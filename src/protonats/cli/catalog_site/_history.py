@@ -9,7 +9,7 @@ from typing import Any
 
 from google.protobuf.descriptor import Descriptor
 
-from ...events._fields import LIMITS, POLICIES
+from ...events._fields import FLAGS, LIMITS, POLICIES
 from ...jetstream._ledger import PROTOBUF, LedgerEntry, LedgerRevision, ledger_key, message_class
 from .._fields import field_sections
 from .._ledger import ledger_catalog
@@ -55,6 +55,10 @@ def changes(old: LedgerEntry, new: LedgerEntry) -> list[Change]:
         before, after = getattr(old, policy.keyword), getattr(new, policy.keyword)
         if before != after:
             found.append(Change("changed", f"{policy.label}: {before} → {after}"))
+    for flag in FLAGS:
+        was, now = getattr(old, flag.keyword, False), getattr(new, flag.keyword, False)
+        if was != now:
+            found.append(Change("added" if now else "removed", f"{flag.label}: {flag.call}"))
     if old.schema.name != new.schema.name:
         found.append(Change("changed", f"schema: {old.schema.name} → {new.schema.name}"))
     if old.schema.content_type != new.schema.content_type:

@@ -10,7 +10,7 @@ from typing import Any
 
 from ...actors._config import dead_letter_stream
 from ...events._event import Event
-from ...events._fields import LIMITS, POLICIES
+from ...events._fields import FLAGS, LIMITS, POLICIES
 from ...events._fingerprint import fingerprint
 from ...events._registry import Events
 from ...events._serializers import ProtobufSerializer
@@ -19,7 +19,7 @@ from ...jetstream._nats_usage import StreamUsage, stream_usage
 from .._common import Connection
 from .._schema import Schemas
 
-__all__ = ["Live", "SiteInput", "badges", "descriptor_of", "flags", "read_server"]
+__all__ = ["Live", "SiteInput", "badges", "descriptor_of", "read_server"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,19 +75,11 @@ def descriptor_of(event: Event[Any]) -> Any:
     return None
 
 
-def flags(event: Event[Any]) -> list[str]:
-    """The event's ``allow_*`` declarations (``allow_delay``, and any the event grows)."""
-    return [f.name for f in dataclasses.fields(event) if f.name.startswith("allow_")]
-
-
 def badges(event: Event[Any]) -> list[tuple[str, str]]:
-    """(label, tooltip) of what the event declares beyond the defaults: each ``allow_*``
-    flag (delay, and any other the declaration grows), replicas, non-default policies."""
-    found: list[tuple[str, str]] = []
-    for name in flags(event):
-        if getattr(event, name) is True:
-            label = name.removeprefix("allow_").replace("_", " ")
-            found.append((label, f"declares {name}=True"))
+    """(label, tooltip) of what the event declares beyond the defaults: each stream feature
+    it turns on (the ``FLAGS`` rows: TTL, atomic batches, delay), replicas, its max age,
+    non-default policies."""
+    found = [(flag.label, f"producers may {flag.call}") for flag in FLAGS if flag.on(event)]
     for row in LIMITS:
         value = getattr(event.limits, row.keyword)
         if row.keyword == "replicas" and value is not None:
