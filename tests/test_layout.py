@@ -130,3 +130,36 @@ def test_only_the_boundary_imports_nats() -> None:
     ]
     assert outside == []
     assert len([m for m in MODULES if _is_boundary(m)]) >= 2  # the check sees the boundary
+
+
+def _exception_classes(module: Path) -> Iterator[tuple[str, int]]:
+    """(name, line) of each class deriving from an ``...Error``/``...Exception`` base, or from
+    another such class of the same module."""
+    tree = ast.parse(module.read_text(), str(module))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            bases = [ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases]
+            if any(b.endswith(("Error", "Exception")) or b in found for b in bases):
+                found.add(node.name)
+                yield node.name, node.lineno
+
+
+def test_every_exception_class_is_in_errors() -> None:
+    """The hierarchy ``_errors/__init__.py`` draws is every exception protonats has."""
+    errors = PACKAGE / "_errors"
+    outside = [
+        f"{m.relative_to(PACKAGE)}:{line} {name}"
+        for m in MODULES
+        if m.parent != errors
+        for name, line in _exception_classes(m)
+    ]
+    assert outside == []
+    tree = (errors / "__init__.py").read_text().split('"""')[1]
+    undrawn = [
+        name
+        for m in sorted(errors.glob("_*.py"))
+        for name, _ in _exception_classes(m)
+        if f" {name} " not in tree and not tree.lstrip().startswith(name)
+    ]
+    assert undrawn == []

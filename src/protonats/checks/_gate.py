@@ -22,17 +22,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .._errors import BuildError
+from .._errors._cli import BufError
 
 __all__ = ["EXIT_BREAKING", "BreakingReport", "BufError", "BufFinding", "breaking_report"]
 
 EXIT_BREAKING = 100
 """What ``buf breaking`` exits with when it finds breaking changes."""
 PLUGIN = "buf-plugin-protonats"
-
-
-class BufError(BuildError):
-    """buf could not run or could not build an input (bad ref, compile error, no buf)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

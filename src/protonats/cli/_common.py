@@ -25,6 +25,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from .._errors import ProtonatsError
+from .._errors._cli import CliError, UsageError
 
 __all__ = [
     "EXIT_CHANGES",
@@ -44,24 +45,12 @@ __all__ = [
     "print_error",
 ]
 
-EXIT_ERROR = 1
-EXIT_USAGE = 2
+EXIT_ERROR = CliError.exit_code
+EXIT_USAGE = UsageError.exit_code
 EXIT_CHANGES = 3
 EXIT_INTERRUPTED = 130
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class CliError(Exception):
-    """A failure the user can fix, reported as one ``protonats: error:`` line, exit code 1."""
-
-    exit_code = EXIT_ERROR
-
-
-class UsageError(CliError):
-    """The command line itself is wrong (conflicting or incomplete options): exit code 2."""
-
-    exit_code = EXIT_USAGE
 
 
 def one_line(text: object) -> str:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from .._errors._cli import CommandStopped
 from ._common import EXIT_INTERRUPTED
 
 __all__ = ["EXIT_TERMINATED", "run_stoppable"]
@@ -24,12 +25,6 @@ __all__ = ["EXIT_TERMINATED", "run_stoppable"]
 T = TypeVar("T")
 EXIT_TERMINATED = 143
 _STOPS = {signal.SIGINT: (EXIT_INTERRUPTED, "interrupted"), signal.SIGTERM: (143, "terminated")}
-
-
-class _Stopped(Exception):
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
 
 
 async def _guarded(coro: Coroutine[Any, Any, T]) -> T:
@@ -48,7 +43,7 @@ async def _guarded(coro: Coroutine[Any, Any, T]) -> T:
         return await coro
     except asyncio.CancelledError:
         if received:
-            raise _Stopped(received[0]) from None
+            raise CommandStopped(received[0]) from None
         raise
     finally:
         for signum in _STOPS:
@@ -59,7 +54,7 @@ def run_stoppable(coro: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run(coro)``; a signal cancels it (cleanup runs) and exits 130/143."""
     try:
         return asyncio.run(_guarded(coro))
-    except _Stopped as stopped:
+    except CommandStopped as stopped:
         code, what = _STOPS[signal.Signals(stopped.signum)]
         print(f"protonats: {what}", file=sys.stderr)
         raise typer.Exit(code) from None
