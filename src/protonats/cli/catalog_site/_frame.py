@@ -17,9 +17,10 @@ def when(site: SiteInput) -> str:
 
 def header(site: SiteInput, home: str) -> str:
     """The site's header; ``home`` is the relative path of ``index.html``."""
+    shown = site.events.version
     version = (
-        f'<span class="version" title="registry version">{esc(site.events.version)}</span>'
-        if site.events.version
+        f'<span class="version" title="registry version">{esc(shown)}</span>'
+        if shown and shown not in site.title
         else ""
     )
     if site.live is not None:

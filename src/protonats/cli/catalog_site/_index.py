@@ -64,8 +64,8 @@ def _live_line(site: SiteInput, event: Event[Any]) -> str:
 def _row(site: SiteInput, event: Event[Any]) -> str:
     version = site.version_of(event)
     meta = [f"<code>{esc(event.schema_name)}</code>"]
-    if version:
-        meta.append(f'<span class="version">{esc(version)}</span>')
+    if version and version != site.events.version:  # a ledger entry of another version
+        meta.append(f'<span class="version" title="registered by version">{esc(version)}</span>')
     return (
         f'<li class="event" data-name="{esc(event.name)}">'
         f'<div class="title"><a class="name" href="events/{esc(event.name)}.html">'
