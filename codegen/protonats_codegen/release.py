@@ -15,7 +15,8 @@ checkout) and ``+uncommitted`` (no commit touches them yet).
 Usage::
 
     python -m protonats_codegen.release revision [PATH ...]      # default: proto buf.gen.yaml
-    python -m protonats_codegen.release check-publish WHEEL ...  # exit 1 if not publishable
+    python -m protonats_codegen.release check-publish FILE ...   # wheels, npm tarballs: exit 1
+                                                                 # if one is not publishable
     python -m protonats_codegen.release baseline [PATH ...]      # what make breaking compares
 
 ``baseline`` prints the buf input ``make breaking`` compares the working tree with, and says
@@ -28,6 +29,7 @@ or when the parent has no ``proto/``.
 from __future__ import annotations
 
 import datetime
+import re
 import shutil
 import subprocess
 import sys
@@ -127,7 +129,7 @@ def baseline(paths: Sequence[str] = BASELINE_PATHS, cwd: Path | None = None) -> 
 
 
 def check_publish(wheels: Sequence[str], cwd: Path | None = None) -> list[str]:
-    """Why the wheels must not be published (empty when they may be)."""
+    """Why the wheels (and npm tarballs) must not be published (empty when they may be)."""
     where = cwd or Path.cwd()
     problems: list[str] = []
     if not wheels:
@@ -139,13 +141,22 @@ def check_publish(wheels: Sequence[str], cwd: Path | None = None) -> list[str]:
         changed = ", ".join(line[3:] for line in status.splitlines()[:5])
         problems.append(f"the working tree has uncommitted changes ({changed}): commit them")
     for wheel in wheels:
-        version = Path(wheel).name.split("-")[1:2] or [""]
-        if "+" in version[0]:
+        version = _version_of(Path(wheel).name)
+        if "+" in version:
             problems.append(
-                f"{Path(wheel).name}: version {version[0]} has a local label, so no commit "
+                f"{Path(wheel).name}: version {version} has a local label, so no commit "
                 "describes it; rebuild from a clean, full checkout"
             )
     return problems
+
+
+def _version_of(name: str) -> str:
+    """The version in a wheel's file name, or in an ``npm pack`` tarball's
+    (``shop-events-1.4.20261126181920+dirty.tgz``: its semver build metadata is the label)."""
+    if name.endswith(".tgz"):
+        found = re.search(r"-(\d+\.\d+\.\d+[^/]*)\.tgz$", name)
+        return found.group(1) if found else ""
+    return (name.split("-")[1:2] or [""])[0]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
