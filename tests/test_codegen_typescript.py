@@ -22,7 +22,7 @@ from protonats_codegen._typescript import PROTOBUF_ES_RANGE, camel, npm_version
 from protonats_codegen.template import python_only
 
 from protonats import _wire
-from protonats.events._fields import LIMITS, POLICIES
+from protonats.events._fields import FLAGS, LIMITS, POLICIES
 from protonats.jetstream import _config
 
 from .test_codegen import FIXTURES, compile_set, fixture_files, make_request
@@ -65,6 +65,8 @@ def test_every_limit_and_policy_row_reaches_events_ts(output: dict[str, str]) ->
         assert events.count(f"    {camel(row.keyword)}: ") >= constants, row.keyword
     for policy in POLICIES:
         assert events.count(f"    {camel(policy.keyword)}: ") >= constants, policy.keyword
+    for flag in FLAGS:
+        assert events.count(f"    {camel(flag.keyword)}: ") >= constants, flag.keyword
 
 
 def test_package_json_has_the_wheel_version_and_the_runtime(output: dict[str, str]) -> None:
@@ -118,7 +120,16 @@ def _ts_constants(path: Path) -> dict[str, str]:
 
 def test_the_typescript_wire_contract_is_pythons() -> None:
     wire = _ts_constants(RUNTIME / "src" / "wire.ts")
-    names = ("CONTENT_TYPE", "SCHEMA", "EXPECTED_STREAM", "MSG_ID", "TRACE_ID", "TRACEPARENT")
+    names = (
+        "CONTENT_TYPE",
+        "SCHEMA",
+        "EXPECTED_STREAM",
+        "MSG_ID",
+        "TRACE_ID",
+        "TRACEPARENT",
+        "TTL",
+    )
+    names += ("BATCH_ID", "BATCH_SEQUENCE", "BATCH_COMMIT")
     for name in (*names, "CLOUDEVENTS_PREFIX"):
         assert wire[name] == getattr(_wire, name), name
     reserved = re.search(

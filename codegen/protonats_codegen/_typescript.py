@@ -4,7 +4,8 @@
 next to protoc-gen-es, which writes the message schemas (``src/shop/v1/users_pb.ts``). Each
 event becomes a typed constant of ``@protonats/runtime``'s ``Event`` under the name it has in
 Python (``USER_REGISTERED``), holding the same values: limits and policies are read from the
-one table of them (``protonats.events._fields``), so a new row there reaches TypeScript too.
+one table of them (``protonats.events._fields``: ``LIMITS``, ``POLICIES``, ``FLAGS``), so a new
+row there reaches TypeScript too.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import re
 from collections.abc import Sequence
 
-from protonats.events._fields import LIMITS, POLICIES, Unit, duration
+from protonats.events._fields import FLAGS, LIMITS, POLICIES, Unit, duration
 
 from . import __version__
 from ._events import EventSpec
@@ -148,6 +149,11 @@ def _event(constant: str, schema: str, spec: EventSpec) -> list[str]:
         member = spec.policy.get(policy.keyword)
         chosen = policy.type[member].value if member is not None else policy.default.value
         lines.append(f"    {camel(policy.keyword)}: {_str(chosen)},")
+    lines += ["  },", "  flags: {"]
+    for flag in FLAGS:
+        lines.append(
+            f"    {camel(flag.keyword)}: {'true' if flag.keyword in spec.flags else 'false'},"
+        )
     lines += ["  },", "};"]
     return lines
 

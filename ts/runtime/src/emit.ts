@@ -27,6 +27,9 @@ export interface EmitOptions {
   traceparent?: string;
   /** Sent as `Protonats-Trace-Id`, for correlating messages across services. */
   traceId?: string;
+  /** Seconds the server keeps this message (`Nats-TTL`; events with `allowTtl` or
+   * `limits.messageTtl`, which is sent on every message otherwise). */
+  ttl?: number;
   /** Adds the CloudEvents 1.0 binary-mode headers (`ce-*`) with this `source`. */
   cloudeventsSource?: string;
   /** Milliseconds to wait for the server's ack (default 5000, as Python's `ack_timeout`). */
@@ -53,6 +56,8 @@ export function emitHeaders(
     [wire.SCHEMA, event.schemaName],
     [wire.EXPECTED_STREAM, event.stream],
   ]);
+  const defaultTtl = event.limits["messageTtl"];
+  if (defaultTtl != null) out.set(wire.TTL, wire.ttlValue(defaultTtl));
   if (options.traceparent !== undefined) out.set(wire.TRACEPARENT, options.traceparent);
   if (options.headers) {
     const clash = Object.keys(options.headers).filter((name) => wire.RESERVED.has(name));
@@ -72,10 +77,25 @@ export function emitHeaders(
       if (!out.has(name)) out.set(name, value);
     }
   }
+  if (options.ttl !== undefined) out.set(wire.TTL, wire.ttlValue(checkTtl(event, options.ttl)));
   return [...out].map(([name, value]) => [
     name,
     name.toLowerCase().startsWith(wire.CLOUDEVENTS_PREFIX) ? wire.percentEncode(value) : value,
   ]);
+}
+
+function checkTtl(event: Event, ttl: number): number {
+  const refuse = (why: string): never => {
+    throw new EmitError(`event "${event.name}": ${why}; nothing was sent`);
+  };
+  if (!Number.isFinite(ttl)) refuse(`ttl must be a number of seconds, got ${ttl}`);
+  if (!(event.flags["allowTtl"] || event.limits["messageTtl"] != null)) {
+    refuse("ttl needs the event declared with allow_ttl (or limits.message_ttl) and registered since");
+  }
+  if (ttl < 1) refuse(`ttl must be at least 1 s (the server refuses shorter ones), got ${ttl}`);
+  const age = event.limits["age"];
+  if (age != null && ttl > age) refuse(`ttl ${ttl} s is longer than limits.age ${age} s`);
+  return ttl;
 }
 
 /** Validate and encode one message: its type, then its size with its headers. */

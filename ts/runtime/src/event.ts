@@ -20,4 +20,6 @@ export interface Event<Desc extends DescMessage = DescMessage> {
   readonly description: string | null;
   readonly limits: Readonly<Record<string, number | null>>;
   readonly policies: Readonly<Record<string, string>>;
+  /** The stream features declared on: `allowTtl`, `allowAtomic`, `allowDelay`, ... */
+  readonly flags: Readonly<Record<string, boolean>>;
 }

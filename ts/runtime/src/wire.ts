@@ -9,6 +9,10 @@ export const SCHEMA = "Protonats-Schema";
 export const EXPECTED_STREAM = "Nats-Expected-Stream";
 export const MSG_ID = "Nats-Msg-Id";
 export const TRACE_ID = "Protonats-Trace-Id";
+export const TTL = "Nats-TTL";
+export const BATCH_ID = "Nats-Batch-Id";
+export const BATCH_SEQUENCE = "Nats-Batch-Sequence";
+export const BATCH_COMMIT = "Nats-Batch-Commit";
 export const TRACEPARENT = "traceparent";
 export const CLOUDEVENTS_PREFIX = "ce-";
 /** Headers protonats sets itself; user headers may not override them. */
@@ -18,6 +22,10 @@ export const RESERVED: ReadonlySet<string> = new Set([
   EXPECTED_STREAM,
   MSG_ID,
   TRACE_ID,
+  TTL,
+  BATCH_ID,
+  BATCH_SEQUENCE,
+  BATCH_COMMIT,
 ]);
 /** nats-server's default `max_payload` (1 MiB), when the connection does not say. */
 export const DEFAULT_MAX_PAYLOAD = 1 << 20;
@@ -42,6 +50,11 @@ export function percentDecode(value: string): string {
 /** `2024-05-01T10:00:00.123000Z`: RFC 3339 in UTC with microseconds, as Python writes it. */
 export function rfc3339(moment: Date): string {
   return moment.toISOString().replace("Z", "000Z");
+}
+
+/** The `Nats-TTL` value of `seconds`: whole seconds (`60`), else a Go duration (`1.5s`). */
+export function ttlValue(seconds: number): string {
+  return Number.isInteger(seconds) ? String(seconds) : `${seconds}s`;
 }
 
 /** CloudEvents 1.0 binary-mode attributes of one message of `event` (not yet encoded). */
