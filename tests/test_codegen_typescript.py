@@ -128,8 +128,10 @@ def test_the_typescript_wire_contract_is_pythons() -> None:
         "TRACE_ID",
         "TRACEPARENT",
         "TTL",
+        "BATCH_ID",
+        "BATCH_SEQUENCE",
+        "BATCH_COMMIT",
     )
-    names += ("BATCH_ID", "BATCH_SEQUENCE", "BATCH_COMMIT")
     for name in (*names, "CLOUDEVENTS_PREFIX"):
         assert wire[name] == getattr(_wire, name), name
     reserved = re.search(
