@@ -28,7 +28,7 @@ def test_supports_by_api_level_then_version_then_benefit_of_the_doubt() -> None:
     assert supports(ServerInfo(None, 1), MESSAGE_TTL)
     assert supports(ServerInfo(), ATOMIC_BATCH)  # unknown: the server decides
     for feature in FEATURES:
-        assert feature.api_level == {(2, 11): 1, (2, 12): 2}[feature.since[:2]]
+        assert feature.api_level == {(2, 11): 1, (2, 12): 2, (2, 14): 3}[feature.since[:2]]
 
 
 def test_the_refusal_names_the_feature_the_version_needed_and_the_servers() -> None:

@@ -103,6 +103,10 @@ class Event(Generic[T]):
     allow_atomic: bool = False
     """Whether ``emit_many(..., atomic=True)`` may store a batch all or nothing: the stream
     then allows atomic batch publish (nats-server 2.12+)."""
+    allow_batched: bool = False
+    """Whether ``emit_many`` sends through fast-ingest batches: the stream then allows batched
+    publish (nats-server 2.14+) and the server acknowledges a window of messages at once; a
+    lost message fails the batch. Without server support emit_many acks each message."""
     _codec: Serializer[T] = dataclasses.field(init=False, repr=False, compare=False)
     _check: Any = dataclasses.field(init=False, repr=False, compare=False)
 

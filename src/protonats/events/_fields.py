@@ -363,6 +363,9 @@ FLAGS: tuple[FlagField, ...] = (
               call="emit_many(atomic=True)", rule="EVENT_ALLOW_ATOMIC_REMOVED"),
     FlagField(keyword="allow_delay", jetstream="allow_msg_schedules", label="delayed messages",
               call="emit(delay=)", rule="EVENT_ALLOW_DELAY_REMOVED"),
+    # No rule: turned off, emit_many falls back to per-message acks; nothing breaks.
+    FlagField(keyword="allow_batched", jetstream="allow_batched", label="fast-ingest batches",
+              call="emit_many()"),
 )  # fmt: skip
 """Every stream feature an event may turn on, in the option's field order."""
 BY_FLAG: Mapping[str, FlagField] = {row.keyword: row for row in FLAGS}

@@ -133,7 +133,7 @@ async def _send_all(
             continue
         stop = min(total, position + room)
         position = await link.publish_run(
-            subject, items.payloads, items.headers, position, stop, base
+            subject, items.payloads, items.headers, position, stop, (base, 0, "")
         )
         replies.handed_over(position)
         if position == stop:

@@ -24,6 +24,8 @@ from ._config import StreamPlan, stream_config
 from ._connection import Connection, Shareable, inbox_of, link_of
 from ._consume import ConsumerOptions, Delivery, iterate_deliveries
 from ._delay import schedule
+from ._fast_ingest import publish_fast
+from ._features import FAST_INGEST, supports
 from ._headers import check_headers, check_size, check_uid
 from ._ledger import LedgerEntry, LedgerRevision
 from ._ledger_kv import LedgerStore
@@ -41,6 +43,9 @@ __all__ = ["ConnectedEvents"]
 T = TypeVar("T")
 
 _WINDOW = 1024
+FAST_MIN = 64
+"""Batches smaller than this go the acked path even when fast-ingest is allowed: setting up a
+fast-ingest batch (its inbox, the wait for the server's first reply) costs more than it gains."""
 
 
 class _Route:
@@ -86,6 +91,7 @@ class ConnectedEvents(Shareable):
         self.cloudevents_source = cloudevents_source
         self._inbox = inbox_of(connection)
         self._routes = {e.name: _Route(e, self._link.max_payload) for e in events}
+        self._fast_busy: set[str] = set()  # events with a fast-ingest batch under way
 
     @property
     def client(self) -> Client:
@@ -227,6 +233,18 @@ class ConnectedEvents(Shareable):
             )
         return payload
 
+    def _fast_ingest(self, event: Event[Any], count: int) -> bool:
+        """Whether a batch of ``count`` goes as a fast-ingest batch: the event allows it, the
+        server has it, the batch is large enough to gain, and no other fast-ingest batch of
+        the event is under way on this connection (the sequences of each batch's acks are
+        derived from its final ack: two at once would interleave)."""
+        return (
+            event.allow_batched
+            and count >= FAST_MIN
+            and event.name not in self._fast_busy
+            and supports(self._link.server, FAST_INGEST)
+        )
+
     @overload
     async def emit(
         self,
@@ -363,9 +381,17 @@ class ConnectedEvents(Shareable):
         if atomic:
             pairs = list(zip(batch.payloads, batch.headers, strict=True))
             return await publish_atomic(self._link, self._inbox, event, pairs, self.ack_timeout)
-        result = await publish_batch(
-            self._link, self._inbox, event, batch, self.ack_timeout, _WINDOW
-        )
+        result = None
+        if uids is None and self._fast_ingest(event, len(batch.payloads)):
+            self._fast_busy.add(event.name)
+            try:
+                result = await publish_fast(self._link, event, batch, self.ack_timeout)
+            finally:
+                self._fast_busy.discard(event.name)
+        if result is None:
+            result = await publish_batch(
+                self._link, self._inbox, event, batch, self.ack_timeout, _WINDOW
+            )
         if result.failures:
             raise _batch_error(event, result.failures, result.acks, result.maybe_stored)
         return [ack for ack in result.acks if ack is not None]

@@ -21,6 +21,7 @@ __all__ = [
     "ATOMIC_BATCH",
     "BY_FLAG",
     "CONSUMER_PAUSE",
+    "FAST_INGEST",
     "FEATURES",
     "MESSAGE_SCHEDULES",
     "MESSAGE_TTL",
@@ -64,6 +65,8 @@ MESSAGE_SCHEDULES = Feature("message scheduling", (2, 12, 0), 2)
 """Stream ``allow_msg_schedules`` and ``Nats-Schedule`` (ADR-51): ``emit(delay=)``."""
 ATOMIC_BATCH = Feature("atomic batch publish", (2, 12, 0), 2)
 """Stream ``allow_atomic`` and the ``Nats-Batch-*`` headers (ADR-50)."""
+FAST_INGEST = Feature("fast-ingest batch publish", (2, 14, 0), 3)
+"""Stream ``allow_batched`` and the ``$FI`` reply subjects (ADR-50, fast-ingest)."""
 
 FEATURES: tuple[Feature, ...] = (
     MESSAGE_TTL,
@@ -71,12 +74,14 @@ FEATURES: tuple[Feature, ...] = (
     PRIORITY_GROUPS,
     MESSAGE_SCHEDULES,
     ATOMIC_BATCH,
+    FAST_INGEST,
 )
 
 BY_FLAG: Mapping[str, Feature] = {
     "allow_ttl": MESSAGE_TTL,
     "allow_atomic": ATOMIC_BATCH,
     "allow_delay": MESSAGE_SCHEDULES,
+    "allow_batched": FAST_INGEST,
 }
 """The feature each of an event's flags (``events/_fields.FLAGS``) needs of the server."""
 

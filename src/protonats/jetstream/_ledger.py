@@ -95,6 +95,8 @@ class LedgerEntry:
     """Producers may emit atomic batches (``emit_many(atomic=True)``)."""
     allow_delay: bool = False
     """Producers may delay messages (``emit(delay=)``)."""
+    allow_batched: bool = False
+    """``emit_many`` sends fast-ingest batches (the stream allows batched publish)."""
     schema: LedgerSchema
     registered_at: datetime.datetime
     """When this revision was written (UTC, whole seconds)."""

@@ -210,22 +210,25 @@ class Link:
         headers: list[dict[str, str]],
         start: int,
         stop: int,
-        reply_base: str,
+        reply: tuple[str, int, str],
     ) -> int:
         """Hand messages ``start``..``stop`` (payload and headers by position) to the client
-        in one loop, each with the reply subject ``reply_base`` + its position; return the
-        position of the first one not handed over: ``stop``, or one the client refused or
-        that would wait for the socket (send that one with ``publish``, which bounds and
-        explains it)."""
+        in one loop; ``reply`` is (base, offset, suffix): a message's reply subject is
+        ``base + str(position + offset) + suffix``. Returns the position of the first one not
+        handed over: ``stop``, or one the client refused or that would wait for the socket
+        (send that one with ``publish``, which bounds and explains it)."""
         nc, limit = self._nc, self._buffer
         publish = nc.publish
+        base, offset, suffix = reply
         position = start
         try:
             while position < stop:
                 payload = payloads[position]
                 if limit > 0 and nc.pending_data_size + len(payload) > limit:
                     return position
-                await publish(subject, payload, reply_base + str(position), headers[position])
+                await publish(
+                    subject, payload, base + str(position + offset) + suffix, headers[position]
+                )
                 position += 1
         except nats.errors.Error:
             return position

@@ -42,12 +42,14 @@ __all__ = [
     "RETRY_WAIT",
     "Ack",
     "AckInbox",
+    "ApiError",
     "decode_acks",
     "explain_no_responders",
     "no_ack_in_time",
     "parse_ack",
     "parse_ack_data",
     "publish_denied",
+    "rejected",
     "send",
 ]
 
@@ -74,7 +76,9 @@ decode_acks = msgspec.json.Decoder(list[Ack]).decode
 """A JSON array of plain publish acks (no error among them) as ``Ack``s, in one call."""
 
 
-class _ApiError(msgspec.Struct):
+class ApiError(msgspec.Struct):
+    """A JetStream API error in a reply."""
+
     code: int = 0
     err_code: int = 0
     description: str = ""
@@ -84,7 +88,7 @@ class _Reply(msgspec.Struct):
     stream: str = ""
     seq: int = 0
     duplicate: bool = False
-    error: _ApiError | None = None
+    error: ApiError | None = None
 
 
 _decode_reply = msgspec.json.Decoder(_Reply).decode
@@ -256,17 +260,21 @@ def parse_ack_data(data: bytes, event: str) -> Ack:
     except msgspec.DecodeError as exc:
         raise EmitError(f"event {event!r}: unreadable ack {data[:200]!r}") from exc
     if reply.error is not None:
-        err = reply.error
-        raise MessageRejectedError(
-            f"event {event!r}: the server did not store the message: {err.description} "
-            f"(code {err.code}, err_code {err.err_code})",
-            event=event,
-            stream=event,
-            code=err.code,
-            err_code=err.err_code,
-            description=err.description,
-        )
+        raise rejected(event, reply.error)
     return Ack(reply.stream, reply.seq, reply.duplicate)
+
+
+def rejected(event: str, err: ApiError) -> MessageRejectedError:
+    """The server's refusal to store a message, as the error emit raises."""
+    return MessageRejectedError(
+        f"event {event!r}: the server did not store the message: {err.description} "
+        f"(code {err.code}, err_code {err.err_code})",
+        event=event,
+        stream=event,
+        code=err.code,
+        err_code=err.err_code,
+        description=err.description,
+    )
 
 
 async def send(

@@ -26,21 +26,21 @@ from google.protobuf import descriptor_pb2 as google_dot_protobuf_dot_descriptor
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aprotonats/v1/options.proto\x12\x0cprotonats.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\xf1\x02\n\x06Limits\x12*\n\x07max_age\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x33\n\x10\x64uplicate_window\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x16\n\tmax_bytes\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x19\n\x0cmax_messages\x18\x04 \x01(\x03H\x01\x88\x01\x01\x12\x1d\n\x10max_message_size\x18\x05 \x01(\x05H\x02\x88\x01\x01\x12\x1a\n\rmax_consumers\x18\x06 \x01(\x05H\x03\x88\x01\x01\x12\x15\n\x08replicas\x18\x07 \x01(\x05H\x04\x88\x01\x01\x12.\n\x0bmessage_ttl\x18\x08 \x01(\x0b\x32\x19.google.protobuf.DurationB\x0c\n\n_max_bytesB\x0f\n\r_max_messagesB\x13\n\x11_max_message_sizeB\x10\n\x0e_max_consumersB\x0b\n\t_replicas\"\x91\x02\n\x0c\x45ventOptions\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12$\n\x06limits\x18\x03 \x01(\x0b\x32\x14.protonats.v1.Limits\x12&\n\x07storage\x18\x04 \x01(\x0e\x32\x15.protonats.v1.Storage\x12*\n\tretention\x18\x05 \x01(\x0e\x32\x17.protonats.v1.Retention\x12&\n\x07\x64iscard\x18\x06 \x01(\x0e\x32\x15.protonats.v1.Discard\x12\x11\n\tallow_ttl\x18\x07 \x01(\x08\x12\x14\n\x0c\x61llow_atomic\x18\x08 \x01(\x08\x12\x13\n\x0b\x61llow_delay\x18\t \x01(\x08*H\n\x07Storage\x12\x17\n\x13STORAGE_UNSPECIFIED\x10\x00\x12\x10\n\x0cSTORAGE_FILE\x10\x01\x12\x12\n\x0eSTORAGE_MEMORY\x10\x02*n\n\tRetention\x12\x19\n\x15RETENTION_UNSPECIFIED\x10\x00\x12\x14\n\x10RETENTION_LIMITS\x10\x01\x12\x16\n\x12RETENTION_INTEREST\x10\x02\x12\x18\n\x14RETENTION_WORK_QUEUE\x10\x03*D\n\x07\x44iscard\x12\x17\n\x13\x44ISCARD_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x44ISCARD_OLD\x10\x01\x12\x0f\n\x0b\x44ISCARD_NEW\x10\x02:L\n\x05\x65vent\x12\x1f.google.protobuf.MessageOptions\x18\x8d\x8c\x03 \x01(\x0b\x32\x1a.protonats.v1.EventOptionsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aprotonats/v1/options.proto\x12\x0cprotonats.v1\x1a google/protobuf/descriptor.proto\x1a\x1egoogle/protobuf/duration.proto\"\xf1\x02\n\x06Limits\x12*\n\x07max_age\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x33\n\x10\x64uplicate_window\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x16\n\tmax_bytes\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x19\n\x0cmax_messages\x18\x04 \x01(\x03H\x01\x88\x01\x01\x12\x1d\n\x10max_message_size\x18\x05 \x01(\x05H\x02\x88\x01\x01\x12\x1a\n\rmax_consumers\x18\x06 \x01(\x05H\x03\x88\x01\x01\x12\x15\n\x08replicas\x18\x07 \x01(\x05H\x04\x88\x01\x01\x12.\n\x0bmessage_ttl\x18\x08 \x01(\x0b\x32\x19.google.protobuf.DurationB\x0c\n\n_max_bytesB\x0f\n\r_max_messagesB\x13\n\x11_max_message_sizeB\x10\n\x0e_max_consumersB\x0b\n\t_replicas\"\xa8\x02\n\x0c\x45ventOptions\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12$\n\x06limits\x18\x03 \x01(\x0b\x32\x14.protonats.v1.Limits\x12&\n\x07storage\x18\x04 \x01(\x0e\x32\x15.protonats.v1.Storage\x12*\n\tretention\x18\x05 \x01(\x0e\x32\x17.protonats.v1.Retention\x12&\n\x07\x64iscard\x18\x06 \x01(\x0e\x32\x15.protonats.v1.Discard\x12\x11\n\tallow_ttl\x18\x07 \x01(\x08\x12\x14\n\x0c\x61llow_atomic\x18\x08 \x01(\x08\x12\x13\n\x0b\x61llow_delay\x18\t \x01(\x08\x12\x15\n\rallow_batched\x18\n \x01(\x08*H\n\x07Storage\x12\x17\n\x13STORAGE_UNSPECIFIED\x10\x00\x12\x10\n\x0cSTORAGE_FILE\x10\x01\x12\x12\n\x0eSTORAGE_MEMORY\x10\x02*n\n\tRetention\x12\x19\n\x15RETENTION_UNSPECIFIED\x10\x00\x12\x14\n\x10RETENTION_LIMITS\x10\x01\x12\x16\n\x12RETENTION_INTEREST\x10\x02\x12\x18\n\x14RETENTION_WORK_QUEUE\x10\x03*D\n\x07\x44iscard\x12\x17\n\x13\x44ISCARD_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x44ISCARD_OLD\x10\x01\x12\x0f\n\x0b\x44ISCARD_NEW\x10\x02:L\n\x05\x65vent\x12\x1f.google.protobuf.MessageOptions\x18\x8d\x8c\x03 \x01(\x0b\x32\x1a.protonats.v1.EventOptionsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'protonats.v1.options_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_STORAGE']._serialized_start=758
-  _globals['_STORAGE']._serialized_end=830
-  _globals['_RETENTION']._serialized_start=832
-  _globals['_RETENTION']._serialized_end=942
-  _globals['_DISCARD']._serialized_start=944
-  _globals['_DISCARD']._serialized_end=1012
+  _globals['_STORAGE']._serialized_start=781
+  _globals['_STORAGE']._serialized_end=853
+  _globals['_RETENTION']._serialized_start=855
+  _globals['_RETENTION']._serialized_end=965
+  _globals['_DISCARD']._serialized_start=967
+  _globals['_DISCARD']._serialized_end=1035
   _globals['_LIMITS']._serialized_start=111
   _globals['_LIMITS']._serialized_end=480
   _globals['_EVENTOPTIONS']._serialized_start=483
-  _globals['_EVENTOPTIONS']._serialized_end=756
+  _globals['_EVENTOPTIONS']._serialized_end=779
 # @@protoc_insertion_point(module_scope)

@@ -222,6 +222,7 @@ class EventOptions(_message.Message):
     ALLOW_TTL_FIELD_NUMBER: _builtins.int
     ALLOW_ATOMIC_FIELD_NUMBER: _builtins.int
     ALLOW_DELAY_FIELD_NUMBER: _builtins.int
+    ALLOW_BATCHED_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Event name, unique in the whole registry: lower-case kebab-case, at most 64 characters,
     e.g. "user-registered". It is the subject and stream name: never rename it. [Event.name]
@@ -249,6 +250,11 @@ class EventOptions(_message.Message):
     """Producers may delay messages (emit delay=) through the server's message scheduling.
     nats-server 2.12 or newer; cannot be turned off once registered. [Event.allow_delay]
     """
+    allow_batched: _builtins.bool
+    """emit_many sends through fast-ingest batches (one ack per flow window, not per message,
+    and a lost message fails the batch): the stream allows batched publish. nats-server 2.14
+    or newer; emit_many falls back to per-message acks without it. [Event.allow_batched]
+    """
     @_builtins.property
     def limits(self) -> Global___Limits:
         """Stream limits."""
@@ -265,10 +271,11 @@ class EventOptions(_message.Message):
         allow_ttl: _builtins.bool = ...,
         allow_atomic: _builtins.bool = ...,
         allow_delay: _builtins.bool = ...,
+        allow_batched: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["limits", b"limits"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["allow_atomic", b"allow_atomic", "allow_delay", b"allow_delay", "allow_ttl", b"allow_ttl", "description", b"description", "discard", b"discard", "limits", b"limits", "name", b"name", "retention", b"retention", "storage", b"storage"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allow_atomic", b"allow_atomic", "allow_batched", b"allow_batched", "allow_delay", b"allow_delay", "allow_ttl", b"allow_ttl", "description", b"description", "discard", b"discard", "limits", b"limits", "name", b"name", "retention", b"retention", "storage", b"storage"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

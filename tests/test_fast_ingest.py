@@ -1,0 +1,114 @@
+"""Fast-ingest batches (nats-server 2.14+, events with allow_batched=True): emit_many sends a
+batch the server acknowledges a window at a time, gap mode fail; the same acks (or
+BatchEmitError) as the acked path, and the acked path when the stream does not allow it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import nats
+import pytest
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+
+from protonats import BatchEmitError, Event, Events, NoStreamError, stream_config
+from protonats.jetstream._batch import plain_batch
+from protonats.jetstream._fast_ingest import FLOW, publish_fast
+
+from .helpers import DEADLINE, ack, registered, take
+from .models import User
+
+
+def users(count: int) -> list[User]:
+    return [User(id=str(i), name=f"user {i}") for i in range(count)]
+
+
+async def stored(js: JetStreamContext, event: Event[User]) -> int:
+    return int((await js.stream_info(event.stream_name)).state.messages)
+
+
+class Replies:
+    """Every reply the server sends to any inbox, seen from a second connection."""
+
+    def __init__(self) -> None:
+        self.fast = 0
+        self.plain = 0
+
+    async def on_msg(self, msg: Msg) -> None:
+        if msg.subject.endswith(".$FI"):
+            self.fast += 1
+        else:
+            self.plain += 1
+
+
+def test_the_stream_allows_batched_publish() -> None:
+    assert stream_config(Event("x-fast", User, allow_batched=True)).allow_batched is True
+    assert stream_config(Event("x-plain", User)).allow_batched is None
+
+
+async def test_a_batch_over_several_flow_windows_is_acked_in_order(
+    nats_url: str, unique: str, js: JetStreamContext
+) -> None:
+    event = Event(f"fast-{unique}", User, allow_batched=True)
+    count = FLOW * 6 + 7  # several windows, and a last one that is not full
+    watcher = await nats.connect(nats_url)
+    replies = Replies()
+    try:
+        await watcher.subscribe("_INBOX.>", cb=replies.on_msg)
+        await watcher.flush()
+        async with registered(nats_url, event) as conn:
+            acks = await conn.emit_many(event, users(count))
+            read = await take(conn.consume(event, "check", batch=500), count, handle=ack)
+        assert [a.seq for a in acks] == list(range(1, count + 1))
+        assert {a.stream for a in acks} == {event.stream_name}
+        assert await stored(js, event) == count
+        assert [d.data for d in read] == users(count)
+        # one reply per flow window (and the start and the final ack), not one per message
+        assert 3 <= replies.fast <= count // 50, replies.fast
+    finally:
+        await watcher.close()
+
+
+async def test_a_gap_fails_the_batch_from_the_lost_message_on(
+    nats_url: str, unique: str, js: JetStreamContext
+) -> None:
+    event = Event(f"fast-gap-{unique}", User, allow_batched=True)
+    count, lost = 2000, 1234
+    async with registered(nats_url, event) as conn:
+        route = conn._routes[event.name]
+        batch = plain_batch(event, users(count), route.headers, route.max_size)
+        assert batch is not None
+        async with asyncio.timeout(DEADLINE):
+            result = await publish_fast(conn._link, event, batch, 5.0, drop=frozenset({lost}))
+    assert result is not None
+    assert [a.seq if a else None for a in result.acks[:lost]] == list(range(1, lost + 1))
+    assert result.acks[lost:] == [None] * (count - lost)
+    assert sorted(result.failures) == list(range(lost, count))
+    assert not result.maybe_stored  # certainly not stored: the server stopped at the gap
+    assert "gap" in str(result.failures[lost])
+    assert f"#{lost}" in str(result.failures[count - 1])
+    assert await stored(js, event) == lost
+
+
+async def test_a_stream_without_batched_publish_gets_the_acked_path(
+    nats_url: str, unique: str, js: JetStreamContext
+) -> None:
+    name = f"fast-off-{unique}"
+    async with registered(nats_url, Event(name, User)):
+        pass  # the stream exists without allow_batched
+    event = Event(name, User, allow_batched=True)
+    async with Events(event).connect(nats_url) as conn:
+        acks = await conn.emit_many(event, users(300))
+    assert [a.seq for a in acks] == list(range(1, 301))  # every message once
+    assert await stored(js, event) == 300
+    assert not (await js.stream_info(event.stream_name)).config.allow_batched
+
+
+async def test_no_stream_is_explained_as_on_the_acked_path(nats_url: str, unique: str) -> None:
+    event = Event(f"fast-none-{unique}", User, allow_batched=True)
+    async with Events(event).connect(nats_url, ack_timeout=2.0) as conn:
+        async with asyncio.timeout(DEADLINE):
+            with pytest.raises(BatchEmitError) as caught:
+                await conn.emit_many(event, users(100))
+    assert caught.value.not_stored == frozenset(range(100))
+    assert all(isinstance(c, NoStreamError) for c in caught.value.failures.values())
