@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from protonats_codegen.release import REVISION_ENV, revision
+from protonats_codegen.template import python_only
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -77,7 +78,7 @@ def fixtures_gen(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(FIXTURES / "proto", work / "proto")
     shutil.copytree(ROOT / "proto" / "protonats", work / "proto" / "protonats")
     shutil.copy(ROOT / "buf.yaml", work / "buf.yaml")
-    template = (ROOT / "buf.gen.yaml").read_text()
+    template = python_only((ROOT / "buf.gen.yaml").read_text())  # the Python outputs only
     template = template.replace(".venv/bin/", f"{BIN}/").replace("shop-events", "kitchen-events")
     (work / "buf.gen.yaml").write_text(template)
     run([BUF, "generate"], cwd=work)
@@ -217,7 +218,7 @@ def test_buf_reports_errors_at_the_option_field(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "proto" / "protonats", tmp_path / "proto" / "protonats")
     shutil.copy(ROOT / "buf.yaml", tmp_path / "buf.yaml")
     (tmp_path / "buf.gen.yaml").write_text(
-        (ROOT / "buf.gen.yaml").read_text().replace(".venv/bin/", f"{BIN}/")
+        python_only((ROOT / "buf.gen.yaml").read_text()).replace(".venv/bin/", f"{BIN}/")
     )
     (tmp_path / "proto" / "bad" / "v1" / "bad.proto").write_text(
         'syntax = "proto3";\n\npackage bad.v1;\n\nimport "protonats/v1/options.proto";\n\n'
