@@ -31,6 +31,7 @@ __all__ = [
     "EXPECTED_STREAM",
     "MAX_HEADER_SIZE",
     "MSG_ID",
+    "PIN_ID",
     "RESERVED",
     "SCHEDULE",
     "SCHEDULER",
@@ -118,6 +119,10 @@ DEAD_SEQ = "Protonats-Dead-Seq"
 """Sequence of the original message in the event's stream."""
 DEAD_UID = "Protonats-Dead-Uid"
 """The original ``Nats-Msg-Id``, if the message had one; replay sends it again."""
+
+PIN_ID = "Nats-Pin-Id"
+"""Set by the server on messages to the pinned instance of a ``pinned`` actor (ADR-42): its
+pull requests carry it from then on, and lose the pin (status 423) when another is pinned."""
 
 DEFAULT_MAX_PAYLOAD = 1 << 20
 """nats-server's ``max_payload`` unless configured otherwise (1 MiB; at most 64 MiB): the

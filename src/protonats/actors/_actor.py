@@ -75,6 +75,16 @@ class Actor(Generic[T]):
     dead_letter: bool = True
     """Store messages that are given up on in ``<event>-dead``; False terminates them with
     an ERROR log instead."""
+    pinned: bool = False
+    """One listening instance (the pinned one) gets every message; the others stand by and
+    take over ``pinned_ttl`` seconds after it stops pulling (consumer priority group,
+    nats-server 2.11+)."""
+    pinned_ttl: float = 30
+    """Seconds without a pull from the pinned instance before the server pins another."""
+    overflow: int | None = None
+    """This instance pulls only while more than ``overflow`` messages are pending for the
+    actor: a standby that helps under backlog; ``0`` always pulls (the primary instances of
+    an overflow actor). Every instance of the actor must declare it (nats-server 2.11+)."""
     is_async: bool = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -99,6 +109,20 @@ class Actor(Generic[T]):
             raise ActorDeclarationError(
                 f"{what}: retry_delay must be seconds >= 0, got {list(delays)}"
             )
+        _positive(what, "pinned_ttl", self.pinned_ttl)
+        if self.overflow is not None:
+            if not isinstance(self.overflow, int) or isinstance(self.overflow, bool):
+                raise ActorDeclarationError(
+                    f"{what}: overflow must be an int >= 0 (pending messages), got "
+                    f"{self.overflow!r}"
+                )
+            if self.overflow < 0:
+                raise ActorDeclarationError(f"{what}: overflow must be >= 0, got {self.overflow}")
+            if self.pinned:
+                raise ActorDeclarationError(
+                    f"{what}: pinned and overflow are two priority policies of one consumer; "
+                    "choose one"
+                )
         middlewares = tuple(self.middlewares)
         for middleware in middlewares:
             if not isinstance(middleware, Middleware):

@@ -25,7 +25,8 @@ from ..jetstream._config import (
     comparable,
     stream_config,
 )
-from ..jetstream._nats import api
+from ..jetstream._features import PRIORITY_GROUPS, ServerInfo, refusal
+from ..jetstream._nats import PriorityConsumerConfig, api
 from ._actor import Actor
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "dead_letter_subject",
     "plan_consumer",
     "plan_dead_letter_stream",
+    "pull_priority",
     "replay_headers",
 ]
 
@@ -49,8 +51,11 @@ META_DEAD_LETTERS = "protonats.dead_letters"
 DEAD_LETTER_LIMITS = Limits(age=30 * 86_400)
 """Dead letters are kept 30 days unless ``Actors(dead_letter_limits=...)`` says otherwise."""
 MAX_ERROR_LENGTH = 1024
+PRIORITY_GROUP = "protonats"
+"""The one priority group of a pinned or overflow actor's consumer (ADR-42 allows one)."""
+PINNED, OVERFLOW = "pinned_client", "overflow"
 # Fields JetStream cannot change on an existing consumer.
-_FROZEN = ("ack_policy", "deliver_policy", "deliver_subject")
+_FROZEN = ("ack_policy", "deliver_policy", "deliver_subject", "priority_policy", "priority_groups")
 _DROPPED_ON_DEATH = (_wire.MSG_ID, _wire.EXPECTED_STREAM)
 
 
@@ -75,7 +80,7 @@ def dead_letter_subject(event: Event[Any]) -> str:
     return f"{event.name}.dead"
 
 
-def consumer_config(actor: Actor[Any]) -> api.ConsumerConfig:
+def consumer_config(actor: Actor[Any]) -> PriorityConsumerConfig:
     """The durable pull consumer of ``actor``.
 
     The server redelivers without limit (``max_deliver=-1``): attempts are counted by the
@@ -83,7 +88,8 @@ def consumer_config(actor: Actor[Any]) -> api.ConsumerConfig:
     the server after an instance died in its last attempt.
     """
     attempts = "unlimited" if actor.max_attempts is None else str(actor.max_attempts)
-    return api.ConsumerConfig(
+    policy = PINNED if actor.pinned else OVERFLOW if actor.overflow is not None else None
+    return PriorityConsumerConfig(
         durable_name=actor.name,
         description=actor.description or None,
         ack_policy=api.AckPolicy.EXPLICIT,
@@ -97,6 +103,39 @@ def consumer_config(actor: Actor[Any]) -> api.ConsumerConfig:
             META_EVENT: actor.event.name,
             META_MAX_ATTEMPTS: attempts,
         },
+        priority_groups=[PRIORITY_GROUP] if policy else None,
+        priority_policy=policy,
+        priority_timeout=float(actor.pinned_ttl) if actor.pinned else None,
+    )
+
+
+def pull_priority(actor: Actor[Any]) -> dict[str, object]:
+    """What each pull request of ``actor`` carries besides its batch: the priority group,
+    and an overflow instance's ``min_pending`` (it is served only while more than
+    ``overflow`` messages are pending)."""
+    if actor.pinned:
+        return {"group": PRIORITY_GROUP}
+    if actor.overflow is not None:
+        extra: dict[str, object] = {"group": PRIORITY_GROUP}
+        if actor.overflow > 0:
+            extra["min_pending"] = actor.overflow + 1
+        return extra
+    return {}
+
+
+def priority_error(actor: Actor[Any], server: ServerInfo) -> ProtonatsError | None:
+    """Why a pinned or overflow ``actor`` cannot be had on ``server``, if it cannot."""
+    if not actor.pinned and actor.overflow is None:
+        return None
+    field = "pinned" if actor.pinned else "overflow"
+    return refusal(
+        PRIORITY_GROUPS,
+        server,
+        what=f"actor {actor.name!r}: {field}",
+        field=field,
+        fix=f"declare the actor without {field}",
+        event=actor.event.name,
+        stream=actor.event.stream_name,
     )
 
 
@@ -115,14 +154,34 @@ def comparable_consumer(config: api.ConsumerConfig) -> dict[str, Any]:
         "metadata": {
             k: v for k, v in (config.metadata or {}).items() if k.startswith("protonats.")
         },
+        **_priority(config),
+    }
+
+
+def _priority(config: api.ConsumerConfig) -> dict[str, Any]:
+    """The priority group fields (a plain ``ConsumerConfig`` has none: no policy)."""
+    policy = getattr(config, "priority_policy", None) or None
+    timeout = getattr(config, "priority_timeout", None) if policy == PINNED else None
+    return {
+        "priority_policy": policy,
+        "priority_groups": list(getattr(config, "priority_groups", None) or ()),
+        "priority_timeout": round(timeout * 1e9) if timeout else None,
     }
 
 
 def plan_consumer(
-    actor: Actor[Any], desired: api.ConsumerConfig, actual: api.ConsumerConfig | None
+    actor: Actor[Any],
+    desired: api.ConsumerConfig,
+    actual: api.ConsumerConfig | None,
+    server: ServerInfo | None = None,
 ) -> ConsumerPlan:
-    """Decide what ``register`` does for ``actor``'s consumer, given the server's (or None)."""
+    """Decide what ``register`` does for ``actor``'s consumer, given the server's (or None).
+    A priority policy (``pinned``, ``overflow``) the server lacks is refused; so is a change
+    of policy or group, which JetStream cannot make on an existing consumer."""
     event = actor.event.name
+    too_old = priority_error(actor, server or ServerInfo())
+    if too_old is not None:
+        return ConsumerPlan(actor.name, event, Action.REFUSED, error=too_old)
     if actual is None:
         return ConsumerPlan(actor.name, event, Action.CREATE)
     old, new = comparable_consumer(actual), comparable_consumer(desired)

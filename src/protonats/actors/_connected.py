@@ -132,15 +132,18 @@ class ConnectedActors(Shareable):
         link, desired = self._link, consumer_config(actor)
 
         async def look() -> api.ConsumerConfig | None:
-            info = await link.consumer_info(actor.event, actor.name)
-            return info.config if info is not None else None
+            return await link.consumer_config(actor.event, actor.name)
 
         async def make(plan: ConsumerPlan) -> ConsumerPlan:
             if apply and plan.action in (Action.CREATE, Action.UPDATE):
                 await link.add_consumer(actor.event, desired)
             return plan
 
-        planned = functools.partial(plan_consumer, actor, desired)
+        server = await link.learn_server() if actor.pinned or actor.overflow is not None else None
+
+        def planned(actual: api.ConsumerConfig | None) -> ConsumerPlan:
+            return plan_consumer(actor, desired, actual, server)
+
         return await converge(actor.event, f"consumer {actor.name!r}", look, planned, make)
 
     async def pause(self, actor_name: str, until: datetime.datetime | float) -> datetime.datetime:

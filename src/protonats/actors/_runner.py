@@ -29,7 +29,12 @@ from ..jetstream import _nats_msg as _io
 from ..jetstream._nats import Link, Msg
 from ..jetstream._pull import Puller
 from ._actor import Actor
-from ._config import dead_letter_headers, dead_letter_stream, dead_letter_subject
+from ._config import (
+    dead_letter_headers,
+    dead_letter_stream,
+    dead_letter_subject,
+    pull_priority,
+)
 from ._middleware import Context, ErrorContext, OkContext
 from ._slots import Slots
 from ._watch import Running
@@ -91,7 +96,8 @@ class Runner:
         of a message this burst failed is due (each is waited for until ``RETRY_GRACE``
         past its due time).
         """
-        puller = await Puller.open(self.link, self.actor.event, self.actor.name)
+        priority = pull_priority(self.actor)  # a pinned or overflow actor's priority group
+        puller = await Puller.open(self.link, self.actor.event, self.actor.name, priority)
         more = True  # the consumer may have messages for us right now
         try:
             while not self.stopping:

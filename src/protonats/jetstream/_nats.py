@@ -49,6 +49,7 @@ from ._nats_errors import (
 )
 from ._nats_kv import Bucket
 from ._nats_msg import settle, stored_headers
+from ._nats_priority import PriorityConsumerConfig, read_consumer_config
 
 __all__ = [
     "CONSUMER_NOT_FOUND",
@@ -61,6 +62,7 @@ __all__ = [
     "Client",
     "Link",
     "Msg",
+    "PriorityConsumerConfig",
     "ServerErrors",
     "Subscription",
     "api",
@@ -396,6 +398,18 @@ class Link:
         except nats.errors.Error as exc:
             raise consumer_error(exc, event, name, "look up") from exc
         return info
+
+    async def consumer_config(self, event: Event[Any], name: str) -> PriorityConsumerConfig | None:
+        """The consumer's config with its priority group fields (which ``consumer_info``
+        drops), or None when it (or the stream) does not exist."""
+        try:
+            return await read_consumer_config(
+                self._nc, self.api_prefix, event.stream_name, name, self._timeout
+            )
+        except js_errors.NotFoundError:
+            return None
+        except nats.errors.Error as exc:
+            raise consumer_error(exc, event, name, "look up") from exc
 
     async def consumer_exists(self, event: Event[Any], name: str) -> bool:
         """Whether the consumer (and its stream) exists."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._errors import ConsumerDeletedError, ConsumerError
@@ -26,6 +27,8 @@ __all__ = ["GRACE", "Puller"]
 GRACE = 5.0
 """Seconds past a pull request's expiry before an unanswered request is an error."""
 _CONFLICT = "409"
+_PIN_LOST = "423"  # ADR-42: another client is pinned now
+_PIN_ID = "Nats-Pin-Id"
 _NO_RESPONDERS = "503"
 _HEARTBEAT = "100"
 
@@ -41,14 +44,24 @@ class Puller:
         "_event",
         "_limit",
         "_link",
+        "_pin",
         "_prefix",
+        "_priority",
         "_request",
         "_sub",
         "_token",
     )
 
-    def __init__(self, link: Link, event: Event[Any], consumer: str) -> None:
+    def __init__(
+        self,
+        link: Link,
+        event: Event[Any],
+        consumer: str,
+        priority: Mapping[str, object] | None = None,
+    ) -> None:
         self._link = link
+        self._priority = dict(priority or {})  # ADR-42: the group, min_pending
+        self._pin: str | None = None  # the id the server pinned this client with
         self._event = event
         self._consumer = consumer
         self._request = f"{link.api_prefix}.CONSUMER.MSG.NEXT.{event.stream_name}.{consumer}"
@@ -61,9 +74,16 @@ class Puller:
         self._sub: Subscription | None = None
 
     @classmethod
-    async def open(cls, link: Link, event: Event[Any], consumer: str) -> Puller:
-        """A started puller."""
-        puller = cls(link, event, consumer)
+    async def open(
+        cls,
+        link: Link,
+        event: Event[Any],
+        consumer: str,
+        priority: Mapping[str, object] | None = None,
+    ) -> Puller:
+        """A started puller; ``priority``: what each request carries for the consumer's
+        priority group (``group``, ``min_pending``)."""
+        puller = cls(link, event, consumer, priority)
         await puller.start()
         return puller
 
@@ -104,6 +124,10 @@ class Puller:
         batch = self._batch
         self._done = done = asyncio.get_running_loop().create_future()
         self._limit = int(str(request["batch"]))
+        if self._priority:
+            request = {**request, **self._priority}
+            if self._pin is not None:
+                request["id"] = self._pin
         body = json.dumps(request).encode()
         try:
             await self._link.publish(
@@ -123,6 +147,9 @@ class Puller:
         finally:
             self._done = None
             self._batch = []  # what arrives from now on waits for the next fetch
+        if status.startswith(_PIN_LOST):
+            self._pin = None  # another client is pinned: stand by with the next request
+            return batch
         if status.startswith(_CONFLICT) and "Deleted" in status:
             raise self._error(
                 ConsumerDeletedError,
@@ -156,6 +183,8 @@ class Puller:
                 return  # a heartbeat, or the end of an earlier request
             self._finish(f"{status} {headers.get('Description', '')}")
             return
+        if self._priority and headers is not None and _PIN_ID in headers:
+            self._pin = headers[_PIN_ID]
         self._batch.append(msg)  # a real message, even one of an earlier request
         if len(self._batch) >= self._limit:
             self._finish("200")
