@@ -1,5 +1,8 @@
-"""``protonats.__all__`` is sorted and complete: every protonats type or alias that appears in
-a public signature (arguments, returns, attributes) can be imported from ``protonats``."""
+"""The public API by role: ``protonats`` exports what users construct and catch,
+``protonats.types`` the types they only name in annotations (still importable from
+``protonats``); both ``__all__`` are sorted and complete, every protonats type or alias in a
+public signature (arguments, returns, attributes) is in one of them, and importing ``protonats``
+imports no runtime (the buf plugin loads its rules without nats-py)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import importlib
 import inspect
 import pkgutil
 import re
+import subprocess
 import sys
 import types
 import typing
@@ -16,18 +20,52 @@ from collections.abc import Iterator
 from typing import Any
 
 import protonats
+import protonats.types
 
 _IDENT = re.compile(r"(?<![.\w])[A-Za-z_]\w*")
 
 
 def test_all_is_sorted_and_names_what_the_package_has() -> None:
-    assert list(protonats.__all__) == sorted(protonats.__all__)
-    assert len(set(protonats.__all__)) == len(protonats.__all__)
-    for name in protonats.__all__:
-        assert hasattr(protonats, name), name
-    public = {n for n, v in vars(protonats).items() if not n.startswith("_")}
-    public -= {n for n, v in vars(protonats).items() if isinstance(v, types.ModuleType)}
-    assert public == set(protonats.__all__)
+    for module in (protonats, protonats.types):
+        assert list(module.__all__) == sorted(module.__all__)
+        assert len(set(module.__all__)) == len(module.__all__)
+        for name in module.__all__:
+            assert hasattr(module, name), name
+    public = {n for n, v in vars(protonats.types).items() if not n.startswith("_")}
+    public -= {n for n, v in vars(protonats.types).items() if isinstance(v, types.ModuleType)}
+    assert public == set(protonats.types.__all__)
+    assert not set(protonats.__all__) & set(protonats.types.__all__)
+    assert set(protonats.types.__all__) == protonats._TYPES
+    for name in protonats.types.__all__:  # moved, and still importable from protonats
+        assert getattr(protonats, name) is getattr(protonats.types, name), name
+    assert set(protonats.__all__) | set(protonats.types.__all__) <= set(dir(protonats))
+
+
+def test_protonats_exports_what_users_construct_and_catch() -> None:
+    """Exceptions to catch, classes to construct (or subclass), ``stream_config`` to call;
+    nothing in ``protonats.types`` is an exception."""
+    errors = [n for n in protonats.__all__ if n.endswith("Error")]
+    assert all(issubclass(getattr(protonats, n), protonats.ProtonatsError) for n in errors)
+    for name in protonats.types.__all__:
+        value = getattr(protonats.types, name)
+        assert not (isinstance(value, type) and issubclass(value, BaseException)), name
+    assert len(protonats.__all__) <= 56  # was 78 before protonats.types
+
+
+def test_importing_protonats_and_the_rules_imports_no_runtime() -> None:
+    """The buf plugin's ``check`` loads the rule code through the package as it is: no
+    nats-py, no runtime modules, nothing put into ``sys.modules`` by hand."""
+    code = (
+        "import sys, protonats\n"
+        "from protonats_bufplugin._check import _rule_code\n"
+        "_rule_code()\n"
+        "assert 'protonats.checks._buf' in sys.modules\n"
+        "loaded = sorted(m for m in sys.modules if m == 'nats' or m.startswith(("
+        "'nats.', 'protonats.jetstream', 'protonats.actors', 'protonats.cli')))\n"
+        "print(loaded)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def _annotations(obj: Any) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -98,9 +136,10 @@ def _defined_in_protonats(name: str) -> Any:
 
 def test_every_type_in_a_public_signature_is_exported() -> None:
     missing: dict[str, set[str]] = {}
-    for exported in protonats.__all__:
+    for exported in (*protonats.__all__, *protonats.types.__all__):
         for text, namespace in _annotations(getattr(protonats, exported)):
             for name, value in _protonats_names(text, namespace):
-                if getattr(protonats, name, None) is not value:
+                public = name in protonats.__all__ or name in protonats.types.__all__
+                if not public or getattr(protonats, name, None) is not value:
                     missing.setdefault(name, set()).add(exported)
     assert missing == {}

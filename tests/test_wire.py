@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from nats.js import JetStreamContext
 
-from protonats import CloudEvent, Event, Events, Limits, MessageTooLargeError, _wire
+from protonats import (
+    Actor,
+    Actors,
+    CloudEvent,
+    Event,
+    Events,
+    Limits,
+    MessageTooLargeError,
+    Middleware,
+    _wire,
+)
+from protonats.types import Context
 from tests.models import User
 
 
@@ -103,3 +115,37 @@ async def test_a_cloudevent_given_as_meta_is_encoded_too(
             assert delivery.headers["ce-source"] == "/stores/Zürich"
             assert delivery.headers["ce-id"] == "id 1"
             break
+
+
+async def test_an_actor_context_reads_a_message_as_a_delivery_does(
+    nats_url: str, unique: str
+) -> None:
+    """``Delivery`` and the actor ``Context`` share their names (``seq`` and walnats'
+    ``seq_number``, ``num_delivered``, ``timestamp``, ``trace_id``) and decode the CloudEvents
+    headers alike."""
+    event = Event(f"ce-ctx-{unique}", User)
+    source = "https://shop.example/Zürich 100%"
+    seen: list[Context[Any]] = []
+
+    class Keep(Middleware):
+        def on_start(self, ctx: Context[Any]) -> None:
+            seen.append(ctx)
+
+    async def handle(user: User) -> None:
+        pass
+
+    actor = Actor(f"ce-ctx-{unique}", event, handle, middlewares=[Keep()])
+    async with Events(event).connect(nats_url, cloudevents_source=source) as conn:
+        await conn.register()
+        await conn.emit(event, User("1", "a"), uid="order 1/ü", trace_id="t-1")
+        async for delivery in conn.tail(event, from_start=True):  # noqa: B007  # the first
+            break
+        async with Actors(actor).connect(nats_url) as actors:
+            await actors.register()
+            await actors.listen(burst=True, handle_signals=False)
+    (ctx,) = seen
+    for name in ("headers", "seq", "seq_number", "num_delivered", "timestamp", "trace_id"):
+        assert getattr(ctx, name) == getattr(delivery, name), name
+    assert ctx.headers["ce-source"] == source
+    assert ctx.headers["ce-id"] == "order 1/ü"
+    assert (ctx.seq, ctx.trace_id, ctx.num_delivered) == (1, "t-1", ctx.attempt)

@@ -3,8 +3,6 @@ only for ``check``: the one call that needs protobuf and the rule code."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -37,18 +35,9 @@ def check(request: dict[str, Any], fmt: str) -> list[Annotation]:
 
 
 def _rule_code() -> Callable[..., list[Annotation]]:
-    """``protonats.checks._buf.check``, imported without running ``protonats/__init__.py``.
-
-    The package's public API imports the runtime (nats-py, asyncio, the actors): half a second
-    of a call buf makes on every run, for nothing the rules use. The rule code imports only
-    ``events``, ``_errors`` and ``v1`` (``tests/test_layout.py`` keeps it so), so the package
-    is registered as a bare namespace of its directory first. This process is the plugin's
-    own: nothing else imports ``protonats`` in it.
-    """
-    if "protonats" not in sys.modules:
-        spec = importlib.util.find_spec("protonats")
-        if spec is not None and spec.submodule_search_locations is not None:
-            sys.modules["protonats"] = importlib.util.module_from_spec(spec)
+    """``protonats.checks._buf.check``: importing ``protonats`` imports no runtime (its names
+    load on first use), so this loads the rule code alone (``events``, ``_errors``, ``v1``:
+    ``tests/test_layout.py`` keeps it so), not nats-py or the actors."""
     from protonats.checks._buf import check
 
     return check

@@ -1,4 +1,15 @@
-"""protonats: typed event schemas for NATS JetStream, with a runtime that never loses silently."""
+"""protonats: typed event schemas for NATS JetStream, with a runtime that never loses silently.
+
+This module exports what you construct and catch; ``protonats.types`` the types you only name
+in annotations (each still importable from here). Importing ``protonats`` imports neither
+nats-py nor the runtime: a name is imported on first use (PEP 562), so the buf plugin and the
+code generator load the event rules alone.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ._errors import (
     AckTimeoutError,
@@ -17,7 +28,6 @@ from ._errors import (
     DelayError,
     EmitError,
     EventDeclarationError,
-    Fix,
     InvalidDescriptionError,
     InvalidEventNameError,
     InvalidLimitsError,
@@ -44,45 +54,54 @@ from ._errors import (
     UnknownEventError,
     UnsupportedSchemaError,
 )
-from .actors._actor import Actor
-from .actors._config import ConsumerPlan
-from .actors._connected import ConnectedActors
-from .actors._dead import DeadLetter, Replayed
-from .actors._middleware import Context, ErrorContext, Middleware, OkContext
-from .actors._otel import OpenTelemetryTraceMiddleware
-from .actors._pause import ActorState
-from .actors._prometheus import PrometheusMiddleware
-from .actors._registry import Actors, ActorsConnection
-from .events._cloudevent import CloudEvent
-from .events._event import Event
-from .events._limits import Discard, Limits, Retention, Storage
-from .events._registry import Events
-from .events._serializers import (
-    BytesSerializer,
-    JSONSerializer,
-    ProtobufSerializer,
-    PydanticSerializer,
-    Serializer,
-)
-from .jetstream._config import Action, FieldChange, StreamPlan, stream_config
-from .jetstream._connect import ConnectContext
-from .jetstream._connected import ConnectedEvents
-from .jetstream._connection import Connection
-from .jetstream._consume import ConsumerOptions, Delivery
-from .jetstream._ledger import LedgerEntry, LedgerLimits, LedgerRevision, LedgerSchema
-from .jetstream._loss import DataLoss
-from .jetstream._publish import Ack
-from .jetstream._register import OnNewer
+
+if TYPE_CHECKING:  # what type checkers see; at run time each name is imported on first use
+    from .actors._actor import Actor
+    from .actors._middleware import Middleware
+    from .actors._otel import OpenTelemetryTraceMiddleware
+    from .actors._prometheus import PrometheusMiddleware
+    from .actors._registry import Actors
+    from .events._cloudevent import CloudEvent
+    from .events._event import Event
+    from .events._limits import Discard, Limits, Retention, Storage
+    from .events._registry import Events
+    from .events._serializers import (
+        BytesSerializer,
+        JSONSerializer,
+        ProtobufSerializer,
+        PydanticSerializer,
+    )
+    from .jetstream._config import stream_config
+    from .jetstream._consume import ConsumerOptions
+    from .types import *  # noqa: F403  # importable from here too, as before
+
+_HOMES: dict[str, str] = {
+    "Actor": ".actors._actor",
+    "Actors": ".actors._registry",
+    "BytesSerializer": ".events._serializers",
+    "CloudEvent": ".events._cloudevent",
+    "ConsumerOptions": ".jetstream._consume",
+    "Discard": ".events._limits",
+    "Event": ".events._event",
+    "Events": ".events._registry",
+    "JSONSerializer": ".events._serializers",
+    "Limits": ".events._limits",
+    "Middleware": ".actors._middleware",
+    "OpenTelemetryTraceMiddleware": ".actors._otel",
+    "PrometheusMiddleware": ".actors._prometheus",
+    "ProtobufSerializer": ".events._serializers",
+    "PydanticSerializer": ".events._serializers",
+    "Retention": ".events._limits",
+    "Storage": ".events._limits",
+    "stream_config": ".jetstream._config",
+}
+"""Where each exported class lives, imported when first used."""
 
 __all__ = [
-    "Ack",
     "AckTimeoutError",
-    "Action",
     "Actor",
     "ActorDeclarationError",
-    "ActorState",
     "Actors",
-    "ActorsConnection",
     "AtomicBatchError",
     "AuthError",
     "BatchEmitError",
@@ -90,31 +109,19 @@ __all__ = [
     "BytesSerializer",
     "CloudEvent",
     "CodegenError",
-    "ConnectContext",
     "ConnectError",
-    "ConnectedActors",
-    "ConnectedEvents",
-    "Connection",
     "ConsumerConfigError",
     "ConsumerDeletedError",
     "ConsumerError",
     "ConsumerOptions",
-    "ConsumerPlan",
-    "Context",
-    "DataLoss",
     "DataLossError",
-    "DeadLetter",
     "DecodeError",
     "DelayError",
-    "Delivery",
     "Discard",
     "EmitError",
-    "ErrorContext",
     "Event",
     "EventDeclarationError",
     "Events",
-    "FieldChange",
-    "Fix",
     "InvalidDescriptionError",
     "InvalidEventNameError",
     "InvalidLimitsError",
@@ -122,11 +129,7 @@ __all__ = [
     "JetStreamError",
     "JetStreamNotEnabledError",
     "JetStreamTimeoutError",
-    "LedgerEntry",
     "LedgerError",
-    "LedgerLimits",
-    "LedgerRevision",
-    "LedgerSchema",
     "Limits",
     "MessageRejectedError",
     "MessageTooLargeError",
@@ -134,8 +137,6 @@ __all__ = [
     "Middleware",
     "NewerRegistryError",
     "NoStreamError",
-    "OkContext",
-    "OnNewer",
     "OpenTelemetryTraceMiddleware",
     "PermissionDeniedError",
     "PrometheusMiddleware",
@@ -145,18 +146,62 @@ __all__ = [
     "PydanticSerializer",
     "RegisterLockTimeoutError",
     "RegistryFingerprintError",
-    "Replayed",
     "Retention",
     "SchemaIncompatibleError",
-    "Serializer",
     "ServerTooOldError",
     "Storage",
     "StreamConfigError",
     "StreamExistsError",
-    "StreamPlan",
     "StreamUnavailableError",
     "TLSError",
     "UnknownEventError",
     "UnsupportedSchemaError",
     "stream_config",
 ]
+
+
+_TYPES = frozenset(
+    {
+        "Ack",
+        "Action",
+        "ActorState",
+        "ActorsConnection",
+        "ConnectContext",
+        "ConnectedActors",
+        "ConnectedEvents",
+        "Connection",
+        "ConsumerPlan",
+        "Context",
+        "DataLoss",
+        "DeadLetter",
+        "Delivery",
+        "ErrorContext",
+        "FieldChange",
+        "Fix",
+        "LedgerEntry",
+        "LedgerLimits",
+        "LedgerRevision",
+        "LedgerSchema",
+        "OkContext",
+        "OnNewer",
+        "Replayed",
+        "Serializer",
+        "StreamPlan",
+    }
+)
+"""``protonats.types.__all__``: the names that moved there, still served from here."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        value = getattr(importlib.import_module(_HOMES[name], __name__), name)
+    elif name in _TYPES:
+        value = getattr(importlib.import_module(".types", __name__), name)
+    else:  # a submodule not imported yet (``from . import _wire``) comes through here too
+        raise AttributeError(f"module 'protonats' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_TYPES})

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .. import _wire
-from ..jetstream._nats_msg import stream_seq
+from ..jetstream._consume import Received
 
 if TYPE_CHECKING:
     from ..jetstream._nats import Msg
@@ -19,8 +18,10 @@ T = TypeVar("T")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Context(Generic[T]):
-    """What ``on_start`` gets: the actor, the decoded message and its delivery."""
+class Context(Received, Generic[T]):
+    """What ``on_start`` gets: the actor, the decoded message and its delivery. Like a
+    ``Delivery``: ``headers`` (CloudEvents values decoded), ``seq`` (walnats'
+    ``seq_number``), ``num_delivered``, ``timestamp``, ``trace_id``."""
 
     actor: Actor[T]
     """The actor running the job (``ctx.actor.name``, ``ctx.actor.event.name``)."""
@@ -29,26 +30,12 @@ class Context(Generic[T]):
     attempt: int
     """Which delivery of the message this is to the actor: 1 the first time."""
     _msg: Msg = dataclasses.field(repr=False)
-    # The received message, read through the boundary (``headers``, ``seq_number``).
+    # The received message, read through the boundary (``Received``'s properties).
 
     @property
     def attempts(self) -> int:
         """``attempt``, under walnats' name."""
         return self.attempt
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        return self._msg.headers or {}
-
-    @property
-    def seq_number(self) -> int:
-        """Sequence of the message in the event's stream."""
-        return stream_seq(self._msg)
-
-    @property
-    def trace_id(self) -> str | None:
-        """The emit's ``trace_id``, if it had one."""
-        return self.headers.get(_wire.TRACE_ID)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -18,14 +18,53 @@ from ._nats import Link, Msg, api, log
 from ._nats_msg import delivered, settle, stream_seq, timestamp
 from ._pull import Puller
 
-__all__ = ["ConsumerOptions", "Delivery", "iterate_deliveries"]
+__all__ = ["ConsumerOptions", "Delivery", "Received", "iterate_deliveries"]
 
 T = TypeVar("T")
 _UNDECODED: Any = object()
 _CONSUMER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 
 
-class Delivery(Generic[T]):
+class Received:
+    """What a delivered message says about itself, under the same names for a consumer's
+    ``Delivery`` and an actor's ``Context``: its headers (CloudEvents ``ce-*`` values
+    percent-decoded), stream sequence, delivery count, store time and trace id."""
+
+    __slots__ = ()
+    _msg: Msg  # nats-py's message: read through the boundary only
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The message's headers; CloudEvents ``ce-*`` values percent-decoded."""
+        return _wire.decode_cloudevents(self._msg.headers or {})
+
+    @property
+    def seq(self) -> int:
+        """Sequence of the message in its stream."""
+        return stream_seq(self._msg)
+
+    @property
+    def seq_number(self) -> int:
+        """``seq``, under walnats' name."""
+        return self.seq
+
+    @property
+    def num_delivered(self) -> int:
+        """How many times this message has been delivered, this time included."""
+        return delivered(self._msg)
+
+    @property
+    def timestamp(self) -> datetime.datetime:
+        """When the stream stored the message (UTC)."""
+        return timestamp(self._msg)
+
+    @property
+    def trace_id(self) -> str | None:
+        """The emit's ``trace_id``, if it had one."""
+        return (self._msg.headers or {}).get(_wire.TRACE_ID)
+
+
+class Delivery(Received, Generic[T]):
     """One message of an event as a consumer received it.
 
     ``data`` is decoded on first access; a payload that does not decode raises ``DecodeError``
@@ -52,26 +91,6 @@ class Delivery(Generic[T]):
     @property
     def event(self) -> Event[T]:
         return self._event
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """The message's headers; CloudEvents ``ce-*`` values percent-decoded."""
-        return _wire.decode_cloudevents(self._msg.headers or {})
-
-    @property
-    def seq(self) -> int:
-        """Sequence of the message in its stream."""
-        return stream_seq(self._msg)
-
-    @property
-    def num_delivered(self) -> int:
-        """How many times this message has been delivered, this time included."""
-        return delivered(self._msg)
-
-    @property
-    def timestamp(self) -> datetime.datetime:
-        """When the stream stored the message (UTC)."""
-        return timestamp(self._msg)
 
     @property
     def consumer(self) -> str | None:
