@@ -11,6 +11,7 @@ import dataclasses
 import pytest
 from google.protobuf import descriptor_pb2
 
+from protonats.checks._declarations import extension_bytes
 from protonats.checks._decls import (
     DeclaredLimits as L,
 )
@@ -22,7 +23,7 @@ from protonats.checks._decls import (
     Location,
     Schema,
 )
-from protonats.checks._image_events import extension_bytes, read_image
+from protonats.checks._image_events import read_image
 from protonats.checks._rules import Finding, compare, compare_images
 from protonats.checks._schema_compat import enum_problems, oneof_problems
 from protonats.v1 import options_pb2

@@ -9,7 +9,8 @@ from typing import Any
 from google.protobuf import descriptor_pb2
 from google.protobuf.message import DecodeError
 
-from ._pbwire import WireError, fields
+from protonats._pbwire import fields
+
 from ._protocol import Annotation, ProtocolError
 
 __all__ = ["check"]
@@ -78,7 +79,7 @@ def _binary_file(item: int | bytes) -> tuple[descriptor_pb2.FileDescriptorProto,
         if not isinstance(data, bytes):
             raise ProtocolError("file_descriptor_proto must be length-delimited")
         proto = _FDP.FromString(data)
-    except (WireError, DecodeError) as exc:
+    except (ValueError, DecodeError) as exc:
         raise ProtocolError(f"a FileDescriptor cannot be read: {exc}") from None
     if not proto.name:
         raise ProtocolError("a FileDescriptor's file_descriptor_proto has no name")

@@ -4,12 +4,13 @@ and writes, in both formats buf may ask for (``--format binary``, the default, o
 Field names and numbers are those of ``pluginrpc.v1`` (Spec, Procedure, Request, Response,
 Error) and ``buf.plugin.check.v1`` (ListRules/ListCategories/Check requests and responses,
 Rule, Category, Annotation, ``buf.plugin.descriptor.v1.FileLocation``). Messages are written by
-hand (``_pbwire``), so nothing here imports protobuf.
+hand (``protonats._pbwire``, which imports nothing: ``import protonats`` loads no runtime),
+so nothing here imports protobuf.
 """
 
 from __future__ import annotations
 
-from ._pbwire import WireError, encode, fields, packed_varints
+from protonats._pbwire import encode, fields, packed_varints
 
 TYPE_CHECKING = False  # typing and collections.abc cost start-up time; buf starts us 9 times
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def read_request(data: bytes, fmt: str, method: str) -> dict[str, Any]:
         if got != want:
             raise ProtocolError(f"{method} takes a {want}, got {got or 'no type_url'}")
         inner = fields(_last_bytes(any_fields.get(2, [b""]), "value"))
-    except (WireError, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # malformed bytes, or text that is not UTF-8
         raise ProtocolError(f"the request is not a pluginrpc.v1.Request: {exc}") from None
     return {str(k): v for k, v in inner.items()}
 
@@ -130,7 +131,7 @@ def _snake(name: str) -> str:
 def _last_bytes(values: Sequence[int | bytes], what: str) -> bytes:
     value = values[-1]
     if not isinstance(value, bytes):
-        raise WireError(f"{what} must be length-delimited")
+        raise ValueError(f"{what} must be length-delimited")
     return value
 
 

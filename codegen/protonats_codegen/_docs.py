@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 
 from google.protobuf import descriptor_pb2
 
-from protonats.checks._lint import clean_comment
+from protonats.checks._declarations import clean_comment
 
 __all__ = ["collect_docs"]
 

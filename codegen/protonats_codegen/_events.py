@@ -2,8 +2,9 @@
 
 The rules are those of ``buf lint`` (``protonats.checks._lint``, which ``buf-plugin-protonats``
 runs too): one rule code, so a ``buf generate`` without ``buf lint`` still refuses what lint
-refuses, at the same ``file:line:col``. The option is read from each message's serialized
-options under the number the request's ``options.proto`` declares; which field is which
+refuses, at the same ``file:line:col``. The declarations are read by
+``protonats.checks._declarations`` (as for lint and breaking): the option from each message's
+serialized options under the number the request's ``options.proto`` declares; which field is which
 (limits, policies and their enum values) comes from the runtime's table of limits
 (``protonats.events._fields``) and its copy of the option's descriptors.
 """
@@ -15,10 +16,9 @@ import dataclasses
 from google.protobuf.compiler import plugin_pb2
 
 from protonats._wire import DEFAULT_MAX_PAYLOAD
+from protonats.checks._declarations import Declaration, declarations
 from protonats.checks._lint import (
-    Declaration,
     LintProblem,
-    declarations,
     declared_limits,
     event_problems,
     unique_name_problems,

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from google.protobuf import descriptor_pb2
 
 from protonats._errors import CodegenError
+from protonats.checks._declarations import clean_comment
 from protonats.checks._image_events import resolve_path
-from protonats.checks._lint import clean_comment
 
 __all__ = ["CodegenError", "SourceInfo"]
 

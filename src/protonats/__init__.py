@@ -8,54 +8,54 @@ code generator load the event rules alone.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-from ._errors import (
-    AckTimeoutError,
-    ActorDeclarationError,
-    AtomicBatchError,
-    AuthError,
-    BatchEmitError,
-    BuildError,
-    CodegenError,
-    ConnectError,
-    ConsumerConfigError,
-    ConsumerDeletedError,
-    ConsumerError,
-    DataLossError,
-    DecodeError,
-    DelayError,
-    EmitError,
-    EventDeclarationError,
-    InvalidDescriptionError,
-    InvalidEventNameError,
-    InvalidLimitsError,
-    JetStreamError,
-    JetStreamNotEnabledError,
-    JetStreamTimeoutError,
-    LedgerError,
-    MessageRejectedError,
-    MessageTooLargeError,
-    MessageTypeError,
-    NewerRegistryError,
-    NoStreamError,
-    PermissionDeniedError,
-    ProtonatsError,
-    PublishPermissionError,
-    RegisterLockTimeoutError,
-    RegistryFingerprintError,
-    SchemaIncompatibleError,
-    ServerTooOldError,
-    StreamConfigError,
-    StreamExistsError,
-    StreamUnavailableError,
-    TLSError,
-    UnknownEventError,
-    UnsupportedSchemaError,
-)
+TYPE_CHECKING = False  # even typing costs start-up time: the buf plugin imports protonats
 
 if TYPE_CHECKING:  # what type checkers see; at run time each name is imported on first use
+    from typing import Any
+
+    from ._errors import (
+        AckTimeoutError,
+        ActorDeclarationError,
+        AtomicBatchError,
+        AuthError,
+        BatchEmitError,
+        BuildError,
+        CodegenError,
+        ConnectError,
+        ConsumerConfigError,
+        ConsumerDeletedError,
+        ConsumerError,
+        DataLossError,
+        DecodeError,
+        DelayError,
+        EmitError,
+        EventDeclarationError,
+        InvalidDescriptionError,
+        InvalidEventNameError,
+        InvalidLimitsError,
+        JetStreamError,
+        JetStreamNotEnabledError,
+        JetStreamTimeoutError,
+        LedgerError,
+        MessageRejectedError,
+        MessageTooLargeError,
+        MessageTypeError,
+        NewerRegistryError,
+        NoStreamError,
+        PermissionDeniedError,
+        ProtonatsError,
+        PublishPermissionError,
+        RegisterLockTimeoutError,
+        RegistryFingerprintError,
+        SchemaIncompatibleError,
+        ServerTooOldError,
+        StreamConfigError,
+        StreamExistsError,
+        StreamUnavailableError,
+        TLSError,
+        UnknownEventError,
+        UnsupportedSchemaError,
+    )
     from .actors._actor import Actor
     from .actors._middleware import Middleware
     from .actors._otel import OpenTelemetryTraceMiddleware
@@ -95,7 +95,8 @@ _HOMES: dict[str, str] = {
     "Storage": ".events._limits",
     "stream_config": ".jetstream._config",
 }
-"""Where each exported class lives, imported when first used."""
+"""Where each exported class lives, imported when first used; the other names of
+``__all__`` are the exceptions (``_errors``)."""
 
 __all__ = [
     "AckTimeoutError",
@@ -193,10 +194,14 @@ _TYPES = frozenset(
 
 
 def __getattr__(name: str) -> Any:
+    import importlib
+
     if name in _HOMES:
         value = getattr(importlib.import_module(_HOMES[name], __name__), name)
     elif name in _TYPES:
         value = getattr(importlib.import_module(".types", __name__), name)
+    elif name in __all__:
+        value = getattr(importlib.import_module("._errors", __name__), name)
     else:  # a submodule not imported yet (``from . import _wire``) comes through here too
         raise AttributeError(f"module 'protonats' has no attribute {name!r}")
     globals()[name] = value

@@ -11,9 +11,10 @@ from google.protobuf.message import DecodeError
 from protonats_bufplugin._catalog import BREAKING, LINT, RULES
 
 from ..v1 import options_pb2
+from ._declarations import option_bytes
 from ._decls import Location
-from ._image_events import extension_bytes, read_files, resolve_path
-from ._lint import _extension_number, _messages, lint
+from ._image_events import read_files, resolve_path
+from ._lint import lint
 from ._rules import Finding, compare_images
 
 __all__ = ["Annotation", "check"]
@@ -60,29 +61,22 @@ def _readable(
 ) -> tuple[list[descriptor_pb2.FileDescriptorProto], list[tuple[FileLocation, str]]]:
     """``files`` with every event option that does not decode taken off its message (on a
     copy), and where each was with why: the rules then run on what can be read."""
-    number = _extension_number(files)
-    out: list[descriptor_pb2.FileDescriptorProto] = []
+    copies: dict[str, descriptor_pb2.FileDescriptorProto] = {}
     problems: list[tuple[FileLocation, str]] = []
-    for file in files:
-        copy: descriptor_pb2.FileDescriptorProto | None = None
-        for path, message, class_path in _messages(file) if number is not None else ():
-            payload = extension_bytes(message.options.SerializeToString(), number or 0)
-            if payload is None:
-                continue
-            try:
-                options_pb2.EventOptions.FromString(payload)
-            except DecodeError as exc:
-                spans = _Spans([file])
-                problems.append(
-                    (
-                        (file.name, spans.resolve(file.name, path)),
-                        f"cannot read the (protonats.v1.event) option of {class_path}: {exc}",
-                    )
+    for (file, path, _, class_path), payload, _ in option_bytes(files):
+        try:
+            options_pb2.EventOptions.FromString(payload)
+        except DecodeError as exc:
+            spans = _Spans([file])
+            problems.append(
+                (
+                    (file.name, spans.resolve(file.name, path)),
+                    f"cannot read the (protonats.v1.event) option of {class_path}: {exc}",
                 )
-                copy = copy or _copy(file)
-                _message_at(copy, path).ClearField("options")
-        out.append(copy or file)
-    return out, problems
+            )
+            copy = copies.setdefault(file.name, _copy(file))
+            _message_at(copy, path).ClearField("options")
+    return [copies.get(file.name, file) for file in files], problems
 
 
 def _copy(file: descriptor_pb2.FileDescriptorProto) -> descriptor_pb2.FileDescriptorProto:
@@ -94,7 +88,7 @@ def _copy(file: descriptor_pb2.FileDescriptorProto) -> descriptor_pb2.FileDescri
 def _message_at(
     file: descriptor_pb2.FileDescriptorProto, path: tuple[int, ...]
 ) -> descriptor_pb2.DescriptorProto:
-    """The message at a SourceCodeInfo path of ``_messages`` (4, i[, 3, j]...)."""
+    """The message at a SourceCodeInfo path of ``_declarations.messages`` (4, i[, 3, j]...)."""
     message = file.message_type[path[1]]
     for index in path[3::2]:
         message = message.nested_type[index]

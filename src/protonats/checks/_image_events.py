@@ -1,9 +1,10 @@
-"""Read the ``(protonats.v1.event)`` declarations of a built image into ``EventDecl`` values,
-for ``protonats breaking``: the options, limits and message shapes the rules compare."""
+"""The ``(protonats.v1.event)`` declarations of a built image as ``EventDecl`` values, for
+the breaking rules: the options, limits and message shapes they compare, with locations.
+The declarations themselves are read by ``_declarations``, as for the lint rules."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from google.protobuf import descriptor_pb2
 from google.protobuf.message import DecodeError
@@ -11,7 +12,6 @@ from google.protobuf.message import DecodeError
 from .._errors import BuildError
 from ..events._fields import (
     BY_KEYWORD,
-    EXTENSION_NAME,
     EXTENSION_NUMBER,
     FLAGS,
     LIMITS,
@@ -20,6 +20,16 @@ from ..events._fields import (
     Unit,
 )
 from ..v1 import options_pb2
+from ._declarations import (
+    FILE_ENUM_TYPE,
+    FILE_EXTENSION,
+    MESSAGE_ENUM_TYPE,
+    MESSAGE_FIELD,
+    MESSAGE_OPTIONS,
+    declarations,
+    extension,
+    messages,
+)
 from ._decls import (
     DeclaredLimits,
     EnumShape,
@@ -32,36 +42,17 @@ from ._decls import (
 
 __all__ = [
     "DEFAULT_EXTENSION_NUMBER",
-    "EXTENSION_FULL_NAME",
-    "BuildError",
-    "extension_bytes",
     "message_schema",
     "read_files",
     "read_image",
     "resolve_path",
 ]
 
-# The option is read from the serialized ``MessageOptions`` bytes under the extension number
-# the image itself declares for ``protonats.v1.event``. So an image parsed without the extension
-# registered (where it sits in unknown fields) reads the same as one parsed with it, and a
-# baseline that used another number is still read correctly.
-
 DEFAULT_EXTENSION_NUMBER = EXTENSION_NUMBER
-"""The number of ``protonats.v1.event`` when the image does not declare it (no options.proto)."""
-EXTENSION_FULL_NAME = EXTENSION_NAME
-_EXTENDEE = ".google.protobuf.MessageOptions"
+"""The number of ``protonats.v1.event`` when the image does not declare it (an image built
+without its imports)."""
 _MAX_SCHEMA_DEPTH = 16
-
-# FileDescriptorProto / DescriptorProto / EnumDescriptorProto field numbers in SourceCodeInfo paths.
-_FILE_MESSAGE_TYPE = 4
-_FILE_ENUM_TYPE = 5
-_FILE_EXTENSION = 7
-_MESSAGE_FIELD = 2
-_MESSAGE_NESTED_TYPE = 3
-_MESSAGE_ENUM_TYPE = 4
-_MESSAGE_EXTENSION = 6
-_MESSAGE_OPTIONS = 7
-_ENUM_VALUE = 2
+_ENUM_VALUE = 2  # EnumDescriptorProto.value in SourceCodeInfo paths
 
 _Path = tuple[int, ...]
 
@@ -106,15 +97,16 @@ class _Reader:
             for loc in file.source_code_info.location:
                 spans.setdefault(tuple(loc.path), tuple(loc.span))  # buf uses the first one
             self.spans[file.name] = spans
-            for full_name, message, path in _walk_messages(file):
+            package = f"{file.package}." if file.package else ""
+            for path, message, class_path in messages(file):
+                full_name = package + class_path
                 self.messages[full_name] = message
                 self.message_sites[full_name] = (file.name, path)
                 for i, enum in enumerate(message.enum_type):
-                    site = (*path, _MESSAGE_ENUM_TYPE, i)
+                    site = (*path, MESSAGE_ENUM_TYPE, i)
                     self.enums[f"{full_name}.{enum.name}"] = (enum, file.name, site)
-            prefix = f"{file.package}." if file.package else ""
             for i, enum in enumerate(file.enum_type):
-                self.enums[prefix + enum.name] = (enum, file.name, (_FILE_ENUM_TYPE, i))
+                self.enums[package + enum.name] = (enum, file.name, (FILE_ENUM_TYPE, i))
 
     def location(self, file: str, path: _Path) -> Location:
         """Where ``path`` is in ``file`` (see ``resolve_path``)."""
@@ -127,26 +119,18 @@ class _Reader:
         return Location(shown, span[0] + 1, span[1] + 1, resolved)
 
     def read(self) -> ImageDecls:
-        number, ext_location = self._extension()
-        wanted = number if number is not None else DEFAULT_EXTENSION_NUMBER
+        found = extension(self.files)
+        number, ext_location = None, None
+        if found is not None:
+            number, file, index = found
+            ext_location = self.location(file, (FILE_EXTENSION, index))
         events: list[EventDecl] = []
-        plain: dict[str, Location] = {}
-        for full_name, message in self.messages.items():
-            file, path = self.message_sites[full_name]
+        declared = declarations(self.files, default_number=DEFAULT_EXTENSION_NUMBER)
+        for decl in declared:
+            full_name, file, path, option = decl.full_name, decl.file.name, decl.path, decl.option
             message_location = self.location(file, path)
-            payload = extension_bytes(message.options.SerializeToString(), wanted)
-            if payload is None:
-                plain[full_name] = message_location
-                continue
-            try:
-                option = options_pb2.EventOptions.FromString(payload)
-            except DecodeError as exc:
-                raise BuildError(
-                    f"{message_location}: cannot read (protonats.v1.event) on {full_name}: {exc}"
-                ) from exc
-            option_path = (*path, _MESSAGE_OPTIONS, wanted)
-            if any(p[: len(option_path)] == option_path for p in self.spans.get(file, {})):
-                location = self._statement_location(file, path, option_path)
+            if any(p[: len(decl.option_path)] == decl.option_path for p in self.spans[file]):
+                location = self._statement_location(file, path, decl.option_path)
             else:
                 location = message_location
             events.append(
@@ -154,7 +138,7 @@ class _Reader:
                     name=option.name,
                     message=full_name,
                     location=location,
-                    description=option.description,
+                    description=decl.description,
                     **{p.keyword: _policy(p, getattr(option, p.keyword)) for p in POLICIES},
                     limits=_limits(option),
                     flags=_flags(option),
@@ -162,6 +146,12 @@ class _Reader:
                     message_location=message_location,
                 )
             )
+        names = {e.message for e in events}
+        plain = {
+            full_name: self.location(*self.message_sites[full_name])
+            for full_name in self.messages
+            if full_name not in names
+        }
         events.sort(key=lambda e: (e.location.file, e.location.line, e.location.column, e.name))
         return ImageDecls(tuple(events), plain, number, ext_location)
 
@@ -173,18 +163,10 @@ class _Reader:
         that first statement encloses the extension."""
         spans = self.spans[file]
         inner = self.location(file, option_path)
-        statement = spans.get((*message_path, _MESSAGE_OPTIONS))
+        statement = spans.get((*message_path, MESSAGE_OPTIONS))
         if statement and inner.path and _encloses(statement, spans[inner.path]):
-            return self.location(file, (*message_path, _MESSAGE_OPTIONS))
+            return self.location(file, (*message_path, MESSAGE_OPTIONS))
         return inner
-
-    def _extension(self) -> tuple[int | None, Location | None]:
-        for file in self.files:
-            for index, ext in enumerate(file.extension):
-                full_name = f"{file.package}.{ext.name}" if file.package else ext.name
-                if full_name == EXTENSION_FULL_NAME and ext.extendee == _EXTENDEE:
-                    return ext.number, self.location(file.name, (_FILE_EXTENSION, index))
-        return None, None
 
     def schema(self, full_name: str) -> Schema:
         fields: list[FieldShape] = []
@@ -220,7 +202,7 @@ class _Reader:
                     type=field.type,
                     label=field.label,
                     type_name=type_name,
-                    location=self.location(file, (*message_path, _MESSAGE_FIELD, index)),
+                    location=self.location(file, (*message_path, MESSAGE_FIELD, index)),
                     oneof=message.oneof_decl[field.oneof_index].name if in_oneof else "",
                 )
             )
@@ -277,22 +259,6 @@ def _encloses(outer: Sequence[int], inner: Sequence[int]) -> bool:
     return outer_start <= inner_start and inner_end <= outer_end
 
 
-def _walk_messages(
-    file: descriptor_pb2.FileDescriptorProto,
-) -> Iterator[tuple[str, descriptor_pb2.DescriptorProto, _Path]]:
-    prefix = f"{file.package}." if file.package else ""
-    stack: list[tuple[str, descriptor_pb2.DescriptorProto, _Path]] = [
-        (prefix + m.name, m, (_FILE_MESSAGE_TYPE, i)) for i, m in enumerate(file.message_type)
-    ]
-    while stack:
-        full_name, message, path = stack.pop(0)
-        yield full_name, message, path
-        stack.extend(
-            (f"{full_name}.{n.name}", n, (*path, _MESSAGE_NESTED_TYPE, i))
-            for i, n in enumerate(message.nested_type)
-        )
-
-
 def _policy(policy: PolicyField, number: int) -> int:
     """The option's policy value, with unspecified (0) read as the default's number."""
     return number or policy.to_proto(policy.default)
@@ -322,61 +288,3 @@ def _flags(option: options_pb2.EventOptions) -> tuple[str, ...]:
         if getattr(option, flag.keyword)
         or (flag.implied_by and limits.HasField(BY_KEYWORD[flag.implied_by].proto))  # type: ignore[arg-type]
     )
-
-
-# --- wire decoding of one extension ----------------------------------------------------------
-
-
-def _varint(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        if pos >= len(data):
-            raise BuildError("truncated varint in message options")
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return result, pos
-        shift += 7
-        if shift > 63:
-            raise BuildError("varint too long in message options")
-
-
-def _skip(data: bytes, pos: int, wire_type: int, number: int) -> int:
-    if wire_type == 0:
-        return _varint(data, pos)[1]
-    if wire_type == 1:
-        return pos + 8
-    if wire_type == 2:
-        size, pos = _varint(data, pos)
-        return pos + size
-    if wire_type == 5:
-        return pos + 4
-    if wire_type == 3:  # group: skip to the matching end-group tag
-        while True:
-            tag, pos = _varint(data, pos)
-            if tag >> 3 == number and tag & 7 == 4:
-                return pos
-            pos = _skip(data, pos, tag & 7, tag >> 3)
-    raise BuildError(f"unexpected wire type {wire_type} in message options")
-
-
-def extension_bytes(options: bytes, number: int) -> bytes | None:
-    """The merged payload of length-delimited field ``number`` in serialized options, if any.
-
-    Several occurrences of a singular message field merge, which concatenation reproduces.
-    """
-    found: list[bytes] = []
-    pos = 0
-    while pos < len(options):
-        tag, pos = _varint(options, pos)
-        field, wire_type = tag >> 3, tag & 7
-        if field == number and wire_type == 2:
-            size, pos = _varint(options, pos)
-            found.append(options[pos : pos + size])
-            pos += size
-        else:
-            pos = _skip(options, pos, wire_type, field)
-    if pos > len(options):
-        raise BuildError("truncated message options")
-    return b"".join(found) if found else None

@@ -5,30 +5,28 @@ generate what they refuse): one rule code, two front ends.
 Each problem names its rule id, the file and the ``SourceCodeInfo`` path of the culprit (the
 option field when the compiler recorded one); the front end turns the path into
 ``file:line:col``. The value rules are the runtime's: ``validate_event_name``, the limits
-table (``events/_fields.py``) and ``MAX_DESCRIPTION_LENGTH``.
+table (``events/_fields.py``) and ``MAX_DESCRIPTION_LENGTH``; the declarations are read by
+``_declarations``, as for the breaking rules.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from google.protobuf import descriptor_pb2
-from google.protobuf.message import DecodeError
 
 from .._errors import InvalidEventNameError, InvalidLimitsError
 from ..events._event import MAX_DESCRIPTION_LENGTH, validate_event_name
-from ..events._fields import BY_KEYWORD, EXTENSION_NAME, LIMITS, NS, POLICIES, Unit, validate
+from ..events._fields import BY_KEYWORD, LIMITS, NS, POLICIES, Unit, validate
 from ..v1 import options_pb2
-from ._image_events import BuildError, extension_bytes
+from ._declarations import Declaration, declarations
 
 __all__ = [
     "OPTIONS_FILE",
-    "Declaration",
     "LintProblem",
-    "clean_comment",
-    "declarations",
+    "declared_limits",
     "event_problems",
     "lint",
     "options_file_problems",
@@ -36,7 +34,6 @@ __all__ = [
 ]
 
 OPTIONS_FILE = "protonats/v1/options.proto"
-_FILE_MESSAGE_TYPE, _NESTED_TYPE, _MESSAGE_OPTIONS = 4, 3, 7
 _NAME, _DESCRIPTION, _LIMITS = (
     options_pb2.EventOptions.DESCRIPTOR.fields_by_name[name].number
     for name in ("name", "description", "limits")
@@ -54,87 +51,6 @@ class LintProblem:
     file: str
     path: _Path
     message: str
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Declaration:
-    """A message carrying ``(protonats.v1.event)``, with the option's values."""
-
-    file: descriptor_pb2.FileDescriptorProto
-    path: _Path
-    """Source path of the message."""
-    message: descriptor_pb2.DescriptorProto
-    class_path: str
-    """``Outer.Inner`` for a nested message."""
-    option: options_pb2.EventOptions
-    option_path: _Path
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.file.package}.{self.class_path}".lstrip(".")
-
-    def leading_comment(self) -> str | None:
-        """The comment just before the message, cleaned up (the default description)."""
-        for location in self.file.source_code_info.location:
-            if tuple(location.path) == self.path:
-                text = location.leading_comments
-                return clean_comment(text) if text.strip() else None
-        return None
-
-    @property
-    def description(self) -> str:
-        return self.option.description or self.leading_comment() or ""
-
-
-def clean_comment(text: str) -> str:
-    """Strip the one space after ``//`` and surrounding blank lines, keep paragraphs."""
-    lines = [line[1:] if line.startswith(" ") else line for line in text.splitlines()]
-    return "\n".join(line.rstrip() for line in lines).strip()
-
-
-def _extension_number(files: Sequence[descriptor_pb2.FileDescriptorProto]) -> int | None:
-    for file in files:
-        for ext in file.extension:
-            full_name = f"{file.package}.{ext.name}" if file.package else ext.name
-            if full_name == EXTENSION_NAME and ext.extendee == ".google.protobuf.MessageOptions":
-                return ext.number
-    return None
-
-
-def declarations(files: Sequence[descriptor_pb2.FileDescriptorProto]) -> Iterator[Declaration]:
-    """Every event declaration of ``files``, in file then declaration order. None when no file
-    declares the option (nothing imports it, so nothing is an event)."""
-    number = _extension_number(files)
-    if number is None:
-        return
-    for file in files:
-        for path, message, class_path in _messages(file):
-            payload = extension_bytes(message.options.SerializeToString(), number)
-            if payload is None:
-                continue
-            try:
-                option = options_pb2.EventOptions.FromString(payload)
-            except DecodeError as exc:
-                raise BuildError(f"{file.name}: cannot read the option of {class_path}") from exc
-            option_path = (*path, _MESSAGE_OPTIONS, number)
-            yield Declaration(file, path, message, class_path, option, option_path)
-
-
-def _messages(
-    file: descriptor_pb2.FileDescriptorProto,
-) -> Iterator[tuple[_Path, descriptor_pb2.DescriptorProto, str]]:
-    stack: list[tuple[_Path, descriptor_pb2.DescriptorProto, str]] = [
-        ((_FILE_MESSAGE_TYPE, i), m, m.name) for i, m in enumerate(file.message_type)
-    ]
-    stack.reverse()
-    while stack:
-        path, message, class_path = stack.pop()
-        yield path, message, class_path
-        nested = [
-            ((*path, _NESTED_TYPE, i), child, f"{class_path}.{child.name}")
-            for i, child in enumerate(message.nested_type)
-        ]
-        stack.extend(reversed(nested))
 
 
 def event_problems(decl: Declaration) -> list[LintProblem]:
