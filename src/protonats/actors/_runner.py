@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from .._errors import DecodeError, JetStreamError
+from .._errors import DecodeError, JetStreamError, JetStreamTimeoutError
 from .._wire import SCHEMA
 from ..jetstream import _nats_msg as _io
 from ..jetstream._nats import Link, Msg
@@ -101,23 +101,32 @@ class Runner:
         more = True  # the consumer may have messages for us right now
         try:
             while not self.stopping:
-                if self.own == 0:
-                    await self._until_changed()
-                elif more:
-                    more = await self._fetch_now(puller)
-                elif not burst:
-                    more = await self._poll(puller, self.poll_delay)
-                elif self.retries:
-                    more = await self._poll(puller, self._retry_wait())
-                    if not more:
-                        now = time.monotonic()
-                        self.retries = {
-                            s: due for s, due in self.retries.items() if due + RETRY_GRACE > now
-                        }
-                elif self.jobs:
-                    await self._until_changed()  # a job that fails makes a retry
-                else:
-                    return
+                try:
+                    if self.own == 0:
+                        await self._until_changed()
+                    elif more:
+                        more = await self._fetch_now(puller)
+                    elif not burst:
+                        more = await self._poll(puller, self.poll_delay)
+                    elif self.retries:
+                        more = await self._poll(puller, self._retry_wait())
+                        if not more:
+                            now = time.monotonic()
+                            self.retries = {
+                                s: due
+                                for s, due in self.retries.items()
+                                if due + RETRY_GRACE > now
+                            }
+                    elif self.jobs:
+                        await self._until_changed()  # a job that fails makes a retry
+                    else:
+                        return
+                except JetStreamTimeoutError as exc:
+                    if burst:
+                        raise
+                    # A node down, a leader election: a listening fleet rides it out.
+                    log.warning("actor %r: %s; pulling again", self.actor.name, exc)
+                    more = True
         finally:
             for job in list(self.held.values()):  # redelivered at once, to anyone
                 self.held.pop(id(job.msg), None)
