@@ -52,8 +52,7 @@ async def main(urls: str, event_name: str, out: Path) -> None:
         os.write(fd, f"{user.id}\n".encode())
 
     actors = Actors(fleet_actor(fleet_event(event_name), handle))
-    options = {"max_reconnect_attempts": -1, "reconnect_time_wait": 0.2}
-    async with actors.connect(urls, **options) as conn:
+    async with actors.connect(urls, max_reconnect_attempts=-1, reconnect_time_wait=0.2) as conn:
         print("listening", flush=True)
         await conn.listen(poll_delay=0.5, max_jobs=MAX_JOBS)
     print("stopped", flush=True)

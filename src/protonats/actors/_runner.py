@@ -113,9 +113,7 @@ class Runner:
                         if not more:
                             now = time.monotonic()
                             self.retries = {
-                                s: due
-                                for s, due in self.retries.items()
-                                if due + RETRY_GRACE > now
+                                s: due for s, due in self.retries.items() if due + RETRY_GRACE > now
                             }
                     elif self.jobs:
                         await self._until_changed()  # a job that fails makes a retry
