@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from nats.js import JetStreamContext
 
-from protonats import Actor, Actors, EmitError, Event, Events
+from protonats import Actor, Actors, EmitError, Event, Events, _wire
 from protonats.actors._config import dead_letter_subject
 
 from .helpers import ack, take
@@ -81,9 +81,20 @@ async def test_a_uid_over_the_servers_header_limit_is_refused_before_sending(
     event = Event(f"long-uid-{unique}", User)
     async with Events(event).connect(nats_url) as conn:
         await conn.register()
-        with pytest.raises(EmitError, match="over the 65536 JetStream stores with a message"):
-            await conn.emit(event, USER, uid="u" * 70_000)
-        ack_ = await conn.emit(event, USER, uid="u" * 60_000)  # long, but accepted
+        # The headers emit sends, with an empty uid; JetStream stores at most 65535 bytes.
+        base = _wire.header_size(
+            {
+                _wire.CONTENT_TYPE: event.content_type,
+                _wire.SCHEMA: event.schema_name,
+                _wire.EXPECTED_STREAM: event.stream_name,
+                _wire.MSG_ID: "",
+            }
+        )
+        longest = _wire.MAX_HEADER_SIZE - base
+        for too_long in ["u" * (longest + 1), "u" * 70_000]:
+            with pytest.raises(EmitError, match="over the 65535 bytes JetStream stores"):
+                await conn.emit(event, USER, uid=too_long)
+        ack_ = await conn.emit(event, USER, uid="u" * longest)  # the server takes it
         assert ack_ is not None
         assert not ack_.duplicate
     assert await count(js, event.stream_name) == 1

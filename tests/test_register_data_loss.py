@@ -15,7 +15,18 @@ import pytest
 from nats.js import JetStreamContext
 from typer.testing import CliRunner
 
-from protonats import Action, DataLossError, Discard, Event, Events, Limits, StreamConfigError
+from protonats import (
+    Action,
+    Actor,
+    Actors,
+    DataLossError,
+    Discard,
+    Event,
+    Events,
+    Limits,
+    StreamConfigError,
+    StreamPlan,
+)
 from protonats.cli._app import app
 from protonats.jetstream._changes import FieldChange
 from protonats.jetstream._loss import Stored, losses
@@ -158,6 +169,37 @@ async def test_discard_new_keeps_what_is_stored_so_lowering_is_an_update(
         [plan] = await conn.register()
         assert plan.action is Action.UPDATE
     assert (await js.stream_info(name)).state.messages == 50
+
+
+async def give_up(user: User) -> None:
+    raise LookupError(f"no {user.id}")
+
+
+async def test_lowered_dead_letter_limits_are_refused_while_they_would_delete_dead_letters(
+    nats_url: str, unique: str, js: JetStreamContext
+) -> None:
+    event = Event(f"dead-kept-{unique}", User)
+    await emit_users(nats_url, event, 5)
+    dead = f"{event.name}-dead"
+
+    def actors(messages: int) -> Actors:
+        actor = Actor("giver", event, give_up, max_attempts=1)
+        return Actors(actor, dead_letter_limits=Limits(messages=messages))
+
+    async with actors(100).connect(nats_url) as conn:
+        await conn.register()
+        await conn.listen(burst=True, handle_signals=False)
+    assert (await js.stream_info(dead)).state.messages == 5
+    async with actors(2).connect(nats_url) as conn:
+        with pytest.raises(DataLossError) as caught:
+            await conn.register()
+        assert (caught.value.stream, caught.value.would_drop) == (dead, 3)
+        assert (await js.stream_info(dead)).state.messages == 5
+        [stream, _consumer] = await conn.plan(allow_data_loss=True)
+        assert isinstance(stream, StreamPlan)
+        assert stream.action is Action.UPDATE
+        await conn.register(allow_data_loss=True)
+    assert (await js.stream_info(dead)).state.messages == 2
 
 
 def test_several_lowered_limits_drop_as_many_as_the_worst() -> None:

@@ -128,9 +128,9 @@ DEFAULT_MAX_PAYLOAD = 1 << 20
 """nats-server's ``max_payload`` unless configured otherwise (1 MiB; at most 64 MiB): the
 largest message, payload plus headers, a server accepts."""
 
-MAX_HEADER_SIZE = 64 * 1024
+MAX_HEADER_SIZE = 64 * 1024 - 1
 """The most bytes of headers (as ``header_size`` counts them) JetStream stores with a message;
-more is refused (error 10097)."""
+64 KiB or more is refused (error 10097)."""
 
 RESERVED = frozenset(
     {CONTENT_TYPE, SCHEMA, EXPECTED_STREAM, MSG_ID, TRACE_ID, TTL, BATCH_ID, BATCH_SEQUENCE}

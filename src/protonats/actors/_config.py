@@ -26,6 +26,7 @@ from ..jetstream._config import (
     stream_config,
 )
 from ..jetstream._features import PRIORITY_GROUPS, ServerInfo, refusal
+from ..jetstream._loss import Stored, data_loss_error, losses
 from ..jetstream._nats import PriorityConsumerConfig, api
 from ._actor import Actor
 
@@ -243,9 +244,15 @@ def dead_letter_stream_config(event: Event[Any], limits: Limits) -> api.StreamCo
 
 
 def plan_dead_letter_stream(
-    event: Event[Any], desired: api.StreamConfig, actual: api.StreamConfig | None
+    event: Event[Any],
+    desired: api.StreamConfig,
+    actual: api.StreamConfig | None,
+    stored: Stored | None = None,
+    *,
+    allow_data_loss: bool = False,
 ) -> StreamPlan:
-    """Decide what ``register`` does for the dead-letter stream of ``event``."""
+    """Decide what ``register`` does for the dead-letter stream of ``event``; a lowered
+    limit that would delete ``stored`` dead letters is refused unless ``allow_data_loss``."""
     stream = dead_letter_stream(event)
     if actual is None:
         return StreamPlan(event.name, stream, Action.CREATE)
@@ -278,7 +285,12 @@ def plan_dead_letter_stream(
                 new=change.new,
             )
             return StreamPlan(event.name, stream, Action.REFUSED, changes, error)
-    return StreamPlan(event.name, stream, Action.UPDATE if changes else Action.UNCHANGED, changes)
+    loss = tuple(losses(changes, new["discard"], stored))
+    if loss and not allow_data_loss:
+        refused = data_loss_error(event.name, stream, loss, stored.messages if stored else 0)
+        return StreamPlan(event.name, stream, Action.REFUSED, changes, refused, loss)
+    action = Action.UPDATE if changes else Action.UNCHANGED
+    return StreamPlan(event.name, stream, action, changes, loss=loss)
 
 
 def dead_letter_headers(

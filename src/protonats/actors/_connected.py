@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import functools
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .._errors import (
@@ -18,8 +17,9 @@ from .._errors import (
 from ..events._event import Event
 from ..jetstream._config import Action, StreamPlan
 from ..jetstream._connection import Connection, Shareable, link_of
+from ..jetstream._loss import Stored
 from ..jetstream._nats import Client, Link, api
-from ..jetstream._register import converge, raise_refusals
+from ..jetstream._register import converge, observe_stream, raise_refusals
 from ._actor import Actor
 from ._config import (
     ConsumerPlan,
@@ -77,21 +77,25 @@ class ConnectedActors(Shareable):
                 seen.add(actor.event.name)
                 yield actor.event
 
-    async def plan(self) -> list[StreamPlan | ConsumerPlan]:
+    async def plan(self, *, allow_data_loss: bool = False) -> list[StreamPlan | ConsumerPlan]:
         """What ``register()`` would do: dead-letter streams first, then consumers."""
-        return await self._plan_or_apply(apply=False)
+        return await self._plan_or_apply(apply=False, allow_data_loss=allow_data_loss)
 
-    async def register(self) -> list[StreamPlan | ConsumerPlan]:
+    async def register(self, *, allow_data_loss: bool = False) -> list[StreamPlan | ConsumerPlan]:
         """Create or update each dead-letter stream and each actor's durable consumer.
 
         Unchanged ones are not touched. The events' own streams must exist (``Events``
         registers them): ``NoStreamError`` otherwise. Refuses (``ConsumerConfigError``,
         ``StreamExistsError``) a consumer or stream protonats did not create for the actor,
-        and changes JetStream cannot make, after applying everything else.
+        and changes JetStream cannot make, after applying everything else; a lowered
+        ``dead_letter_limits`` that would delete stored dead letters (``DataLossError``)
+        unless ``allow_data_loss``.
         """
-        return await self._plan_or_apply(apply=True)
+        return await self._plan_or_apply(apply=True, allow_data_loss=allow_data_loss)
 
-    async def _plan_or_apply(self, *, apply: bool) -> list[StreamPlan | ConsumerPlan]:
+    async def _plan_or_apply(
+        self, *, apply: bool, allow_data_loss: bool
+    ) -> list[StreamPlan | ConsumerPlan]:
         link = self._link
         checked: set[str] = set()
         for actor in self.actors:
@@ -101,7 +105,7 @@ class ConnectedActors(Shareable):
         plans: list[StreamPlan | ConsumerPlan] = []
         names: list[str] = []
         for event in self._dead_letter_events():
-            plans.append(await self._dead_letter_stream(event, apply))
+            plans.append(await self._dead_letter_stream(event, apply, allow_data_loss))
             names.append(dead_letter_stream(event))
         for actor in self.actors:
             plans.append(await self._consumer(actor, apply))
@@ -110,13 +114,14 @@ class ConnectedActors(Shareable):
             raise_refusals(plans, names)
         return plans
 
-    async def _dead_letter_stream(self, event: Event[Any], apply: bool) -> StreamPlan:
+    async def _dead_letter_stream(
+        self, event: Event[Any], apply: bool, allow_data_loss: bool
+    ) -> StreamPlan:
         link, stream = self._link, dead_letter_stream(event)
         desired = dead_letter_stream_config(event, self.actors.dead_letter_limits)
 
-        async def look() -> api.StreamConfig | None:
-            info = await link.stream_info(event, _DEAD_OF % "look up", stream)
-            return info.config if info is not None else None
+        def look() -> Awaitable[tuple[api.StreamConfig | None, Stored | None]]:
+            return observe_stream(link, event, desired, stream, _DEAD_OF % "look up")
 
         async def make(plan: StreamPlan) -> StreamPlan:
             if apply and plan.action is Action.CREATE:
@@ -125,7 +130,12 @@ class ConnectedActors(Shareable):
                 await link.update_stream(event, desired, _DEAD_OF % "update")
             return plan
 
-        planned = functools.partial(plan_dead_letter_stream, event, desired)
+        def planned(found: tuple[api.StreamConfig | None, Stored | None]) -> StreamPlan:
+            actual, stored = found
+            return plan_dead_letter_stream(
+                event, desired, actual, stored, allow_data_loss=allow_data_loss
+            )
+
         return await converge(event, f"stream {stream!r}", look, planned, make)
 
     async def _consumer(self, actor: Actor[Any], apply: bool) -> ConsumerPlan:

@@ -121,5 +121,5 @@ def check_size(event: str, size: int) -> None:
     if size > _wire.MAX_HEADER_SIZE:
         raise EmitError(
             f"event {event!r}: {size} bytes of headers (the uid included) are over the "
-            f"{_wire.MAX_HEADER_SIZE} JetStream stores with a message; nothing was sent"
+            f"{_wire.MAX_HEADER_SIZE} bytes JetStream stores with a message; nothing was sent"
         )

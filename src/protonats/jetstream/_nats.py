@@ -306,10 +306,12 @@ class Link:
             raw.headers = stored_headers(raw)
         return raw
 
-    async def first_seq_since(self, event: Event[Any], since: datetime.datetime) -> int | None:
-        """The sequence of the first message of the event's stream stored at or after
-        ``since`` (the server's get-message-by-time); ``None`` when none is."""
-        subject = f"{self.api_prefix}.STREAM.MSG.GET.{event.stream_name}"
+    async def first_seq_since(
+        self, event: Event[Any], since: datetime.datetime, stream: str | None = None
+    ) -> int | None:
+        """The sequence of the first message of ``stream`` (default: the event's) stored at
+        or after ``since`` (the server's get-message-by-time); ``None`` when none is."""
+        subject = f"{self.api_prefix}.STREAM.MSG.GET.{stream or event.stream_name}"
         start = since.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
         body = json.dumps({"start_time": start}).encode()
 

@@ -30,7 +30,14 @@ from ._ledger_step import LedgerStep
 from ._loss import Stored, age_lowered
 from ._nats import STREAM_NAME_IN_USE, SUBJECTS_OVERLAP, Link, api
 
-__all__ = ["OnNewer", "converge", "plan_events", "raise_refusals", "register_events"]
+__all__ = [
+    "OnNewer",
+    "converge",
+    "observe_stream",
+    "plan_events",
+    "raise_refusals",
+    "register_events",
+]
 
 OnNewer = Literal["raise", "skip"]
 C = TypeVar("C")
@@ -119,7 +126,7 @@ async def plan_events(
             if refusal is not None:
                 return StreamPlan(event.name, event.stream_name, Action.REFUSED, error=refusal)
             desired = stream_config(event, version=version)
-            current, stored = await _current(link, event, desired)
+            current, stored = await observe_stream(link, event, desired)
             return plan_stream(
                 event,
                 desired,
@@ -228,16 +235,25 @@ async def _register_one(
         return plan
 
     return await converge(
-        event, f"stream {event.stream_name!r}", lambda: _current(link, event, desired), plan, apply
+        event,
+        f"stream {event.stream_name!r}",
+        lambda: observe_stream(link, event, desired),
+        plan,
+        apply,
     )
 
 
-async def _current(
-    link: Link, event: Event[Any], desired: api.StreamConfig
+async def observe_stream(
+    link: Link,
+    event: Event[Any],
+    desired: api.StreamConfig,
+    stream: str | None = None,
+    doing: str = "look up the stream",
 ) -> tuple[api.StreamConfig | None, Stored | None]:
-    """The event's stream config on the server (None: no stream) and what it holds; for a
-    lowered max age, also the first message the new limit keeps (``_loss``)."""
-    info = await link.stream_info(event)
+    """The config on the server of ``stream`` (default: the event's; None: no such stream)
+    and what it holds; for a lowered max age, also the first message the new limit keeps
+    (``_loss``)."""
+    info = await link.stream_info(event, doing, stream)
     if info is None:
         return None, None
     state = info.state
@@ -246,7 +262,7 @@ async def _current(
     age = age_lowered(row.comparable(info.config.max_age), row.comparable(desired.max_age))
     if age is not None and stored.messages:
         since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=age)
-        first = await link.first_seq_since(event, since)
+        first = await link.first_seq_since(event, since, stream)
         kept_from = state.last_seq + 1 if first is None else first
         stored = dataclasses.replace(stored, kept_from=kept_from)
     return info.config, stored
