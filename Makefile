@@ -31,7 +31,7 @@ RUNTIME_JS := $(TS)/runtime/dist/index.js
 # to ts/node_modules: never a link inside gen/, which buf generate's clean would walk into.
 NPM_BUILD := build/npm
 
-.PHONY: install old-server npm-install ts-runtime lock test-latest generate generate-protoc runtime-proto dist publish lint-proto lint typecheck check test browser test-browser demo bench bench-register bench-actors bench-codegen breaking clean
+.PHONY: install old-server npm-install ts-runtime lock test-latest generate generate-protoc runtime-proto dist publish lint-proto lint typecheck check test browser test-browser demo bench bench-peers bench-register bench-actors bench-codegen breaking clean
 
 install: $(STAMP)
 
@@ -184,6 +184,16 @@ bench: install
 bench-register: install
 	$(PY) bench/register.py
 
+# protonats next to walnats, FastStream and raw nats-py (bench/peers.py), in a venv of their
+# own with the pinned versions of requirements/peers.txt: none of them is a dependency of
+# protonats, and make install never installs them.
+PEERS := .venv-peers
+bench-peers: install
+	test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/peers.txt
+	$(PEERS)/bin/python -m pip install --quiet --disable-pip-version-check -e .
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PEERS)/bin/python bench/peers.py
+
 # Actors against a raw nats-py consumer; memory over 200,000 messages.
 bench-actors: install
 	$(PY) bench/actors.py
@@ -205,4 +215,4 @@ breaking: install
 	if [ -n "$$against" ]; then $(BUF) breaking --against "$$against"; fi
 
 clean:
-	rm -rf $(VENV) $(LATEST) gen dist build .mypy_cache .ruff_cache .pytest_cache $(TS)/node_modules $(TS)/runtime/dist
+	rm -rf $(VENV) $(LATEST) $(PEERS) gen dist build .mypy_cache .ruff_cache .pytest_cache $(TS)/node_modules $(TS)/runtime/dist

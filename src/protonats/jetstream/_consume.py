@@ -8,7 +8,7 @@ import datetime
 import re
 import time
 import uuid
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Coroutine, Sequence
 from typing import Any, Generic, TypeVar
 
 from .. import _wire
@@ -82,11 +82,13 @@ class Delivery(Received, Generic[T]):
     @property
     def data(self) -> T:
         """The decoded message, typed as the event's schema."""
-        if self._data is _UNDECODED:
-            headers = self._msg.headers
+        data = self._data
+        if data is _UNDECODED:
+            msg = self._msg
+            headers = msg.headers
             schema = headers.get(_wire.SCHEMA) if headers else None
-            self._data = self._event.decode(self._msg.data, schema=schema)
-        return self._data
+            data = self._data = self._event.decode(msg.data, schema=schema)
+        return data
 
     @property
     def event(self) -> Event[T]:
@@ -97,9 +99,11 @@ class Delivery(Received, Generic[T]):
         """The consumer it was delivered to."""
         return self._consumer
 
-    async def ack(self) -> None:
-        """Done with it: the consumer will not get it again. ``ConsumerError`` if not sent."""
-        await settle(self._msg, "ack", self._event, self._consumer)
+    def ack(self) -> Coroutine[Any, Any, None]:
+        """Done with it: the consumer will not get it again. ``ConsumerError`` if not sent.
+
+        (A coroutine to await, as from an ``async def``: one call fewer per message.)"""
+        return settle(self._msg, "ack", self._event, self._consumer)
 
     async def nak(self, delay: float | None = None) -> None:
         """Not done: redeliver it, after ``delay`` seconds if given."""

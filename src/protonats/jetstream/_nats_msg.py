@@ -56,16 +56,25 @@ async def settle(
 ) -> None:
     """Answer ``msg``; a failure is a ``ConsumerError`` naming the event and the consumer."""
     try:
-        await _answer(msg, verb, delay)
+        if verb == "ack":  # the hot path: no call in between
+            await msg.ack()
+        else:
+            await _answer(msg, verb, delay)
     except nats.errors.Error as exc:
-        what = _WHAT.get(verb, "mark it in progress")
-        raise ConsumerError(
-            f"event {event.name!r}, consumer {consumer!r}: could not {what}: "
-            f"{exc or type(exc).__name__}; the server will redeliver it after ack_wait",
-            event=event.name,
-            stream=event.stream_name,
-            consumer=consumer,
-        ) from exc
+        raise _not_settled(exc, verb, event, consumer) from exc
+
+
+def _not_settled(
+    exc: Exception, verb: Verb, event: Event[Any], consumer: str | None
+) -> ConsumerError:
+    what = _WHAT.get(verb, "mark it in progress")
+    return ConsumerError(
+        f"event {event.name!r}, consumer {consumer!r}: could not {what}: "
+        f"{exc or type(exc).__name__}; the server will redeliver it after ack_wait",
+        event=event.name,
+        stream=event.stream_name,
+        consumer=consumer,
+    )
 
 
 async def ack(msg: Msg) -> None:
