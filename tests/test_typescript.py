@@ -12,6 +12,7 @@ import base64
 import importlib
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -262,11 +263,10 @@ async def test_a_missing_or_foreign_stream_is_refused(registry: Events, service:
         assert "made by something other than protonats" in refusals[0]["message"]
 
 
-def test_tsc_strict_refuses_emitting_the_wrong_message_type(
-    service: list[str], tmp_path: Path
-) -> None:
+def test_tsc_strict_refuses_emitting_the_wrong_message_type(service: list[str]) -> None:
     """typing/right_message.ts compiled with service.ts (the fixture); the wrong one fails."""
-    project = Path(service[1]).parent.parent
+    project = Path(service[1]).parent.parent / "negative"  # out of tsconfig.json's reach
+    project.mkdir(exist_ok=True)
     wrong = project / "wrong_message.ts"
     wrong.write_text((ts_env.SCRIPTS / "typing" / "wrong_message.ts").read_text())
     flags = ["--noEmit", "--strict", "--skipLibCheck", "--target", "es2022"]
@@ -285,3 +285,24 @@ def test_tsc_strict_refuses_emitting_the_wrong_message_type(
     assert errors[0].startswith("wrong_message.ts(8,")
     assert "TS2345" in errors[0]
     assert "OrderCreated" in done.stdout
+
+
+async def test_the_readme_typescript_example_runs(registry: Events, service: list[str]) -> None:
+    """README's "From TypeScript" service, as written: compiled strictly, run against a server
+    where Python registered the registry."""
+    readme = (ROOT / "README.md").read_text()
+    found = re.search(r"^```ts file=service\.ts\n(.*?)^```$", readme, re.M | re.S)
+    assert found is not None, "README lost its TypeScript example"
+    project = Path(service[1]).parent.parent
+    (project / "readme_service.ts").write_text(found.group(1))
+    ts_env.run([str(ts_env.TSC), "-p", "tsconfig.json"], project)
+    with nats_server() as fresh:
+        async with registry.connect(fresh) as conn:
+            await conn.register()
+        out = ts_env.run(
+            [service[0], str(project / "out" / "readme_service.js")],
+            project,
+            env={**os.environ, "NATS_URL": fresh},
+            timeout=60,
+        )
+    assert out.splitlines() == ["stored as user-registered #1", "welcome, user 42!"]

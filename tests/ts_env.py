@@ -31,10 +31,24 @@ def tools() -> tuple[str, str]:
     return node, npm
 
 
-def run(args: list[str], cwd: Path, *, stdin: str | None = None, timeout: float = 300) -> str:
+def run(
+    args: list[str],
+    cwd: Path,
+    *,
+    stdin: str | None = None,
+    timeout: float = 300,
+    env: dict[str, str] | None = None,
+) -> str:
     """Run a command; its stdout, or the test fails with its output."""
     done = subprocess.run(
-        args, cwd=cwd, input=stdin, capture_output=True, text=True, timeout=timeout, check=False
+        args,
+        cwd=cwd,
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     if done.returncode != 0:
         pytest.fail(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
