@@ -6,6 +6,7 @@ install, round trip on a real server) is in test_dist_e2e.py.
 
 from __future__ import annotations
 
+import json
 from importlib.resources import files
 from pathlib import Path
 
@@ -39,6 +40,7 @@ def test_init_writes_a_registry_repository(tmp_path: Path) -> None:
         "README.md",
         "buf.gen.yaml",
         "buf.yaml",
+        "package.json",
         "proto/acme/v1/hello.proto",
         "proto/protonats/v1/options.proto",
     }
@@ -53,6 +55,13 @@ def test_init_writes_a_registry_repository(tmp_path: Path) -> None:
         assert "{{" not in text
     assert "package acme.v1;" in (target / "proto/acme/v1/hello.proto").read_text()
     assert "- plugin: buf-plugin-protonats" in (target / "buf.yaml").read_text()
+    # The npm package: once npm install has run, with the tools ts/package-lock.json pins.
+    assert "language=typescript" in template
+    tools = json.loads((target / "package.json").read_text())["devDependencies"]
+    lock = json.loads((ROOT / "ts" / "package-lock.json").read_text())["packages"]
+    for name in ("@bufbuild/protobuf", "@bufbuild/protoc-gen-es", "typescript"):
+        assert tools[name] == lock[f"node_modules/{name}"]["version"], name
+    assert tools["@protonats/runtime"] == "^0.1.0"
     ci = (target / ".github/workflows/ci.yml").read_text()
     assert "fetch-depth: 0" in ci
     assert "'protonats[codegen,cli]>=0.1.0,<0.2'" in ci

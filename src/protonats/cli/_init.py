@@ -32,6 +32,7 @@ _TEMPLATES = {
     "Makefile": "Makefile",
     "ci.yml": ".github/workflows/ci.yml",
     "gitignore": ".gitignore",
+    "package.json": "package.json",
     "README.md": "README.md",
 }
 _OPTION_PROTO = "proto/protonats/v1/options.proto"
@@ -82,6 +83,7 @@ def _render(template: str, names: RegistryNames) -> str:
         "proto_package": names.proto_package,
         "proto_dir": names.proto_package.replace(".", "/"),
         "protonats_range": _runtime_range("protonats"),
+        "runtime_npm_range": _runtime_npm_range(),
     }
     for key, value in values.items():
         text = text.replace("{{" + key + "}}", value)
@@ -98,6 +100,14 @@ def _runtime_range(distribution: str) -> str:
         return runtime_range(version(distribution))
     except PackageNotFoundError:  # pragma: no cover - a source tree without metadata
         return ""
+
+
+def _runtime_npm_range() -> str:
+    """The ``@protonats/runtime`` releases of this protonats (``^0.1.0``: released together)."""
+    from protonats_codegen import __version__
+    from protonats_codegen._typescript import npm_version
+
+    return f"^{npm_version(__version__)}"
 
 
 def init_registry(directory: Path, names: RegistryNames) -> list[Path]:
