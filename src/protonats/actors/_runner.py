@@ -15,6 +15,7 @@ slot (the server hears it is in progress meanwhile).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextvars
 import inspect
 import logging
@@ -45,6 +46,10 @@ log = logging.getLogger("protonats.actors")
 ATTEMPTS_USED_UP = "attempts-used-up"
 UNDECODABLE = "undecodable"
 RETRY_GRACE = 0.5
+AHEAD_BELOW = 0.1
+"""Seconds: an actor whose jobs take less (on average, lately) fetches messages ahead while
+every slot is busy, so a freed slot starts its next job without a pull round trip; a message
+fetched ahead then waits about one such job for its slot."""
 """Seconds a burst waits past the time a retry of its own falls due, for the server to
 hand it back, before it counts the retry as taken elsewhere."""
 
@@ -75,6 +80,11 @@ class Runner:
         self.hooks: set[asyncio.Task[None]] = set()
         self.running: dict[int, Running] = {}
         self.held: dict[int, Running] = {}  # in hand, waiting for a shared slot
+        # Fetched while every slot was busy, to start the moment one frees (no pull round
+        # trip between a job's end and the next one's start); they hold no slot. At most
+        # one fetch (``min(max_jobs, batch)``) ahead; also in ``held`` (the watchdog pulses).
+        self.ahead: collections.deque[Msg] = collections.deque()
+        self.job_time: float | None = None  # seconds a job takes, averaged over recent ones
         self.retries: dict[int, float] = {}  # stream seq -> when its retry falls due
         self.timed_out: set[int] = set()
         self.stopping = False
@@ -102,7 +112,14 @@ class Runner:
         try:
             while not self.stopping:
                 try:
-                    if self.own == 0:
+                    if self.ahead and self.own:
+                        await self._start_ahead()
+                    elif self.own == 0:
+                        if more and not self.ahead and self._short_jobs():
+                            more = await self._fetch_ahead(puller)
+                        else:
+                            await self._until_changed()
+                    elif self.ahead:
                         await self._until_changed()
                     elif more:
                         more = await self._fetch_now(puller)
@@ -126,9 +143,12 @@ class Runner:
                     log.warning("actor %r: %s; pulling again", self.actor.name, exc)
                     more = True
         finally:
+            ahead = {id(msg) for msg in self.ahead}
+            self.ahead.clear()
             for job in list(self.held.values()):  # redelivered at once, to anyone
                 self.held.pop(id(job.msg), None)
-                self.own += 1
+                if id(job.msg) not in ahead:
+                    self.own += 1  # it held an own slot (it came by a long poll)
                 await _io.nak(job.msg)
             await puller.stop()
 
@@ -169,6 +189,30 @@ class Runner:
                 self._start(msg)
         return len(msgs) >= granted
 
+    def _short_jobs(self) -> bool:
+        return self.job_time is not None and self.job_time < AHEAD_BELOW
+
+    async def _fetch_ahead(self, puller: Puller) -> bool:
+        """Every slot busy: fetch what is there now to start as slots free; whether there
+        may be more."""
+        want = min(self.actor.max_jobs, self.batch)
+        msgs = await puller.now(want)
+        now = time.monotonic()
+        for msg in msgs:
+            self.held[id(msg)] = Running(msg, None, now)
+            self.ahead.append(msg)
+        return len(msgs) >= want
+
+    async def _start_ahead(self) -> None:
+        """Start messages fetched ahead in the own slots free now, with a shared slot each."""
+        granted = await self._ask(min(self.own, len(self.ahead)))
+        if granted > len(self.ahead):  # a stop took them back meanwhile: give back the rest
+            self.shared.release(granted - len(self.ahead))
+            granted = len(self.ahead)
+        self.own -= granted
+        for _ in range(granted):
+            self._start(self.ahead.popleft())
+
     async def _poll(self, puller: Puller, wait: float) -> bool:
         """Wait up to ``wait`` s for a message, holding one own slot and no shared one;
         start what arrives once it gets its turn. Whether anything arrived."""
@@ -190,7 +234,8 @@ class Runner:
     def _start(self, msg: Msg) -> None:
         """Run a job for ``msg``, in the own and shared slot taken for it."""
         self.held.pop(id(msg), None)
-        self.retries.pop(_seq(msg), None)
+        if self.retries:
+            self.retries.pop(_seq(msg), None)
         task = self._loop.create_task(self._job(msg))
         self.jobs.add(task)
         task.add_done_callback(self._finished)
@@ -276,6 +321,8 @@ class Runner:
         else:
             self.running.pop(key, None)
             self.timed_out.discard(key)
+            took = time.perf_counter() - start
+            self.job_time = took if self.job_time is None else self.job_time * 0.9 + took * 0.1
             await _io.ack(msg)
             if actor.middlewares:
                 duration = time.perf_counter() - start
