@@ -32,6 +32,13 @@ class CatalogRequest:
     live: bool = True
     force: bool = False
     """Overwrite files in ``out`` that an earlier catalog run did not write."""
+    connection: Connection = dataclasses.field(default_factory=Connection)
+    """How to connect (credentials, TLS) to ``server`` or ``ledger``; its own ``server`` is
+    not used."""
+
+    def to(self, url: str) -> Connection:
+        """The connection options, to ``url``."""
+        return dataclasses.replace(self.connection, server=url)
 
 
 def build(request: CatalogRequest, registry: Callable[[], Events]) -> list[tuple[Path, str]]:
@@ -42,7 +49,7 @@ def build(request: CatalogRequest, registry: Callable[[], Events]) -> list[tuple
     if request.ledger is not None:
         from .._ledger import entries, ledger_catalog
 
-        found = asyncio.run(entries(Connection(server=request.ledger)))
+        found = asyncio.run(entries(request.to(request.ledger)))
         if not found:
             raise CliError(f"the schema ledger of {request.ledger} is empty: register events first")
         events, schemas = ledger_catalog(found)
@@ -55,7 +62,7 @@ def build(request: CatalogRequest, registry: Callable[[], Events]) -> list[tuple
     source = request.server or request.ledger
     live = history = None
     if request.live and source is not None:
-        live, history = asyncio.run(read_server(events, Connection(server=source)))
+        live, history = asyncio.run(read_server(events, request.to(source)))
     manifest = Manifest(out, force=request.force)
     written = write_catalog(
         events, out, title=title, server=source, schemas=schemas, manifest=manifest
