@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
+import json
 import time
 from collections.abc import Iterator
 
 import pytest
+from typer.testing import CliRunner
 
 from protonats import (
     Actor,
@@ -21,8 +24,10 @@ from protonats import (
     Events,
     JetStreamNotEnabledError,
 )
+from protonats.cli._app import app
 from protonats.testing import free_port, nats_server
 
+from .cli_registry import OrderPlaced, make_events
 from .helpers import DEADLINE, ack, take
 from .models import User
 
@@ -117,3 +122,36 @@ async def test_a_shared_connection_takes_no_options(nats_url: str, unique: str) 
         with pytest.raises(ConnectError, match="shared"):
             async with Actors(Actor("a", event, lambda u: None)).connect(conn, domain="hub"):
                 pass
+
+
+async def _refuse(message: OrderPlaced) -> None:
+    raise LookupError(f"no customer for {message.order_id}")
+
+
+async def _dead_letter_on_the_hub(url: str, suffix: str) -> Event[OrderPlaced]:
+    events = make_events(suffix)
+    event: Event[OrderPlaced] = events.get(f"order-placed-{suffix}")
+    await _joined(url, events)
+    async with events.connect(url, domain="hub") as conn:
+        await conn.register()
+        order = OrderPlaced("o-1", 100, [], datetime.datetime(2024, 5, 1, tzinfo=datetime.UTC))
+        await conn.emit(event, order)
+        async with Actors(Actor("billing", event, _refuse, max_attempts=1)).connect(conn) as acting:
+            await acting.register()
+            await acting.listen(burst=True, handle_signals=False)
+    return event
+
+
+def test_protonats_dead_replays_through_a_leaf(unique: str) -> None:
+    """``protonats dead EVENT --replay --domain hub`` against the leaf."""
+    with hub_and_leaf() as url:
+        event = asyncio.run(_dead_letter_on_the_hub(url, unique))
+        registry = f"tests.cli_registry:events_{unique}"
+        args = ["dead", event.name, "--replay", "-r", registry, "--domain", "hub", "-f", "json"]
+        result = CliRunner().invoke(app, args, env={"NATS_URL": url})
+        assert result.exit_code == 0, result.stderr
+        [replayed] = json.loads(result.stdout)
+        assert (replayed["original_seq"], replayed["new_seq"]) == (1, 2)
+        result = CliRunner().invoke(app, args[:2] + args[3:], env={"NATS_URL": url})
+        assert result.exit_code == 0, result.stderr
+        assert json.loads(result.stdout) == []

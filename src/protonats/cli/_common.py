@@ -334,6 +334,7 @@ class Connection:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_hostname: str | None = None
+    domain: str | None = None
 
     def __repr__(self) -> str:  # never the password, the token or a URL's credentials
         from ..jetstream._servers import redact
@@ -369,6 +370,8 @@ class Connection:
             options["tls"] = self._tls_context()
         if self.tls_hostname is not None:
             options["tls_hostname"] = self.tls_hostname
+        if self.domain is not None:
+            options["domain"] = self.domain  # taken by connect(), not by nats-py
         return options
 
     def _tls_context(self) -> ssl.SSLContext:

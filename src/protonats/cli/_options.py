@@ -110,6 +110,15 @@ TlsHostname = Annotated[
         "--tls-hostname", metavar="NAME", help="Server name to verify the certificate for."
     ),
 ]
+Domain = Annotated[
+    str | None,
+    _connection(
+        "--domain",
+        envvar="NATS_JS_DOMAIN",
+        metavar="NAME",
+        help="JetStream domain (API prefix $JS.NAME.API), e.g. a hub's, seen from a leaf node.",
+    ),
+]
 _CONNECTION_FLAGS: dict[str, Any] = {
     "server": Server,
     "creds": Creds,
@@ -120,6 +129,7 @@ _CONNECTION_FLAGS: dict[str, Any] = {
     "tls_cert": TlsCert,
     "tls_key": TlsKey,
     "tls_hostname": TlsHostname,
+    "domain": Domain,
 }
 """``Connection`` field name to its flag."""
 
