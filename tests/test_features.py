@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from protonats import Action, Event, Events, Limits, ServerTooOldError, StreamConfigError
+from protonats import (
+    Action,
+    Event,
+    Events,
+    Limits,
+    ServerTooOldError,
+    StreamConfigError,
+    stream_config,
+)
 from protonats.jetstream._features import (
     ATOMIC_BATCH,
     FEATURES,
@@ -95,3 +103,47 @@ async def test_plan_on_an_old_server_refuses_what_it_lacks(old_nats_url: str) ->
             assert plan.error.server_version == "2.10.26"
         with pytest.raises(ServerTooOldError, match=r"nats-server 2\.10\.26"):
             await conn.emit(ttl, User(id="1", name="Ada"), ttl=5)
+
+
+OLD_REGISTRY = Events(Event("x-cli-ttl", User, allow_ttl=True))
+"""For ``protonats plan -r tests.test_features:OLD_REGISTRY`` against nats-server 2.10."""
+
+
+def test_the_plan_command_shows_the_refusal_on_an_old_server(old_nats_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from protonats.cli._app import app
+
+    result = CliRunner().invoke(
+        app,
+        ["plan", "--check", "-r", "tests.test_features:OLD_REGISTRY", "-f", "tsv"],
+        env={"NATS_URL": old_nats_url},
+    )
+    assert result.exit_code == 3, result.stderr
+    assert "refused" in result.stdout
+    assert "per-message TTL" in result.stdout
+    assert "nats-server 2.10.26" in result.stdout
+
+
+async def test_actors_plan_on_an_old_server_refuses_pinned_and_overflow(old_nats_url: str) -> None:
+    from protonats import Actor, Actors
+
+    event = Event("x-old-actors", User)
+    async with Events(event).connect(old_nats_url) as conn:
+        # the ledger needs per-message TTL (2.11+): create the stream alone
+        await conn._link.add_stream(event, stream_config(event))
+
+    async def handle(user: User) -> None:
+        pass
+
+    actors = Actors(
+        Actor("pinned", event, handle, pinned=True),
+        Actor("overflow", event, handle, overflow=5),
+        Actor("plain", event, handle),
+    )
+    async with actors.connect(old_nats_url) as connected:
+        plans = {getattr(p, "actor", None): p for p in await connected.plan()}
+        for name in ("pinned", "overflow"):
+            assert plans[name].action is Action.REFUSED
+            assert isinstance(plans[name].error, ServerTooOldError)
+        assert plans["plain"].action is Action.CREATE

@@ -70,6 +70,11 @@ CASES = [
         (("EVENT_MESSAGE_TTL_MAX_AGE", 5, 92),),
     ),
     Case(
+        "delay-discard-new",
+        event("later", " discard: DISCARD_NEW allow_delay: true"),
+        (("EVENT_ALLOW_DELAY_DISCARD_NEW", 5, 69),),
+    ),
+    Case(
         "long-description",
         event("long", f' description: "{"d" * 4097}"'),
         (("EVENT_DESCRIPTION_LENGTH", 5, 47),),

@@ -88,3 +88,21 @@ def test_a_delayed_message_carries_its_ttl_to_the_published_message() -> None:
     _, headers = schedule(event, {"Nats-TTL": "5"}, 10, uid=None, server=ServerInfo())
     assert "Nats-TTL" not in headers  # the schedule itself never expires before it is due
     assert headers["Nats-Schedule-TTL"] == "5"
+
+
+def test_the_emit_command_passes_ttl(nats_url: str, unique: str) -> None:
+    from typer.testing import CliRunner
+
+    from protonats.cli._app import app
+
+    from .cli_registry import make_events
+
+    make_events(unique)  # an event without allow_ttl: refused before sending
+    reg = ("-r", f"tests.cli_registry:events_{unique}")
+    result = CliRunner().invoke(
+        app,
+        ["emit", f"user-signed-up-{unique}", "--json", '{"email": "a@b"}', "--ttl", "5", *reg],
+        env={"NATS_URL": nats_url},
+    )
+    assert result.exit_code == 1
+    assert "allow_ttl=True" in result.stderr

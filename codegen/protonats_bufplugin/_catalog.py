@@ -35,6 +35,8 @@ RULES: tuple[tuple[str, int, str], ...] = (
      "Checks that an event's duplicate_window is not longer than its max_age."),
     ("EVENT_MESSAGE_TTL_MAX_AGE", LINT,
      "Checks that an event's message_ttl is not longer than its max_age."),
+    ("EVENT_ALLOW_DELAY_DISCARD_NEW", LINT,
+     "Checks that an event with allow_delay keeps discard old (message scheduling needs it)."),
     ("EVENT_POLICY_KNOWN", LINT,
      "Checks that an event's storage, retention and discard are known values."),
     ("EVENT_OPTION_ON_MESSAGE", LINT,

@@ -19,7 +19,7 @@ from google.protobuf import descriptor_pb2
 
 from .._errors import InvalidEventNameError, InvalidLimitsError
 from ..events._event import MAX_DESCRIPTION_LENGTH, validate_event_name
-from ..events._fields import BY_KEYWORD, LIMITS, NS, POLICIES, Unit, validate
+from ..events._fields import BY_FLAG, BY_KEYWORD, LIMITS, NS, POLICIES, Unit, validate
 from ..v1 import options_pb2
 from ._declarations import Declaration, declarations
 
@@ -87,6 +87,11 @@ def event_problems(decl: Declaration) -> list[LintProblem]:
         if policy.from_proto(number) is None:
             add("EVENT_POLICY_KNOWN", (*at, policy.number),
                 f"unknown {policy.keyword} value {number}")  # fmt: skip
+    if option.allow_delay and option.discard == options_pb2.DISCARD_NEW:
+        add("EVENT_ALLOW_DELAY_DISCARD_NEW", (*at, BY_FLAG["allow_delay"].number),
+            f"event {option.name!r}: allow_delay needs discard DISCARD_OLD (JetStream's "
+            "message scheduling cannot use discard new); the generated Event would refuse "
+            "it")  # fmt: skip
     try:
         validate(limits)  # each limit passed alone: this checks them against each other
     except InvalidLimitsError as exc:

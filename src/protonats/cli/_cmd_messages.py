@@ -50,6 +50,15 @@ def emit_command(
             help="Have the server publish it this much later (events with allow_delay).",
         ),
     ] = None,
+    ttl: Annotated[
+        float | None,
+        typer.Option(
+            "--ttl",
+            metavar="SECONDS",
+            help="Have the server remove it this long after storing it (events with allow_ttl "
+            "or message_ttl; at least 1).",
+        ),
+    ] = None,
     registry: Registry = None,
     fmt: Format = None,
     debug: Debug = False,
@@ -70,6 +79,7 @@ def emit_command(
             headers=headers,
             ack_timeout=ack_timeout,
             delay=delay,
+            ttl=ttl,
         )
     )
     _commands.ack_table(found, ack).print(fmt)

@@ -198,6 +198,7 @@ async def emit(
     headers: Mapping[str, str],
     ack_timeout: float,
     delay: float | None = None,
+    ttl: float | None = None,
 ) -> tuple[Event[Any], Ack]:
     """Build the message from JSON, validate it, emit it and return the server's ack."""
     event = events.get(name)
@@ -206,7 +207,9 @@ async def emit(
     async with events.connect(
         connection.server, ack_timeout=ack_timeout, **connection.options()
     ) as conn:
-        ack = await conn.emit(event, message, uid=uid, headers=headers or None, delay=delay)
+        ack = await conn.emit(
+            event, message, uid=uid, headers=headers or None, delay=delay, ttl=ttl
+        )
     if ack is None:  # pragma: no cover - emit waits for the ack by default
         raise CliError(f"event {name!r}: no ack")
     return event, ack
