@@ -233,3 +233,14 @@ async def test_json_field_with_a_default_is_compatible(nats_url: str, unique: st
         entry = await conn.ledger(name)
     assert entry is not None
     assert entry.schema.name.endswith("UserWithOptionalEmail")
+
+
+def test_the_document_shows_each_declared_feature() -> None:
+    featured = Event("x-features", bytes, allow_atomic=True, limits=Limits(message_ttl=5))
+    document = json.loads(encode_entry(entry_for(featured, "1.0")))
+    assert document["allow_ttl"] is True  # implied by message_ttl
+    assert document["allow_atomic"] is True
+    assert "allow_delay" not in document
+    assert document["limits"]["message_ttl_s"] == 5
+    plain = json.loads(encode_entry(entry_for(Event("x-plain", bytes), "1.0")))
+    assert not {k for k in plain if k.startswith("allow_")}
