@@ -158,12 +158,13 @@ test: install generate check old-server
 	$(MAKE) test-browser
 
 # Debian's chromium and chromium-driver, for the catalog site's browser tests: installed with
-# apt-get where missing (CI runs as root). Selenium (the dev lock) drives them.
+# apt-get where missing (CI runs as root), and a font for the screenshots. Selenium (the dev
+# lock) drives them.
 browser:
 	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { \
 		apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-			chromium chromium-driver; }
+			chromium chromium-driver fonts-dejavu-core; }
 
 # The catalog site (`protonats catalog`) in headless Chromium: one browser for every test;
 # screenshots of the index and an event page land in tests/artifacts/.

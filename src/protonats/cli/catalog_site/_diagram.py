@@ -1,7 +1,7 @@
 """The diagram of events and the actors (durable consumers) that read them, drawn as SVG at
-build time: events in one column, actors in the other, a curve per subscription. Actors are
-ordered by the mean position of the events they read, which keeps curves short and rarely
-crossing with dozens of events; every box links to its event's page."""
+build time: events in one column, actors in the other, a curve per subscription. Both
+columns are ordered by the mean position of what they link to (``_layout``), which keeps
+curves short and rarely crossing with dozens of events; every event box links to its page."""
 
 from __future__ import annotations
 
@@ -23,16 +23,35 @@ def _width(labels: Sequence[str], minimum: float = 120) -> float:
     return max([minimum, *(len(label) * _CHAR + 24 for label in labels)])
 
 
-def diagram(readers: Mapping[str, Sequence[str]], pending: Mapping[tuple[str, str], int]) -> str:
-    """An ``<svg>`` of event name -> the actors reading it (``pending``: messages waiting for
-    an (event, actor)). Event boxes link to ``events/<name>.html``."""
+def _mean(found: Sequence[str], at: Mapping[str, int]) -> float:
+    return sum(at[x] for x in found) / len(found)
+
+
+def _layout(
+    readers: Mapping[str, Sequence[str]], rounds: int = 4
+) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    """Events and actors in the order that keeps curves short: each column sorted by the
+    mean position of what it is linked to in the other (the barycenter heuristic), a few
+    rounds from the events' alphabetical order; events nobody reads come last."""
     events = sorted(readers)
-    position = {name: i for i, name in enumerate(events)}
     reads: dict[str, list[str]] = {}
     for event in events:
         for actor in readers[event]:
             reads.setdefault(actor, []).append(event)
-    actors = sorted(reads, key=lambda a: (sum(position[e] for e in reads[a]) / len(reads[a]), a))
+    actors = sorted(reads)
+    for _ in range(rounds):
+        at = {name: i for i, name in enumerate(events)}
+        actors.sort(key=lambda a: (_mean(reads[a], at), a))
+        at = {name: i for i, name in enumerate(actors)}
+        read = sorted((e for e in events if readers[e]), key=lambda e: (_mean(readers[e], at), e))
+        events = read + [e for e in events if not readers[e]]
+    return events, actors, reads
+
+
+def diagram(readers: Mapping[str, Sequence[str]], pending: Mapping[tuple[str, str], int]) -> str:
+    """An ``<svg>`` of event name -> the actors reading it (``pending``: messages waiting for
+    an (event, actor)). Event boxes link to ``events/<name>.html``."""
+    events, actors, reads = _layout(readers)
     actor_labels = {a: f"{a} · {sum(pending.get((e, a), 0) for e in reads[a]):,}" for a in actors}
     left = _width(events)
     right = _width(list(actor_labels.values()))
@@ -52,7 +71,14 @@ def diagram(readers: Mapping[str, Sequence[str]], pending: Mapping[tuple[str, st
         f'<text class="col" x="{_PAD}" y="{_PAD + 8}">EVENTS</text>',
         f'<text class="col" x="{x_actor:.0f}" y="{_PAD + 8}">ACTORS · PENDING</text>',
     ]
-    actor_y = {a: y_of(i, len(actors)) for i, a in enumerate(actors)}
+    # actors spread along the events that are read (those come first), each facing its own
+    read = sum(1 for e in events if readers[e])
+    if actors and read >= len(actors):
+        step = read * _ROW / len(actors)
+        top = y_of(0, len(events)) + (step - _ROW) / 2
+        actor_y = {a: top + i * step for i, a in enumerate(actors)}
+    else:
+        actor_y = {a: y_of(i, len(actors)) for i, a in enumerate(actors)}
     for i, event in enumerate(events):
         y = y_of(i, len(events)) + _BOX / 2
         for actor in readers[event]:
