@@ -161,52 +161,26 @@ __all__ = [
 ]
 
 
-_TYPES = frozenset(
-    {
-        "Ack",
-        "Action",
-        "ActorState",
-        "ActorsConnection",
-        "ConnectContext",
-        "ConnectedActors",
-        "ConnectedEvents",
-        "Connection",
-        "ConsumerPlan",
-        "Context",
-        "DataLoss",
-        "DeadLetter",
-        "Delivery",
-        "ErrorContext",
-        "FieldChange",
-        "Fix",
-        "LedgerEntry",
-        "LedgerLimits",
-        "LedgerRevision",
-        "LedgerSchema",
-        "OkContext",
-        "OnNewer",
-        "Replayed",
-        "Serializer",
-        "StreamPlan",
-    }
-)
-"""``protonats.types.__all__``: the names that moved there, still served from here."""
-
-
 def __getattr__(name: str) -> Any:
     import importlib
 
     if name in _HOMES:
         value = getattr(importlib.import_module(_HOMES[name], __name__), name)
-    elif name in _TYPES:
-        value = getattr(importlib.import_module(".types", __name__), name)
     elif name in __all__:
         value = getattr(importlib.import_module("._errors", __name__), name)
+    elif name[:1].isupper() and name in (types := _types()).__all__:  # moved, served here too
+        value = getattr(types, name)
     else:  # a submodule not imported yet (``from . import _wire``) comes through here too
         raise AttributeError(f"module 'protonats' has no attribute {name!r}")
     globals()[name] = value
     return value
 
 
+def _types() -> Any:
+    import importlib
+
+    return importlib.import_module(".types", __name__)
+
+
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__, *_TYPES})
+    return sorted({*globals(), *__all__, *_types().__all__})

@@ -227,6 +227,14 @@ class _Described(Generic[T]):
     codec: Any
     schema: Any
     schema_name: str
+    kind: Serializer[Any] | None = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        try:
+            kind: Serializer[Any] | None = pick_serializer(self.schema)
+        except UnsupportedSchemaError:
+            kind = None
+        object.__setattr__(self, "kind", kind)
 
     @property
     def content_type(self) -> str:
@@ -238,34 +246,26 @@ class _Described(Generic[T]):
     def decode(self, data: bytes) -> T:
         return self.codec.decode(data)  # type: ignore[no-any-return]
 
-    def _kind(self) -> Serializer[Any] | None:
-        try:
-            return pick_serializer(self.schema)
-        except UnsupportedSchemaError:
-            return None
-
     def json_schema(self) -> dict[str, Any]:
-        kind = self._kind()
-        if kind is not None:
-            return kind.json_schema()
+        if self.kind is not None:
+            return self.kind.json_schema()
         return standalone({"description": f"{self.schema_name}, encoded as {self.content_type}"})
 
     def fingerprint_part(self) -> dict[str, Any]:
-        kind = self._kind()
-        return kind.fingerprint_part() if kind is not None else {"repr": repr(self.schema)}
+        if self.kind is not None:
+            return self.kind.fingerprint_part()
+        return {"repr": repr(self.schema)}
 
     def to_json(self, message: T) -> Any:
-        kind = self._kind()
         try:
-            return kind.to_json(message) if kind is not None else repr(message)
+            return self.kind.to_json(message) if self.kind is not None else repr(message)
         except TypeError:
             return repr(message)
 
     def from_json(self, value: Any) -> T:
-        kind = self._kind()
-        if kind is None:
+        if self.kind is None:
             raise ValueError(f"{self.schema_name} cannot be built from JSON")
-        return kind.from_json(value)  # type: ignore[no-any-return]
+        return self.kind.from_json(value)  # type: ignore[no-any-return]
 
 
 def complete(codec: Any, schema: Any, schema_name: str) -> Serializer[Any]:
