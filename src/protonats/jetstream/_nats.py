@@ -30,6 +30,7 @@ from nats.js import errors as js_errors
 from .._errors import EmitError, JetStreamError, PermissionDeniedError, StreamConfigError
 from ..events._event import Event
 from ._features import ServerInfo
+from ._nats_consumers import ConsumerCalls
 from ._nats_errors import (
     CONSUMER_NOT_FOUND,
     DEFAULT_API_PREFIX,
@@ -49,7 +50,7 @@ from ._nats_errors import (
 )
 from ._nats_kv import Bucket
 from ._nats_msg import settle, stored_headers
-from ._nats_priority import PriorityConsumerConfig, read_consumer_config
+from ._nats_priority import PriorityConsumerConfig
 
 __all__ = [
     "CONSUMER_NOT_FOUND",
@@ -89,7 +90,7 @@ def api_prefix(domain: str | None = None, prefix: str | None = None) -> str:
     return prefix or DEFAULT_API_PREFIX
 
 
-class Link:
+class Link(ConsumerCalls):
     """protonats' link to one NATS connection: publishing, inboxes and JetStream API calls.
 
     Every call names the event it is for, so its errors can. ``client`` is the nats-py client
@@ -380,73 +381,6 @@ class Link:
             stream=event.stream_name,
             description=description or "Permissions Violation",
         )
-
-    # Consumers.
-
-    async def add_consumer(self, event: Event[Any], config: api.ConsumerConfig) -> api.ConsumerInfo:
-        """Create the consumer, or update it (the server edits what it can)."""
-        name = config.durable_name or config.name
-        try:
-            return await self._js.add_consumer(event.stream_name, config)
-        except nats.errors.Error as exc:
-            raise consumer_error(exc, event, name, "create") from exc
-
-    async def consumer_info(self, event: Event[Any], name: str) -> api.ConsumerInfo | None:
-        """The consumer on the event's stream, or None when it (or the stream) does not exist."""
-        try:
-            info: api.ConsumerInfo = await self._js.consumer_info(event.stream_name, name)
-        except js_errors.NotFoundError:
-            return None
-        except nats.errors.Error as exc:
-            raise consumer_error(exc, event, name, "look up") from exc
-        return info
-
-    async def consumer_config(self, event: Event[Any], name: str) -> PriorityConsumerConfig | None:
-        """The consumer's config with its priority group fields (which ``consumer_info``
-        drops), or None when it (or the stream) does not exist."""
-        try:
-            return await read_consumer_config(
-                self._nc, self.api_prefix, event.stream_name, name, self._timeout
-            )
-        except js_errors.NotFoundError:
-            return None
-        except nats.errors.Error as exc:
-            raise consumer_error(exc, event, name, "look up") from exc
-
-    async def consumer_exists(self, event: Event[Any], name: str) -> bool:
-        """Whether the consumer (and its stream) exists."""
-        return await self.consumer_info(event, name) is not None
-
-    async def consumers(self, event: Event[Any]) -> list[api.ConsumerInfo]:
-        """Every consumer of the event's stream; none when the stream does not exist."""
-        try:
-            found: list[api.ConsumerInfo] = await self._js.consumers_info(event.stream_name)
-        except js_errors.NotFoundError:
-            return []
-        except nats.errors.Error as exc:
-            raise consumer_error(exc, event, None, "list") from exc
-        return found
-
-    async def pause_consumer(
-        self, event: Event[Any], name: str, until: str | None
-    ) -> api.ConsumerPause:
-        """Pause the consumer until ``until`` (RFC 3339, UTC), or resume it (None): it hands
-        out no message meanwhile and keeps its place (nats-server 2.11+)."""
-        try:
-            if until is None:
-                return await self._js.resume_consumer(event.stream_name, name)
-            return await self._js.pause_consumer(event.stream_name, name, until)
-        except nats.errors.Error as exc:
-            raise consumer_error(exc, event, name, "pause" if until else "resume") from exc
-
-    async def delete_consumer(self, event: Event[Any], name: str) -> None:
-        """Delete a consumer; one already gone is fine."""
-        try:
-            await self._js.delete_consumer(event.stream_name, name)
-        except js_errors.NotFoundError:
-            return
-        except nats.errors.Error as exc:
-            raise consumer_error(exc, event, name, "delete") from exc
 
     # KV buckets (``_nats_kv``), on the same JetStream context and guard.
 

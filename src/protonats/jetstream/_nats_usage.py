@@ -1,21 +1,18 @@
 """What a stream holds and who reads it, as the server says now: for the catalog's live pages.
 
-Read-only JetStream API calls (stream info, the list of its consumers), returned as plain
-data; a failure leaves as a ``ProtonatsError`` naming the event, like every call in
-``_nats``.
+Read-only JetStream API calls through the ``Link`` (stream info, the list of its consumers),
+returned as plain data; a failure leaves as a ``ProtonatsError`` naming the event.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
-
-import nats.errors
-from nats.aio.client import Client
-from nats.js import errors as js_errors
+from typing import TYPE_CHECKING, Any
 
 from ..events._event import Event
-from ._nats_errors import jetstream_error
+
+if TYPE_CHECKING:
+    from ._nats import Link
 
 __all__ = ["ConsumerUsage", "StreamUsage", "stream_usage"]
 
@@ -46,20 +43,13 @@ class StreamUsage:
     consumers: tuple[ConsumerUsage, ...]
 
 
-async def stream_usage(
-    client: Client, api_prefix: str, event: Event[Any], stream: str
-) -> StreamUsage | None:
+async def stream_usage(link: Link, event: Event[Any], stream: str) -> StreamUsage | None:
     """Stream ``stream`` (of ``event``: its own, or its dead letters') and its consumers, by
-    name, through the JetStream API at ``api_prefix`` (``ConnectedEvents.api_prefix``);
-    ``None`` when the stream does not exist."""
-    js = client.jetstream(prefix=api_prefix)
-    try:
-        info = await js.stream_info(stream)
-        consumers = await js.consumers_info(stream)
-    except js_errors.NotFoundError:
+    name; ``None`` when the stream does not exist."""
+    info = await link.stream_info(event, f"read the usage of stream {stream!r} of", stream)
+    if info is None:
         return None
-    except nats.errors.Error as exc:
-        raise jetstream_error(exc, event, f"read the usage of stream {stream!r} of") from exc
+    consumers = await link.consumers(event, stream)
     return StreamUsage(
         stream=stream,
         messages=info.state.messages,

@@ -103,9 +103,9 @@ async def read_server(events: Events, connection: Connection) -> tuple[Live, dic
     async with Events().connect(connection.server, **connection.options()) as conn:
         for event in events:
             history[event.name] = await conn.ledger_history(event.name)
-            client, prefix = conn.client, conn.api_prefix
-            streams[event.name] = await stream_usage(client, prefix, event, event.stream_name)
-            dead[event.name] = await stream_usage(client, prefix, event, dead_letter_stream(event))
+            link = conn._link
+            streams[event.name] = await stream_usage(link, event, event.stream_name)
+            dead[event.name] = await stream_usage(link, event, dead_letter_stream(event))
     live = Live(
         server=redact(connection.server or "nats://localhost:4222"),
         at=datetime.datetime.now(datetime.UTC).replace(microsecond=0),
