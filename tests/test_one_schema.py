@@ -8,8 +8,11 @@ import asyncio
 import dataclasses
 import datetime
 import enum
+import json
+from pathlib import Path
 from typing import Any
 
+import jsonschema  # type: ignore[import-untyped]
 import msgspec
 import pydantic
 import pytest
@@ -23,6 +26,7 @@ from protonats.cli._schema import event_schemas
 from protonats.jetstream._ledger import entry_for
 
 F = descriptor_pb2.FieldDescriptorProto
+ASYNCAPI_SCHEMA = Path(__file__).parent / "data" / "asyncapi-3.0.0.schema.json"
 
 
 class Colour(enum.Enum):
@@ -121,6 +125,8 @@ def _standalone(payload: dict[str, Any], components: dict[str, Any]) -> dict[str
 def test_the_ledger_records_what_the_catalog_and_asyncapi_publish() -> None:
     events = kinds()
     document = asyncapi_document(events)
+    asyncapi = json.loads(ASYNCAPI_SCHEMA.read_text())
+    assert [e.message for e in jsonschema.Draft7Validator(asyncapi).iter_errors(document)] == []
     components = document["components"]["schemas"]
     for event in events:
         recorded = entry_for(event, "1.0.0").schema.json_schema
