@@ -127,6 +127,9 @@ async def _send_all(
     subject, name, total = event.subject_name, event.name, len(items.payloads)
     position = 0
     while position < total:
+        if replies.expired:  # the server stopped answering: do not feed it the rest
+            _not_sent(name, todo[position:], result, _unanswered(within))
+            return
         room = window - (position - replies.settled)
         if room <= 0:  # full: wait for the oldest, then send as many as are free by then
             await replies.until(position - window + 1)
@@ -155,11 +158,18 @@ async def _send_all(
         replies.handed_over(position)
 
 
-def _not_sent(name: str, indexes: list[int], result: BatchResult) -> None:
+def _not_sent(
+    name: str, indexes: list[int], result: BatchResult, why: str = "the connection was stalled"
+) -> None:
     for index in indexes:
-        result.failures[index] = EmitError(
-            f"event {name!r}: not sent, the connection was stalled; nothing stored"
-        )
+        result.failures[index] = EmitError(f"event {name!r}: not sent, {why}; nothing stored")
+
+
+def _unanswered(within: float) -> str:
+    return (
+        f"an earlier message of the batch got no ack within {within:g} s (server down or "
+        "unreachable)"
+    )
 
 
 def _record(

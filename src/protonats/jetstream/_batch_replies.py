@@ -47,6 +47,7 @@ class Replies:
         "_waiter",
         "_wake_at",
         "_within",
+        "expired",
         "id",
         "replies",
         "sent",
@@ -62,6 +63,7 @@ class Replies:
         self.replies: list[bytes | Msg | Outcome | None] = [None] * size
         self.sent = 0  # positions handed to the client so far
         self.settled = 0  # positions with a reply or an outcome
+        self.expired = 0  # positions that got no reply in time (the server is not answering)
         self._within = within
         self._loop = asyncio.get_running_loop()
         self._runs: list[tuple[int, float]] = []  # (end position, handed over at)
@@ -137,6 +139,7 @@ class Replies:
                 break
             replies[cursor] = EXPIRED
             self.settled += 1
+            self.expired += 1
             cursor += 1
         self._cursor, self._run = cursor, run
         if self.settled >= self._wake_at:

@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .._errors import ConnectError
+from .._errors import ConnectError, ProtonatsError
 from ._connected import ConnectedEvents
 from ._connection import Connection, Server, Shareable, shown
 from ._nats import Client
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from ..events._registry import Events
 
 __all__ = ["DEFAULT_SERVER", "ConnectContext", "Connecting"]
+
+log = logging.getLogger("protonats")
 
 T = TypeVar("T")
 
@@ -77,7 +80,18 @@ class Connecting(Generic[T]):
     ) -> None:
         if self._opened is not None:
             connection, self._opened = self._opened, None
-            await connection.close()
+            try:
+                await connection.close()
+            except Exception as closing:
+                if exc is not None:  # never replace the error in flight
+                    log.warning("protonats: closing the connection failed too: %s", closing)
+                    return
+                if isinstance(closing, ProtonatsError):
+                    raise
+                raise ConnectError(
+                    f"closing the connection to {self._where()} failed: "
+                    f"{type(closing).__name__}: {closing}"
+                ) from closing
 
 
 class ConnectContext(Connecting[ConnectedEvents]):

@@ -45,7 +45,10 @@ async def close_client(nc: Client) -> None:
             await nc.flush(_FLUSH_BOUND)
         except (TimeoutError, nats.errors.Error, OSError) as exc:
             log.info("protonats: flush before close failed: %s", type(exc).__name__)
-    await nc.close()
+    try:
+        await nc.close()
+    except (TimeoutError, nats.errors.Error, OSError) as exc:  # the server went away first
+        log.warning("protonats: the connection was lost before it closed: %s", type(exc).__name__)
 
 
 async def connect_client(server: str | Sequence[str] | None, options: dict[str, Any]) -> Client:
