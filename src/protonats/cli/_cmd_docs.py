@@ -7,12 +7,13 @@ from typing import Annotated
 
 import typer
 
-from ._common import CliError, OutputFormat, State, Table, UsageError
-from ._options import Debug, Format, Registry, registry_of
+from ._common import CliError, Connection, OutputFormat, State, Table, UsageError
+from ._options import Debug, Format, Registry, credential_flags, registry_of
 
 __all__ = ["breaking_command", "catalog_command"]
 
 
+@credential_flags
 def catalog_command(
     ctx: typer.Context,
     out: Annotated[
@@ -73,6 +74,8 @@ def catalog_command(
     registry: Registry = None,
     fmt: Format = None,
     debug: Debug = False,
+    *,
+    conn: Connection,
 ) -> None:
     """Write the event catalog: a static web site (index.html, a page per event), Markdown
     pages and asyncapi.json.
@@ -80,8 +83,10 @@ def catalog_command(
     The site needs no server to be hosted: copy the folder anywhere (or open index.html).
     With --server it shows who reads each event, their backlog and dead letters, and each
     event's history in the schema ledger. The AsyncAPI 3.0 document has every event as a
-    channel with its message schema. With --ledger URL the events come from what register
-    recorded on that server (no registry needed). Prints the files written. Only the
+    channel with its message schema; it lists --server without credentials. With --ledger
+    URL the events come from what register recorded on that server (no registry needed).
+    --user/--password/--token/--creds/--tls-* connect to --server or --ledger as in every
+    command. Prints the files written. Only the
     catalog's own files are written or removed: DIR/.protonats-catalog.json lists them; any
     other file in the way is refused (--force overwrites it); symlinks never.
     """
@@ -97,6 +102,7 @@ def catalog_command(
         ledger=ledger,
         live=live,
         force=force,
+        connection=conn,
     )
     if serve:
         from .catalog_site._serve import serve_catalog

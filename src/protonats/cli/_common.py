@@ -26,12 +26,15 @@ from typer.core import TyperCommand, TyperGroup
 
 from .._errors import ProtonatsError
 from .._errors._cli import CliError, UsageError
+from .._text import printable
+from ..jetstream._servers import redact
 
 __all__ = [
     "EXIT_CHANGES",
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_USAGE",
+    "SECRETS",
     "App",
     "CliError",
     "Connection",
@@ -41,6 +44,7 @@ __all__ = [
     "Table",
     "UsageError",
     "handles_errors",
+    "listed",
     "one_line",
     "print_error",
 ]
@@ -54,13 +58,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def one_line(text: object) -> str:
-    """``text`` with its whitespace (newlines included) collapsed, for a one-line message."""
-    return " ".join(str(text).split())
+    """``text`` with its whitespace (newlines included) collapsed and its control characters
+    escaped, for a one-line message or cell."""
+    return printable(" ".join(str(text).split()))
 
 
 def print_error(message: object) -> None:
-    """Write the one ``protonats: error:`` line to stderr."""
-    print(f"protonats: error: {one_line(message)}", file=sys.stderr)
+    """Write the one ``protonats: error:`` line to stderr: one line, no control character,
+    no URL credential or secret flag value (``redact``)."""
+    print(f"protonats: error: {redact(one_line(message), SECRETS)}", file=sys.stderr)
+
+
+SECRETS: set[str] = set()
+"""The secret values of this command's flags (``--password``, ``--token``), which no error
+line shows; ``Connection.check`` adds them."""
 
 
 class OutputFormat(enum.StrEnum):
@@ -101,11 +112,14 @@ class Table:
         stream = out if out is not None else sys.stdout
         fmt = OutputFormat.resolve(fmt, stream)
         if fmt is OutputFormat.JSON:
-            stream.write(json.dumps(self.records, indent=2, default=str) + "\n")
+            stream.write(
+                printable(json.dumps(self.records, indent=2, default=str), json=True) + "\n"
+            )
         elif fmt is OutputFormat.JSONL:
             items = self.records if isinstance(self.records, list) else [self.records]
             for item in items:
-                stream.write(json.dumps(item, default=str, ensure_ascii=False) + "\n")
+                text = json.dumps(item, default=str, ensure_ascii=False)
+                stream.write(printable(text, json=True) + "\n")
         elif fmt is OutputFormat.TSV:
             for row in [self.columns, *self.rows]:
                 stream.write("\t".join(one_line(cell) for cell in row) + "\n")
@@ -114,11 +128,12 @@ class Table:
             from rich.markup import escape
             from rich.table import Table as RichTable
 
-            table = RichTable(title=escape(self.title), title_justify="left", show_lines=False)
+            title = escape(printable(self.title, lines=True))
+            table = RichTable(title=title, title_justify="left", show_lines=False)
             for column in self.columns:
                 table.add_column(escape(column), overflow="fold")
             for row in self.rows:
-                table.add_row(*(escape(cell) for cell in row))
+                table.add_row(*(escape(printable(cell, lines=True)) for cell in row))
             Console(file=stream).print(table)
 
 
@@ -141,9 +156,9 @@ class StreamPrinter:
     def row(self, cells: Sequence[str], record: Any) -> None:
         """Print one row: ``cells`` for table/tsv, ``record`` for json/jsonl."""
         if self.fmt is OutputFormat.JSONL:
-            self._write(json.dumps(record, default=str, ensure_ascii=False))
+            self._write(printable(json.dumps(record, default=str, ensure_ascii=False), json=True))
         elif self.fmt is OutputFormat.JSON:
-            text = json.dumps(record, default=str, ensure_ascii=False)
+            text = printable(json.dumps(record, default=str, ensure_ascii=False), json=True)
             self._write(("[" if self.count == 0 else ",") + text)
         elif self.fmt is OutputFormat.TSV:
             self._write("\t".join(one_line(cell) for cell in cells))
@@ -202,7 +217,8 @@ def handles_errors(fn: F) -> F:
             if _is_click_error(exc):
                 raise  # a usage error raised by a parameter: App reports it
             if debug:
-                traceback.print_exc()
+                text = printable(traceback.format_exc(), lines=True)
+                sys.stderr.write(redact(text, SECRETS))
             from ._hints import cli_exit_code
 
             print_error(_message(exc, debug))
@@ -337,8 +353,6 @@ class Connection:
     domain: str | None = None
 
     def __repr__(self) -> str:  # never the password, the token or a URL's credentials
-        from ..jetstream._servers import redact
-
         shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         shown.update({k: "***" for k in ("password", "token") if shown[k] is not None})
         if self.server is not None:
@@ -346,8 +360,16 @@ class Connection:
         flags = ", ".join(f"{k}={v!r}" for k, v in shown.items() if v is not None)
         return f"Connection({flags})"
 
+    def shown(self) -> str:
+        """The server(s) as an error message names them: credentials redacted."""
+        from ..jetstream._servers import DEFAULT_SERVER
+
+        return redact(self.server or DEFAULT_SERVER, SECRETS)
+
     def check(self) -> None:
-        """``UsageError`` for an unusable combination of flags."""
+        """``UsageError`` for an unusable combination of flags. Notes the secret values, which
+        no error line then shows."""
+        SECRETS.update(v for v in (self.password, self.token) if v)
         if self.creds is not None and not self.creds.is_file():
             raise UsageError(f"--creds {str(self.creds)!r}: no such file")
         if self.password is not None and self.user is None:
@@ -386,3 +408,15 @@ class Connection:
         except (OSError, ssl.SSLError) as exc:
             raise CliError(f"cannot load the TLS files: {exc}") from exc
         return context
+
+
+def listed(server: str | None) -> str | None:
+    """Server URLs as a document lists them: without any credential (None stays None)."""
+    if server is None:
+        return None
+    return ",".join(_without_userinfo(url.strip()) for url in server.split(","))
+
+
+def _without_userinfo(url: str) -> str:
+    scheme, sep, rest = url.rpartition("://")
+    return f"{scheme}{sep}{rest.rpartition('@')[2]}"

@@ -35,6 +35,7 @@ __all__ = [
     "Token",
     "User",
     "connection_flags",
+    "credential_flags",
     "registry_of",
 ]
 
@@ -165,6 +166,16 @@ EventName = Annotated[
 def connection_flags(fn: F) -> F:
     """Give a command the Connection flags (listed before its ``debug``) and pass them to it as
     one keyword argument ``conn``, a ``Connection``."""
+    return _with_flags(fn, _CONNECTION_FLAGS)
+
+
+def credential_flags(fn: F) -> F:
+    """``connection_flags`` but ``--server``: for a command whose servers are its own flags
+    (``catalog --server/--ledger``); ``conn.server`` is None."""
+    return _with_flags(fn, {k: v for k, v in _CONNECTION_FLAGS.items() if k != "server"})
+
+
+def _with_flags(fn: F, given: dict[str, Any]) -> F:
     hints = typing.get_type_hints(fn, include_extras=True)  # resolves string annotations
     signature = inspect.signature(fn)
     params = [
@@ -177,12 +188,12 @@ def connection_flags(fn: F) -> F:
         inspect.Parameter(
             name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=flag
         )
-        for name, flag in _CONNECTION_FLAGS.items()
+        for name, flag in given.items()
     ]
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        conn = Connection(**{name: kwargs.pop(name, None) for name in _CONNECTION_FLAGS})
+        conn = Connection(**{name: kwargs.pop(name, None) for name in given})
         conn.check()  # a usage error before anything else is done
         return fn(*args, conn=conn, **kwargs)
 

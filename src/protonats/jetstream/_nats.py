@@ -27,6 +27,7 @@ from nats.aio.subscription import Subscription
 from nats.js import api
 from nats.js import errors as js_errors
 
+from .. import _text  # noqa: F401 - installs the log filter that escapes control characters
 from .._errors import EmitError, JetStreamError, PermissionDeniedError, StreamConfigError
 from ..events._event import Event
 from ._features import ServerInfo

@@ -11,7 +11,7 @@ from typing import Any
 
 from ...events._registry import Events
 from .._catalog import _default_title, write_catalog
-from .._common import CliError, Connection
+from .._common import CliError, Connection, listed
 from .._manifest import Manifest
 from .._schema import event_schemas
 from . import read_server, write_site
@@ -51,7 +51,8 @@ def build(request: CatalogRequest, registry: Callable[[], Events]) -> list[tuple
 
         found = asyncio.run(entries(request.to(request.ledger)))
         if not found:
-            raise CliError(f"the schema ledger of {request.ledger} is empty: register events first")
+            shown = request.to(request.ledger).shown()
+            raise CliError(f"the schema ledger of {shown} is empty: register events first")
         events, schemas = ledger_catalog(found)
         json_schemas = {entry.event: entry.schema.json_schema for entry in found}
         title = request.title or "Event catalog (schema ledger)"
@@ -65,7 +66,7 @@ def build(request: CatalogRequest, registry: Callable[[], Events]) -> list[tuple
         live, history = asyncio.run(read_server(events, request.to(source)))
     manifest = Manifest(out, force=request.force)
     written = write_catalog(
-        events, out, title=title, server=source, schemas=schemas, manifest=manifest
+        events, out, title=title, server=listed(source), schemas=schemas, manifest=manifest
     )
     written += write_site(
         events,
