@@ -250,7 +250,11 @@ async def test_a_missing_or_foreign_stream_is_refused(registry: Events, service:
             ("emit", "NoStreamError", "ProtonatsError"),
             ("consume", "NoStreamError", "ProtonatsError"),
             ("emit-wrong-type", "MessageTypeError", "ProtonatsError"),
+            ("emit-too-large", "MessageTooLargeError", "ProtonatsError"),
+            ("emit-reserved-header", "EmitError", "ProtonatsError"),
         ]
+        assert "over the limit of 4096" in refusals[3]["message"]
+        assert "takes shop.v1.UserRegistered messages" in refusals[2]["message"]
         assert 'stream "user-registered" does not exist' in refusals[0]["message"]
         assert "protonats register" in refusals[0]["message"]
         nc = await nats.connect(fresh)
@@ -306,3 +310,23 @@ async def test_the_readme_typescript_example_runs(registry: Events, service: lis
             timeout=60,
         )
     assert out.splitlines() == ["stored as user-registered #1", "welcome, user 42!"]
+
+
+async def test_a_payload_that_does_not_decode_is_a_typed_decode_error(
+    url: str, streams: Events, service: list[str]
+) -> None:
+    """Published around protonats (the right headers, not a UserRegistered): ``data`` throws
+    ``DecodeError`` carrying the raw bytes; the delivery can still be settled."""
+    nc = await nats.connect(url)
+    try:
+        headers = {
+            "Content-Type": "application/protobuf",
+            "Nats-Expected-Stream": "user-registered",
+        }
+        ack = await nc.jetstream().publish("user-registered", b"\xff\xff\xff", headers=headers)
+    finally:
+        await nc.close()
+    [result] = node(service, "undecodable", url, "user-registered", "ts-undecodable")
+    assert result["error"] == "DecodeError"
+    assert (result["raw"], result["seq"]) == ("ffffff", ack.seq)
+    assert "is not a shop.v1.UserRegistered" in result["message"]

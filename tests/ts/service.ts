@@ -5,12 +5,13 @@
 //   node service.js emit URL < requests.json     [{event, json, uid?, headers?, ...}] -> acks
 //   node service.js emit-many URL EVENT N        N messages of EVENT through emitMany
 //   node service.js refuse URL EVENT             what emit and consume say about EVENT
+//   node service.js undecodable URL EVENT NAME   reads one message that does not decode
 import { fromJson, toJson } from "@bufbuild/protobuf";
 import type { JsonValue } from "@bufbuild/protobuf";
 import { jetstream } from "@nats-io/jetstream";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { consume, emit, emitMany, ProtonatsError } from "@protonats/runtime";
+import { consume, DecodeError, emit, emitMany, ProtonatsError } from "@protonats/runtime";
 import type { Event } from "@protonats/runtime";
 import { EVENTS } from "shop-events";
 
@@ -89,6 +90,27 @@ async function refuse(js: JetStreamClient, name: string): Promise<void> {
   const wrong = fromJson(EVENTS.find((e) => e.name !== name)!.schema, {});
   const typed = outcome(() => emit(js, event, wrong as never));
   console.log(JSON.stringify({ call: "emit-wrong-type", ...(await typed) }));
+  const size = (event.limits["messageSize"] ?? 1 << 20) + 1;
+  const huge = fromJson(event.schema, { userId: "x".repeat(size) });
+  const large = outcome(() => emit(js, event, huge));
+  console.log(JSON.stringify({ call: "emit-too-large", ...(await large) }));
+  const clash = outcome(() => emit(js, event, message, { headers: { "Nats-Msg-Id": "x" } }));
+  console.log(JSON.stringify({ call: "emit-reserved-header", ...(await clash) }));
+}
+
+async function undecodable(js: JetStreamClient, name: string, consumer: string): Promise<void> {
+  for await (const delivery of consume(js, find(name), consumer)) {
+    try {
+      void delivery.data;
+      console.log(JSON.stringify({ error: "" }));
+    } catch (error) {
+      const { name: kind, message } = error as Error;
+      const raw = error instanceof DecodeError ? Buffer.from(error.data).toString("hex") : "";
+      console.log(JSON.stringify({ error: kind, message, raw, seq: delivery.seq }));
+      await delivery.term();
+    }
+    break;
+  }
 }
 
 async function main(): Promise<void> {
@@ -104,6 +126,7 @@ async function main(): Promise<void> {
       const acks = await emitMany(js, event, messages, { window: 8 });
       console.log(JSON.stringify(acks));
     } else if (command === "refuse") await refuse(js, rest[0]!);
+    else if (command === "undecodable") await undecodable(js, rest[0]!, rest[1]!);
     else throw new Error(`unknown command ${command}`);
   } finally {
     await nc.close();
