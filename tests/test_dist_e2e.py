@@ -179,7 +179,7 @@ def test_init_gives_a_registry_that_generates_builds_installs_and_round_trips(
 
 
 async def test_make_dist_packs_npm_packages_a_fresh_node_project_installs(
-    published: Published, own_nats_url: str, tmp_path: Path
+    published: Published, tmp_path: Path
 ) -> None:
     """dist/ holds the npm packages next to the wheels; published to a local npm registry
     (verdaccio, no uplink: the packages they need are published there too, from ts/'s lock),
@@ -224,7 +224,8 @@ async def test_make_dist_packs_npm_packages_a_fresh_node_project_installs(
     finally:
         sys.path.pop(0)
     [event] = [e for e in events if e.name == "user-registered"]
-    await _round_trip(events, event, own_nats_url, app)
+    with nats_server() as url:  # its own: the module's server has user-registered messages
+        await _round_trip(events, event, url, app)
 
 
 async def _round_trip(events: Any, event: Any, url: str, app: Path) -> None:
