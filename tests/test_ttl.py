@@ -106,3 +106,15 @@ def test_the_emit_command_passes_ttl(nats_url: str, unique: str) -> None:
     )
     assert result.exit_code == 1
     assert "allow_ttl=True" in result.stderr
+
+
+async def test_a_delayed_message_is_published_with_its_ttl(nats_url: str, unique: str) -> None:
+    event = Event(f"user-later-ttl-{unique}", User, allow_ttl=True, allow_delay=True)
+    async with registered(nats_url, event) as conn:
+        await conn.emit(event, ADA, delay=0.5, ttl=3600)
+        async for delivery in conn.tail(event, from_start=True, idle_timeout=30.0):
+            assert "Nats-Scheduler" in delivery.headers  # published by the server when due
+            assert delivery.headers.get("Nats-TTL") in ("3600", "1h0m0s")
+            break
+        else:
+            pytest.fail("the delayed message did not arrive")
