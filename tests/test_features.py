@@ -103,6 +103,8 @@ async def test_plan_on_an_old_server_refuses_what_it_lacks(old_nats_url: str) ->
             assert plan.error.server_version == "2.10.26"
         with pytest.raises(ServerTooOldError, match=r"nats-server 2\.10\.26"):
             await conn.emit(ttl, User(id="1", name="Ada"), ttl=5)
+        with pytest.raises(ServerTooOldError, match=r"atomic batch publish.*2\.12\.0"):
+            await conn.emit_many(atomic, [User(id="1", name="Ada")], atomic=True)
 
 
 OLD_REGISTRY = Events(Event("x-cli-ttl", User, allow_ttl=True))
