@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from protonats import _wire
 from protonats.events._fields import FLAGS, LIMITS, POLICIES
 from protonats.jetstream import _config
 
+from . import ts_env
 from .test_codegen import FIXTURES, compile_set, fixture_files, make_request
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,3 +164,37 @@ def test_without_node_buf_gen_yaml_keeps_only_the_python_outputs(tmp_path: Path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "gen" / "python" / "shop_events" / "__init__.py").exists()
     assert not (tmp_path / "gen" / "ts").exists()
+
+
+def test_the_fixture_package_compiles_with_protoc_gen_es(tmp_path: Path) -> None:
+    """events.ts names protoc-gen-es' schemas as protoc-gen-es writes them (nested messages,
+    a message called Event, editions), and the package compiles with tsc --strict."""
+    ts_env.installed()
+    files = fixture_files()
+    protoc = [sys.executable, "-m", "grpc_tools.protoc", f"-I{ROOT / 'proto'}", f"-I{FIXTURES}"]
+    (tmp_path / "src").mkdir()
+    es = ts_env.NODE_MODULES / ".bin" / "protoc-gen-es"
+    ts_env.run(
+        [
+            *protoc,
+            f"--plugin=protoc-gen-es={es}",
+            f"--es_out={tmp_path / 'src'}",
+            "--es_opt=target=ts,import_extension=js",
+            *files,
+            "protonats/v1/options.proto",  # imported: the schemas' descriptors need its module
+        ],
+        ROOT,
+    )
+    ts_env.run(
+        [
+            *protoc,
+            f"--plugin=protoc-gen-protonats={Path(sys.executable).parent / 'protoc-gen-protonats'}",
+            f"--protonats_out={tmp_path}",
+            f"--protonats_opt={OPTIONS}",
+            *files,
+        ],
+        ROOT,
+    )
+    (tmp_path / "node_modules").symlink_to(ts_env.NODE_MODULES, target_is_directory=True)
+    ts_env.run([str(ts_env.TSC), "-p", "tsconfig.json"], tmp_path)
+    assert (tmp_path / "dist" / "events.d.ts").exists()

@@ -252,7 +252,9 @@ async def test_a_missing_or_foreign_stream_is_refused(registry: Events, service:
             ("emit-wrong-type", "MessageTypeError", "ProtonatsError"),
             ("emit-too-large", "MessageTooLargeError", "ProtonatsError"),
             ("emit-reserved-header", "EmitError", "ProtonatsError"),
+            ("emit-bad-uid", "EmitError", "ProtonatsError"),
         ]
+        assert "whitespace, which the client strips" in refusals[5]["message"]
         assert "over the limit of 4096" in refusals[3]["message"]
         assert "takes shop.v1.UserRegistered messages" in refusals[2]["message"]
         assert 'stream "user-registered" does not exist' in refusals[0]["message"]

@@ -96,6 +96,8 @@ async function refuse(js: JetStreamClient, name: string): Promise<void> {
   console.log(JSON.stringify({ call: "emit-too-large", ...(await large) }));
   const clash = outcome(() => emit(js, event, message, { headers: { "Nats-Msg-Id": "x" } }));
   console.log(JSON.stringify({ call: "emit-reserved-header", ...(await clash) }));
+  const spaced = outcome(() => emit(js, event, message, { uid: "order-1 " }));
+  console.log(JSON.stringify({ call: "emit-bad-uid", ...(await spaced) }));
 }
 
 async function undecodable(js: JetStreamClient, name: string, consumer: string): Promise<void> {

@@ -9,6 +9,7 @@ import { BatchEmitError, EmitError, MessageTooLargeError, MessageTypeError } fro
 import type { Event } from "./event.js";
 import { checkStream } from "./stream.js";
 import * as wire from "./wire.js";
+import { headerValueProblem } from "./wire.js";
 
 /** The server stored the message as `seq` in `stream`; `duplicate`: a message with the same
  * uid was stored within the stream's duplicate window, and this one was not stored again. */
@@ -58,6 +59,7 @@ export function emitHeaders(
   ]);
   const defaultTtl = event.limits["messageTtl"];
   if (defaultTtl != null) out.set(wire.TTL, wire.ttlValue(defaultTtl));
+  checkHeaders(event, options);
   if (options.traceparent !== undefined) out.set(wire.TRACEPARENT, options.traceparent);
   if (options.headers) {
     const clash = Object.keys(options.headers).filter((name) => wire.RESERVED.has(name));
@@ -82,6 +84,29 @@ export function emitHeaders(
     name,
     name.toLowerCase().startsWith(wire.CLOUDEVENTS_PREFIX) ? wire.percentEncode(value) : value,
   ]);
+}
+
+/** Refuse a uid or header that would not arrive as given (Python's `_headers.py` rules). */
+function checkHeaders(event: Event, options: Omit<EmitOptions, "timeoutMs">): void {
+  const refuse = (what: string, value: unknown, problem: string): never => {
+    throw new EmitError(
+      `event "${event.name}": ${what} ${JSON.stringify(value)} would not arrive as given: ` +
+        `${problem}. Nothing was sent`,
+    );
+  };
+  if (options.uid !== undefined) {
+    const problem =
+      headerValueProblem(options.uid) ??
+      (options.uid === "" ? "an empty uid is no uid to the server (nothing would be deduplicated)" : null);
+    if (problem !== null) refuse("uid", options.uid, problem);
+  }
+  const given: Array<[string, unknown]> = Object.entries(options.headers ?? {});
+  if (options.traceparent !== undefined) given.push([wire.TRACEPARENT, options.traceparent]);
+  if (options.traceId !== undefined) given.push([wire.TRACE_ID, options.traceId]);
+  for (const [name, value] of given) {
+    const problem = wire.headerNameProblem(name) ?? headerValueProblem(value);
+    if (problem !== null) refuse(`header ${JSON.stringify(name)} value`, value, problem);
+  }
 }
 
 function checkTtl(event: Event, ttl: number): number {
@@ -114,7 +139,14 @@ export function encode<Desc extends DescMessage>(
   }
   const payload = toBinary(event.schema, message);
   const limit = maxSize(js, event);
-  const size = payload.length + wire.headerSize(headers);
+  const headerBytes = wire.headerSize(headers);
+  if (headerBytes > wire.MAX_HEADER_SIZE) {
+    throw new EmitError(
+      `event "${event.name}": ${headerBytes} bytes of headers (the uid included) are over the ` +
+        `${wire.MAX_HEADER_SIZE} bytes JetStream stores with a message; nothing was sent`,
+    );
+  }
+  const size = payload.length + headerBytes;
   if (size > limit) {
     throw new MessageTooLargeError(
       `event "${event.name}": payload of ${payload.length} bytes plus ` +

@@ -30,6 +30,35 @@ export const RESERVED: ReadonlySet<string> = new Set([
 /** nats-server's default `max_payload` (1 MiB), when the connection does not say. */
 export const DEFAULT_MAX_PAYLOAD = 1 << 20;
 
+/** The most bytes of headers JetStream stores with a message (64 KiB or more: error 10097). */
+export const MAX_HEADER_SIZE = 64 * 1024 - 1;
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+const LONE_SURROGATE = /\p{Surrogate}/u; // a pair is one code point: only lone ones match
+
+/** Why `value` would not arrive as given in a header (a uid included), or `null`: the rules
+ * of Python's `_wire.header_value_problem`, so both languages refuse the same values. */
+export function headerValueProblem(value: unknown): string | null {
+  if (typeof value !== "string") return `it is ${typeof value}, not a string`;
+  if (LONE_SURROGATE.test(value)) {
+    return "it is not valid Unicode (a lone surrogate), so it cannot be sent as UTF-8";
+  }
+  if (value.includes("\r") || value.includes("\n")) {
+    return "it contains CR or LF, which a header cannot carry";
+  }
+  const control = CONTROL.exec(value);
+  if (control !== null) return `it contains the control character ${JSON.stringify(control[0])}`;
+  if (value !== value.trim()) return "it starts or ends with whitespace, which the client strips";
+  return null;
+}
+
+/** Why `name` cannot be a header name as given, or `null`. */
+export function headerNameProblem(name: string): string | null {
+  return TOKEN.test(name) ? null : "a header name is letters, digits and !#$%&'*+-.^_`|~ only";
+}
+
 const HEX = "0123456789ABCDEF";
 
 /** A CloudEvents attribute as its header value (HTTP binding percent-encoding, as Python). */
