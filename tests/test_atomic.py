@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 from nats.js import JetStreamContext
 
-from protonats import AtomicBatchError, EmitError, Event, Limits, ServerTooOldError, stream_config
+from protonats import (
+    Action,
+    AtomicBatchError,
+    EmitError,
+    Event,
+    Limits,
+    ServerTooOldError,
+    stream_config,
+)
 from protonats.jetstream._atomic import MAX_ATOMIC_BATCH, check_atomic, publish_atomic
 from protonats.jetstream._features import ServerInfo
 
@@ -81,3 +89,14 @@ async def test_over_the_limit_or_undeclared_is_refused_before_sending(
             await conn.emit_many(plain, users(2), atomic=True)
         assert await stored(js, event) == 0
         assert await stored(js, plain) == 0
+
+
+def test_turning_allow_atomic_off_is_an_update_and_allow_ttl_off_a_refusal() -> None:
+    from protonats.jetstream._config import plan_stream
+
+    for flag, action in (("allow_atomic", Action.UPDATE), ("allow_ttl", Action.REFUSED)):
+        on = Event("x-flag", User, **{flag: True})  # type: ignore[arg-type]
+        off = Event("x-flag", User)
+        plan = plan_stream(off, stream_config(off), stream_config(on))
+        assert plan.action is action, flag
+        assert [c.name for c in plan.changes if c.name.startswith("allow")] == [flag]

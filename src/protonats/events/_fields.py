@@ -327,9 +327,10 @@ BY_JETSTREAM: Mapping[str, LimitField] = {row.jetstream: row for row in LIMITS i
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class FlagField:
     """A stream feature an event turns on: an ``Event`` keyword and ``EventOptions`` bool of
-    the same name, a ``StreamConfig`` bool. JetStream can turn each on for an existing stream,
-    never off, and producers rely on it: turning it off is breaking (``rule``). The
-    nats-server version each needs is in ``jetstream/_features.py`` (``BY_FLAG``)."""
+    the same name, a ``StreamConfig`` bool. JetStream can turn each on for an existing stream;
+    a ``sticky`` one never off. Producers rely on most: turning one off is breaking
+    (``rule``). The nats-server version each needs is in ``jetstream/_features.py``
+    (``BY_FLAG``)."""
 
     keyword: str
     """The ``protonats.Event`` attribute, also the ``EventOptions`` field."""
@@ -343,6 +344,8 @@ class FlagField:
     """A ``Limits`` keyword that turns it on too when set (``message_ttl``)."""
     rule: str | None = None
     """The breaking rule that fires when it is turned off."""
+    sticky: bool = False
+    """JetStream refuses to turn it off on an existing stream (``register`` refuses too)."""
 
     @property
     def number(self) -> int:
@@ -358,11 +361,12 @@ class FlagField:
 
 FLAGS: tuple[FlagField, ...] = (
     FlagField(keyword="allow_ttl", jetstream="allow_msg_ttl", label="per-message TTL",
-              call="emit(ttl=)", implied_by="message_ttl", rule="EVENT_ALLOW_TTL_REMOVED"),
+              call="emit(ttl=)", implied_by="message_ttl", rule="EVENT_ALLOW_TTL_REMOVED",
+              sticky=True),
     FlagField(keyword="allow_atomic", jetstream="allow_atomic", label="atomic batches",
               call="emit_many(atomic=True)", rule="EVENT_ALLOW_ATOMIC_REMOVED"),
     FlagField(keyword="allow_delay", jetstream="allow_msg_schedules", label="delayed messages",
-              call="emit(delay=)", rule="EVENT_ALLOW_DELAY_REMOVED"),
+              call="emit(delay=)", rule="EVENT_ALLOW_DELAY_REMOVED", sticky=True),
     # No rule: turned off, emit_many falls back to per-message acks; nothing breaks.
     FlagField(keyword="allow_batched", jetstream="allow_batched", label="fast-ingest batches",
               call="emit_many()"),

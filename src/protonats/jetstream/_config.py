@@ -24,7 +24,7 @@ from ..events._event import Event
 from ..events._fields import BY_KEYWORD, FLAGS, LIMITS, POLICIES
 from ..events._fingerprint import fingerprint
 from ..events._policies import Discard, Retention, Storage
-from ._changes import FLAG_FIELDS, FieldChange
+from ._changes import FieldChange
 from ._delay import delayed_subjects
 from ._features import ServerInfo, event_support_error
 from ._loss import DataLoss, Stored, data_loss_error, losses
@@ -55,6 +55,8 @@ _BUILD_STAMPS = (META_VERSION, META_FINGERPRINT)
 _META_PREFIX = "protonats."
 # Fields JetStream cannot change on an existing stream.
 _FROZEN_FIELDS = frozenset(p.jetstream for p in POLICIES if p.frozen)
+# Features JetStream cannot turn off once on (per-message TTL, message schedules).
+_STICKY = frozenset(flag.jetstream for flag in FLAGS if flag.sticky)
 # nats-py's type of each policy.
 _JETSTREAM_TYPES: Mapping[type[enum.StrEnum], Any] = {
     Storage: api.StorageType,
@@ -228,7 +230,7 @@ def plan_stream(
     if not changes:
         return StreamPlan(event.name, stream, Action.UNCHANGED)
     for change in changes:
-        if change.field in _FROZEN_FIELDS or (change.field in FLAG_FIELDS and change.old):
+        if change.field in _FROZEN_FIELDS or (change.field in _STICKY and change.old):
             return StreamPlan(
                 event.name,
                 stream,
