@@ -56,6 +56,9 @@ def _live_line(site: SiteInput, event: Event[Any]) -> str:
         f'<span class="stat">{len(actors)} actor{"s" if len(actors) != 1 else ""}</span>',
         f'<span class="stat">{pending:,} pending</span>',
     ]
+    paused = sum(1 for c in actors if c.paused)
+    if paused:
+        parts.append(f'<span class="stat warn">{paused} paused</span>')
     if dead:
         parts.append(f'<span class="stat warn">{dead:,} dead</span>')
     return "".join(parts)

@@ -40,6 +40,8 @@ def _argv(request: CatalogRequest, registry: str | None) -> list[str]:
     ):
         if value is not None:
             argv += [flag, value]
+    if request.force:
+        argv.append("--force")
     return argv if request.live else [*argv, "--no-live"]
 
 
