@@ -191,8 +191,13 @@ def _check_flags(was: EventDecl, now: EventDecl) -> list[Finding]:
             flag.rule,
             now.location,
             f'event "{now.name}": {flag.keyword} turned off; producers that call {flag.call} '
-            f"on it now fail, and JetStream cannot turn {flag.jetstream} off on the stream, so "
-            "register refuses it",
+            "on it now fail"
+            + (
+                f", and JetStream cannot turn {flag.jetstream} off on the stream, so register "
+                "refuses it"
+                if flag.sticky
+                else ""
+            ),
             f"keep {flag.keyword}: true (or the limit that implies it), or move to a new event",
             now.name,
             now.message,
