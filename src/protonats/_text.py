@@ -45,7 +45,7 @@ class LogFilter(logging.Filter):
         message = record.getMessage()
         escaped = printable(message, lines=True)
         if escaped != message:
-            record.msg, record.args = escaped, None
+            record.__dict__.update(msg=escaped, args=())  # the record's text, now escaped
         if record.exc_info and not record.exc_text:
             record.exc_text = printable(
                 logging.Formatter().formatException(record.exc_info), lines=True

@@ -249,8 +249,22 @@ class LedgerError(JetStreamError):
     """The schema ledger (the ``protonats-registry`` KV bucket) cannot be read or written.
 
     Likely causes: no permission on ``$KV.protonats-registry.>`` or ``KV_protonats-registry``,
-    a nats-server older than 2.11 (no per-message TTL), JetStream unavailable.
+    a nats-server older than 2.11 (no per-message TTL), JetStream unavailable; or an entry
+    that is not a valid ledger document: then ``event``, ``revision`` and ``invalid`` say
+    which and what is wrong (``register`` rewrites it).
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        revision: int | None = None,
+        invalid: str | None = None,
+        **fields: Any,
+    ) -> None:
+        super().__init__(message, **fields)
+        self.revision = revision
+        self.invalid = invalid
 
 
 class RegisterLockTimeoutError(LedgerError, TimeoutError):

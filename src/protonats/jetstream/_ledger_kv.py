@@ -13,13 +13,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import socket
 import time
 from collections.abc import AsyncIterator, Collection
 
 from .._errors import LedgerError, RegisterLockTimeoutError
+from .._text import printable
 from ._ledger import LedgerEntry, LedgerRevision, decode_entry, encode_entry
+from ._ledger_check import entry_problem
 from ._nats import Link, api
 from ._nats_kv import Bucket
 
@@ -41,6 +44,7 @@ LOCK_KEY = "_lock.register"
 """Event names are kebab-case, so a key starting with ``_`` is never an event."""
 LOCK_TTL = 15.0
 """Seconds a crashed registrant's lock blocks others; a live one renews it every third."""
+log = logging.getLogger("protonats")
 _BULK = 32
 _FIX = (
     "check that the account may use JetStream KV (subjects $KV.protonats-registry.> and the "
@@ -80,40 +84,65 @@ class LedgerStore:
         found = await self.bucket.get(name)
         return _revision(name, found.value, found.revision) if found is not None else None
 
-    async def current(self, names: Collection[str]) -> dict[str, LedgerRevision]:
+    async def current(
+        self, names: Collection[str], *, invalid: dict[str, LedgerError] | None = None
+    ) -> dict[str, LedgerRevision]:
         """The current revisions of the events ``names`` that have one: a get per name for a
-        few, one pass over the bucket (no round trip per key) for many."""
+        few, one pass over the bucket (no round trip per key) for many. An invalid entry
+        raises its ``LedgerError``, or with ``invalid`` is put there (by event) instead."""
         if len(names) < _BULK:
-            found = await asyncio.gather(*(self.get(name) for name in names))
-            return {r.entry.event: r for r in found if r is not None}
-        wanted = set(names)
-        if await self.bucket.count() == 0:
+            ordered = list(names)
+            found = await asyncio.gather(*(self.bucket.get(name) for name in ordered))
+            kept = [(n, e.value, e.revision) for n, e in zip(ordered, found, strict=True) if e]
+        elif await self.bucket.count() == 0:
             return {}
-        return {
-            e.key: _revision(e.key, e.value, e.revision)
-            for e in await self.bucket.entries()
-            if e.key in wanted and not e.deleted
-        }
+        else:
+            wanted = set(names)
+            kept = [
+                (e.key, e.value, e.revision)
+                for e in await self.bucket.entries()
+                if e.key in wanted and not e.deleted
+            ]
+        result: dict[str, LedgerRevision] = {}
+        for name, value, revision in kept:
+            try:
+                result[name] = _revision(name, value, revision)
+            except LedgerError as exc:
+                if invalid is None:
+                    raise
+                invalid[name] = exc
+        return result
 
     async def history(self, name: str) -> list[LedgerRevision]:
-        """Every kept revision of event ``name``, oldest first."""
+        """Every kept revision of event ``name``, oldest first. An invalid older revision is
+        left out with a WARNING naming it; an invalid current one raises ``LedgerError``."""
         if await self.get(name) is None:
             return []
-        found = await self.bucket.entries(name, history=True)
-        return [_revision(name, e.value, e.revision) for e in found if not e.deleted]
+        found = [e for e in await self.bucket.entries(name, history=True) if not e.deleted]
+        kept: list[LedgerRevision] = []
+        for position, item in enumerate(found):
+            try:
+                kept.append(_revision(name, item.value, item.revision))
+            except LedgerError as exc:
+                if position == len(found) - 1:
+                    raise
+                log.warning("protonats: %s; that revision is left out of the history", exc)
+        return kept
 
     async def entries(self) -> list[LedgerRevision]:
-        """The current document of every event in the ledger, by event name."""
+        """The current document of every event in the ledger, by event name; an invalid one
+        is left out with a WARNING naming it (``register`` of that event rewrites it)."""
         if await self.bucket.count() == 0:
             return []
-        return sorted(
-            (
-                _revision(e.key, e.value, e.revision)
-                for e in await self.bucket.entries()
-                if not e.deleted and not e.key.startswith("_")
-            ),
-            key=lambda r: r.entry.event,
-        )
+        kept: list[LedgerRevision] = []
+        for item in await self.bucket.entries():
+            if item.deleted or item.key.startswith("_"):
+                continue
+            try:
+                kept.append(_revision(item.key, item.value, item.revision))
+            except LedgerError as exc:
+                log.warning("protonats: %s; it is left out of the listing", exc)
+        return sorted(kept, key=lambda r: r.entry.event)
 
     async def write(self, entry: LedgerEntry, last: int | None) -> int:
         """Write ``entry`` if the key is still at revision ``last`` (absent when ``None``)."""
@@ -167,12 +196,16 @@ class RegisterLock:
         deadline = time.monotonic() + wait
         pause = 0.01
         bucket = self.store.bucket
+        checked = False
         while True:
             revision = await bucket.put(LOCK_KEY, owner, None, ttl=self.ttl)
             if revision is not None:
                 self.revision = revision
                 break
             # held by someone else
+            if not checked:
+                checked = True
+                await self._refuse_foreign()
             if time.monotonic() >= deadline:
                 raise RegisterLockTimeoutError(
                     f"another register held the lock on bucket {BUCKET!r} for over {wait:g} s "
@@ -188,7 +221,28 @@ class RegisterLock:
             found = await self.store.bucket.get(LOCK_KEY)
         except LedgerError:
             return "unknown"
-        return (found.value if found is not None else b"?").decode(errors="replace")
+        return printable((found.value if found is not None else b"?").decode(errors="replace"))
+
+    async def _refuse_foreign(self) -> None:
+        """Raise at once if the lock entry is not a protonats register lock, or has no TTL:
+        waiting would not help (it never expires), a person must remove it."""
+        bucket = self.store.bucket
+        found = await bucket.get(LOCK_KEY)
+        if found is None:
+            return  # released meanwhile
+        why = None
+        if not _is_lock(found.value):
+            why = "is not a protonats register lock"
+        elif await bucket.ttl_of(LOCK_KEY) is None:
+            why = "has no TTL, so it never expires"
+        if why is not None:
+            holder = printable(found.value[:200].decode(errors="replace"))
+            raise LedgerError(
+                f"the register lock {LOCK_KEY!r} in bucket {BUCKET!r} {why} (it holds "
+                f"{holder!r}); no register can run while it is there. If no register is "
+                f"running, remove it: nats kv del {BUCKET} {LOCK_KEY}",
+                stream=STREAM,
+            )
 
     async def _renew(self) -> None:
         while True:
@@ -224,11 +278,34 @@ class RegisterLock:
 
 
 def _revision(name: str, value: bytes | None, revision: int | None) -> LedgerRevision:
+    """The document at ``revision`` of key ``name``, checked (``LedgerError`` if bad)."""
     try:
-        return LedgerRevision(revision or 0, decode_entry(value or b""))
+        entry = decode_entry(value or b"")
     except (ValueError, TypeError) as exc:  # msgspec.DecodeError/ValidationError are ValueErrors
-        raise LedgerError(
-            f"event {name!r}: the ledger entry at revision {revision} is not a protonats "
-            f"ledger document ({exc}); something else wrote to bucket {BUCKET!r}",
-            event=name,
-        ) from exc
+        raise _invalid(name, revision, f"it is not a protonats ledger document ({exc})") from exc
+    problem = entry_problem(name, entry)
+    if problem is not None:
+        raise _invalid(name, revision, problem)
+    return LedgerRevision(revision or 0, entry)
+
+
+def _invalid(name: str, revision: int | None, problem: str) -> LedgerError:
+    return LedgerError(
+        f"event {name!r}: the ledger entry at revision {revision} is invalid: {problem}; "
+        f"something other than protonats wrote to bucket {BUCKET!r}. Register the event "
+        "again (protonats register) to rewrite it",
+        event=name,
+        revision=revision,
+        invalid=problem,
+    )
+
+
+def _is_lock(value: bytes) -> bool:
+    """Whether ``value`` is what a register lock holds: its owner, or a renewal."""
+    if value == b"renewed":
+        return True
+    try:
+        owner = json.loads(value)
+    except ValueError:
+        return False
+    return isinstance(owner, dict) and set(owner) == {"host", "pid"}

@@ -26,6 +26,7 @@ _WATCH_TIMEOUT = 10.0
 _FAILURES = (nats.errors.Error, PermissionDeniedError)  # the guard's refusal, or nats-py's
 _EXPECTED_LAST = str(api.Header.EXPECTED_LAST_SUBJECT_SEQUENCE.value)
 _KV_OPERATION = "KV-Operation"
+_TTL = "Nats-TTL"
 _WRONG_LAST = (10071, 10164)  # the key is not at the expected revision
 
 
@@ -123,6 +124,18 @@ class Bucket:
         except _FAILURES as exc:
             _fail(exc, self.name, f"read {key!r} from", self._fix)
         return KvEntry(key, found.value or b"", found.revision or 0)
+
+    async def ttl_of(self, key: str) -> str | None:
+        """The ``Nats-TTL`` header of ``key``'s current value (None: it has none, or no value)."""
+        try:
+            api_subject = self._info.replace(".STREAM.INFO.", ".STREAM.MSG.GET.")
+            get = self._js.get_msg(self.stream, subject=self._subject(key))
+            found = await self._errors.guard(api_subject, get)
+        except js_errors.NotFoundError:
+            return None
+        except _FAILURES as exc:
+            _fail(exc, self.name, f"read {key!r} from", self._fix)
+        return (found.headers or {}).get(_TTL)
 
     async def put(
         self, key: str, value: bytes, last: int | None, *, ttl: float | None = None
