@@ -24,6 +24,8 @@ BACKLOG = {"bill-customer": 3, "notify-warehouse": 3, "send-welcome": 0}
 """Actors with the messages each has pending: three order-created wait for two actors."""
 DEAD = 2
 """Dead letters of parcel-delivered (its actor fails every message once)."""
+PAUSED = "send-welcome"
+"""The actor paused for an hour."""
 
 
 def shop_events() -> Events:
@@ -98,6 +100,7 @@ async def populate(url: str, events: Events) -> None:
     )
     async with idle.connect(url) as actors:
         await actors.register()
+        await actors.pause(PAUSED, 3600)
     async with events.connect(url) as conn:
         for _ in range(BACKLOG["bill-customer"]):
             await conn.emit(order, order.schema())
