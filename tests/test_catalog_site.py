@@ -177,3 +177,8 @@ def test_catalog_from_the_ledger_shows_two_versions(
     assert "First registered." in history
     live = page[page.index('<section id="live">') :]
     assert "From <code>nats://" in live  # the ledger's server is read live too
+    code, out, err = cli("schema", name, "--format", "json", url=nats_url)
+    assert code == 0, err
+    shown = re.search(r'<section id="json-schema">.*?<code>(.*?)</code>', page, re.S)
+    assert shown is not None
+    assert json.loads(html.unescape(shown.group(1))) == json.loads(out)["schema"]["json_schema"]
