@@ -216,7 +216,6 @@ def event_html(site: SiteInput, event: Event[Any], known: dict[str, tuple[str, s
     return page(
         title=f"{event.name} · {site.title}",
         body=body,
-        home="../index.html",
         header=header(site, "../index.html"),
         footer=footer(site),
     )

@@ -70,10 +70,10 @@ def _sha256(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
 
 
-def page(*, title: str, body: str, home: str, header: str, footer: str) -> str:
-    """A whole page: ``body`` (markup) under the site's header. ``home`` is the relative
-    path of ``index.html``. The policy lets the page run only its own inline style and
-    script, load images only from ``data:`` and connect nowhere."""
+def page(*, title: str, body: str, header: str, footer: str) -> str:
+    """A whole page: ``body`` (markup) under the site's ``header``. The policy lets the
+    page run only its own inline style and script, load images only from ``data:`` and
+    connect nowhere."""
     css, script = _asset("site.css"), _asset("site.js")
     policy = (
         f"default-src 'none'; style-src '{_sha256(css)}'; script-src '{_sha256(script)}'; "
@@ -90,5 +90,5 @@ def page(*, title: str, body: str, home: str, header: str, footer: str) -> str:
         f'<body><a class="skip" href="#main">Skip to content</a>{header}\n'
         f'<main id="main" tabindex="-1">{body}</main>\n'
         f'<footer class="foot">{footer}</footer>'
-        f'<script data-home="{esc(home)}">{script}</script></body></html>\n'
+        f"<script>{script}</script></body></html>\n"
     )

@@ -127,7 +127,6 @@ def index_html(site: SiteInput) -> str:
     return page(
         title=site.title,
         body=body,
-        home="index.html",
         header=header(site, "index.html"),
         footer=footer(site),
     )
