@@ -17,6 +17,7 @@
     │   ├── AtomicBatchError (JetStreamError)  an atomic batch was not committed: none stored
     │   ├── BatchEmitError                   some messages of emit_many failed
     │   ├── DelayError (ValueError)          emit(delay=) cannot be honoured: why, and the fix
+    │   ├── EncodeError (ValueError)         a message of the schema does not encode
     │   ├── MessageRejectedError (JetStreamError)  the stream refused to store it
     │   ├── MessageTooLargeError (ValueError) payload over limits.message_size
     │   ├── MessageTypeError (TypeError)     message is not the event's schema
@@ -93,6 +94,7 @@ from ._server import (
     DecodeError,
     DelayError,
     EmitError,
+    EncodeError,
     JetStreamError,
     JetStreamNotEnabledError,
     JetStreamTimeoutError,
@@ -132,6 +134,7 @@ __all__ = [
     "DecodeError",
     "DelayError",
     "EmitError",
+    "EncodeError",
     "EventDeclarationError",
     "Fix",
     "InvalidDescriptionError",

@@ -95,6 +95,15 @@ class MessageTypeError(EmitError, TypeError):
     """The message is not an instance of the event's schema (wrong event or wrong object)."""
 
 
+class EncodeError(EmitError, ValueError):
+    """A message of the event's schema does not encode: a proto2 ``required`` field unset, a
+    value its serializer cannot write. ``event`` names the event; nothing was sent."""
+
+    def __init__(self, message: str, *, event: str) -> None:
+        super().__init__(message)
+        self.event = event
+
+
 class MessageTooLargeError(EmitError, ValueError):
     """The encoded payload is larger than the event's ``limits.message_size``."""
 

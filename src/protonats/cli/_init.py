@@ -122,6 +122,22 @@ def init_registry(directory: Path, names: RegistryNames) -> list[Path]:
     }
     option = files("protonats.v1").joinpath("options.proto").read_text()
     contents[Path(_OPTION_PROTO)] = option
+    if directory.exists() and not directory.is_dir():
+        raise CliError(
+            f"{directory} exists and is not a directory: protonats init writes a new registry "
+            "into a directory; choose a new or empty one"
+        )
+    blocked = sorted(
+        str(parent)
+        for path in contents
+        for parent in (directory / path).parents
+        if parent.is_relative_to(directory) and parent.exists() and not parent.is_dir()
+    )
+    if blocked:
+        raise CliError(
+            f"{', '.join(dict.fromkeys(blocked))} is a file where protonats init needs a "
+            "directory; choose a new or empty directory"
+        )
     existing = sorted(str(path) for path in contents if (directory / path).exists())
     if existing:
         raise CliError(
@@ -131,8 +147,11 @@ def init_registry(directory: Path, names: RegistryNames) -> list[Path]:
     written = []
     for path, text in sorted(contents.items()):
         target = directory / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+        except OSError as exc:
+            raise CliError(f"cannot write {target}: {exc.strerror or exc}") from exc
         written.append(target)
     return written
 

@@ -11,6 +11,7 @@ from google.protobuf.message import Message
 
 from .._errors import (
     DecodeError,
+    EncodeError,
     EventDeclarationError,
     InvalidDescriptionError,
     InvalidEventNameError,
@@ -194,16 +195,26 @@ class Event(Generic[T]):
                 f"event {self.name!r} expects {self.schema_name}, "
                 f"got {type(message).__module__}.{type(message).__qualname__}"
             )
-        return self._codec.encode(message)
+        try:
+            return self._codec.encode(message)
+        except Exception as exc:  # protobuf's EncodeError (a required field unset), ...
+            raise EncodeError(
+                f"event {self.name!r}: the {self.schema_name} message does not encode: {exc}. "
+                "Set every required field (and only values the schema allows) before emitting",
+                event=self.name,
+            ) from exc
 
     def encode_many(self, messages: Sequence[T]) -> list[bytes] | None:
-        """Serialize every message in one pass; None when one is not of the schema (then
-        ``encode`` each to find which)."""
+        """Serialize every message in one pass; None when one is not of the schema or does
+        not encode (then ``encode`` each to find which)."""
         check = self._check
         for message in messages:
             if not isinstance(message, check):
                 return None
-        return list(map(self._codec.encode, messages))
+        try:
+            return list(map(self._codec.encode, messages))
+        except Exception:
+            return None
 
     def decode(self, data: bytes, *, schema: str | None = None) -> T:
         """Deserialize ``data``; raise ``DecodeError`` (with ``raw``) if it does not fit.

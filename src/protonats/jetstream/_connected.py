@@ -14,6 +14,7 @@ from .._errors import (
     MessageTooLargeError,
     NoStreamError,
     UnknownEventError,
+    with_message,
 )
 from ..events._cloudevent import CloudEvent, with_meta
 from ..events._event import Event
@@ -461,8 +462,8 @@ def _at_index(exc: EmitError, index: int) -> EmitError:
     """A new error like ``exc`` that says which message of the batch it is about."""
     text = f"{exc} (message #{index} of the batch; nothing was sent)"
     try:
-        return type(exc)(text)
-    except TypeError:  # an error class with required fields: keep the class family
+        return with_message(exc, text)  # its class and fields (EncodeError's event...)
+    except TypeError:  # fields it cannot be built from: keep the class family
         return EmitError(text)
 
 

@@ -127,6 +127,10 @@ async def plan_events(
                 return StreamPlan(event.name, event.stream_name, Action.REFUSED, error=refusal)
             desired = stream_config(event, version=version)
             current, stored = await observe_stream(link, event, desired)
+            owner = await _subject_owner(link, event) if current is None else None
+            if owner is not None:  # register would be refused: say so now, not "create"
+                error = _subject_taken(event, owner)
+                return StreamPlan(event.name, event.stream_name, Action.REFUSED, error=error)
             return plan_stream(
                 event,
                 desired,
@@ -273,20 +277,32 @@ def _skipped(plan: StreamPlan) -> StreamPlan:
 
 
 async def _overlap_error(link: Link, event: Event[Any], exc: JetStreamError) -> JetStreamError:
+    owner = await _subject_owner(link, event) or "another stream"
+    return _subject_taken(event, owner, exc)
+
+
+async def _subject_owner(link: Link, event: Event[Any]) -> str | None:
+    """The stream that stores the event's subject already, if any (None: none, or the server
+    would not say)."""
     try:
-        owner = await link.find_stream(event, event.subject_name)
+        return await link.find_stream(event, event.subject_name)
     except JetStreamError:
-        owner = "another stream"
+        return None
+
+
+def _subject_taken(
+    event: Event[Any], owner: str, exc: JetStreamError | None = None
+) -> StreamExistsError:
+    said = f" (JetStream error {exc.err_code}: {exc.description})" if exc is not None else ""
     return StreamExistsError(
         f"event {event.name!r}: subject {event.subject_name!r} is already stored by stream "
-        f"{owner!r}; protonats will not create a second stream on it (JetStream error "
-        f"{exc.err_code}: {exc.description}). Remove that subject from {owner!r} or "
-        "rename the event",
+        f"{owner!r}; protonats will not create a second stream on it{said}. Remove that "
+        f"subject from {owner!r} or rename the event",
         event=event.name,
         stream=event.stream_name,
-        code=exc.code,
-        err_code=exc.err_code,
-        description=exc.description,
+        code=exc.code if exc is not None else None,
+        err_code=exc.err_code if exc is not None else None,
+        description=exc.description if exc is not None else None,
     )
 
 
