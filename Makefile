@@ -138,7 +138,7 @@ publish: dist
 	@test -n "$(INDEX)$(NPM_REGISTRY)" || { echo "make publish: set INDEX=<the index's upload URL> and/or NPM_REGISTRY=<the npm registry's URL>" >&2; exit 2; }
 	$(PY) -m protonats_codegen.release check-publish $(if $(INDEX),dist/*.whl) $(if $(NPM_REGISTRY),dist/*.tgz)
 	$(if $(INDEX),$(PY) -m twine upload --non-interactive --disable-progress-bar --repository-url '$(INDEX)' dist/*.whl)
-	$(if $(NPM_REGISTRY),for package in dist/*.tgz; do npm publish --registry '$(NPM_REGISTRY)' "$$package" || exit 1; done)
+	$(if $(NPM_REGISTRY),for package in ./dist/*.tgz; do npm publish --registry '$(NPM_REGISTRY)' "$$package" || exit 1; done)
 
 lint-proto: install
 	$(BUF) lint
