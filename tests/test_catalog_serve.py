@@ -82,3 +82,14 @@ def test_serve_prints_a_loopback_url_and_rebuilds_on_change(tmp_path: Path) -> N
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=DEADLINE) in (0, 130)
+
+
+def test_rebuilds_connect_as_the_command_did_with_no_secret_on_a_command_line() -> None:
+    from protonats.cli._common import Connection
+    from protonats.cli.catalog_site._build import CatalogRequest
+    from protonats.cli.catalog_site._serve import _connection
+
+    given = Connection(user="ann", password="pw-secret", tls_hostname="hub")  # noqa: S106
+    env, argv = _connection(CatalogRequest(out=Path("x"), connection=given))
+    assert env == {"NATS_USER": "ann", "NATS_PASSWORD": "pw-secret"}
+    assert argv == ["--tls-hostname", "hub"]

@@ -182,3 +182,14 @@ def test_catalog_from_the_ledger_shows_two_versions(
     shown = re.search(r'<section id="json-schema">.*?<code>(.*?)</code>', page, re.S)
     assert shown is not None
     assert json.loads(html.unescape(shown.group(1))) == json.loads(out)["schema"]["json_schema"]
+
+
+def test_an_empty_ledger_is_named_without_the_urls_secret(tmp_path: Path) -> None:
+    from protonats.testing import nats_server
+
+    with nats_server() as url:
+        secret = url.replace("nats://", "nats://s3cret-token@")
+        code, _, err = cli("catalog", "--ledger", secret, "--out", str(tmp_path))
+    assert code == 1, err
+    assert "is empty: register events first" in err
+    assert "s3cret-token" not in err

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import subprocess
 import sys
 import threading
 import time
+import typing
 from pathlib import Path
 
+from .._options import _CONNECTION_FLAGS
 from .._registry_loading import load_registry
 from ._build import CatalogRequest
 from ._python import constants
@@ -45,6 +48,24 @@ def _argv(request: CatalogRequest, registry: str | None) -> list[str]:
     return argv if request.live else [*argv, "--no-live"]
 
 
+def _connection(request: CatalogRequest) -> tuple[dict[str, str], list[str]]:
+    """The connection options of ``request`` for a rebuild: as the environment variables of
+    their flags (a password or token never on a command line, where ``ps`` shows it), and
+    the flags without one."""
+    env: dict[str, str] = {}
+    argv: list[str] = []
+    for name, flag in _CONNECTION_FLAGS.items():
+        value = getattr(request.connection, name, None)
+        if name == "server" or value is None:
+            continue
+        envvar = typing.get_args(flag)[1].envvar
+        if isinstance(envvar, str):
+            env[envvar] = str(value)
+        else:
+            argv += ["--" + name.replace("_", "-"), str(value)]
+    return env, argv
+
+
 def _watched(registry: str | None) -> list[Path]:
     """The folders of the modules that declare the registry's events and schemas."""
     events = load_registry(registry)
@@ -70,10 +91,14 @@ def _snapshot(folders: list[Path]) -> dict[Path, tuple[int, int]]:
     return found
 
 
-def _rebuild(argv: list[str]) -> bool:
+def _rebuild(argv: list[str], env: dict[str, str]) -> bool:
     code = "import sys; from protonats.cli import main; sys.exit(main(sys.argv[1:]))"
     done = subprocess.run(
-        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=False
+        [sys.executable, "-c", code, *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **env},
     )
     if done.returncode != 0:
         print(
@@ -85,11 +110,12 @@ def _rebuild(argv: list[str]) -> bool:
 def serve_catalog(request: CatalogRequest, registry: str | None) -> None:
     """Build, serve ``request.out`` on 127.0.0.1 (a free port), rebuild on change; until
     interrupted."""
-    argv = _argv(request, registry)
+    env, flags = _connection(request)
+    argv = [*_argv(request, registry), *flags]
     folders = [] if request.ledger is not None else _watched(registry)
     every = LIVE_EVERY if request.live and (request.server or request.ledger) else None
     request.out.mkdir(parents=True, exist_ok=True)
-    _rebuild(argv)
+    _rebuild(argv, env)
     handler = functools.partial(_Quiet, directory=str(request.out))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     port = httpd.server_address[1]
@@ -103,7 +129,7 @@ def serve_catalog(request: CatalogRequest, registry: str | None) -> None:
             due = every is not None and time.monotonic() - built >= every
             if now != seen or due:
                 seen, built = now, time.monotonic()
-                if _rebuild(argv):
+                if _rebuild(argv, env):
                     print(f"rebuilt at {time.strftime('%H:%M:%S')}", flush=True)
     except KeyboardInterrupt:
         pass
