@@ -11,10 +11,11 @@ import asyncio
 import logging
 import os
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from protonats import Actor, Actors, Event, Limits
+from protonats import Actor, Actors, ConnectError, Event, Limits
 
 from .models import User
 
@@ -52,9 +53,18 @@ async def main(urls: str, event_name: str, out: Path) -> None:
         os.write(fd, f"{user.id}\n".encode())
 
     actors = Actors(fleet_actor(fleet_event(event_name), handle))
-    async with actors.connect(urls, max_reconnect_attempts=-1, reconnect_time_wait=0.2) as conn:
-        print("listening", flush=True)
-        await conn.listen(poll_delay=0.5, max_jobs=MAX_JOBS)
+    deadline = time.monotonic() + 60
+    while True:  # as a supervisor would: a loaded machine may answer the first connect late
+        try:
+            connecting = actors.connect(urls, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
+            async with connecting as conn:
+                print("listening", flush=True)
+                await conn.listen(poll_delay=0.5, max_jobs=MAX_JOBS)
+            break
+        except ConnectError as exc:
+            if time.monotonic() > deadline:
+                raise
+            print(f"connecting again: {exc}", flush=True)
     print("stopped", flush=True)
 
 

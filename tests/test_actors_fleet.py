@@ -73,12 +73,16 @@ async def _never(user: User) -> None:
 
 
 async def consumer_state(urls: list[str], event: Event[User]) -> api.ConsumerInfo:
-    nc = await nats.connect(servers=urls, connect_timeout=2, max_reconnect_attempts=3)
+    """The actor's consumer, asked again while the cluster is slow to answer."""
+    nc = await nats.connect(servers=urls, connect_timeout=2, max_reconnect_attempts=-1)
+    found: list[api.ConsumerInfo] = []
+
+    async def ask() -> None:
+        found.append(await nc.jetstream(timeout=5).consumer_info(event.stream_name, ACTOR))
+
     try:
-        info: api.ConsumerInfo = await nc.jetstream(timeout=5).consumer_info(
-            event.stream_name, ACTOR
-        )
-        return info
+        await _retry("the consumer's state", 60, ask)
+        return found[-1]
     finally:
         await nc.close()
 
