@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from protonats import Event, Events
 from protonats.cli._app import app
-from protonats.cli._catalog import asyncapi_document, event_page
-from protonats.cli._schema import event_schemas
+from protonats.cli._catalog_docs import asyncapi_document, event_page
+from protonats.cli._catalog_schemas import event_schemas
 from protonats.v1.options_pb2 import EventOptions, Limits
 
 from .models import User
@@ -66,7 +66,7 @@ def test_the_generated_registry_documents_its_fields(
     monkeypatch.syspath_prepend(str(GENERATED))
     events = importlib.import_module("shop_events").EVENTS
     assert events.docs["shop.v1.UserRegistered.user_id"] == "Id of the new user."
-    page_of = importlib.import_module("protonats.cli._catalog").event_page
+    page_of = importlib.import_module("protonats.cli._catalog_docs").event_page
     page = page_of(events.get("user-registered"), event_schemas(events, events.docs), events.docs)
     assert "| `user_id` | string | Id of the new user. (JSON name userId) |" in page
 

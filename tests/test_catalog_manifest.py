@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from protonats import Event, Events
+from protonats._errors._cli import CliError
 from protonats.cli._app import app
-from protonats.cli._common import CliError
 from protonats.cli._manifest import MANIFEST_FILE, Manifest
 
 from .models import User

@@ -85,7 +85,7 @@ def test_serve_prints_a_loopback_url_and_rebuilds_on_change(tmp_path: Path) -> N
 
 
 def test_rebuilds_connect_as_the_command_did_with_no_secret_on_a_command_line() -> None:
-    from protonats.cli._common import Connection
+    from protonats.cli._options import Connection
     from protonats.cli.catalog_site._build import CatalogRequest
     from protonats.cli.catalog_site._serve import _connection
 

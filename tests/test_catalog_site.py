@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 
 from protonats import Event, Events, Limits
-from protonats.cli._catalog import write_catalog
-from protonats.cli._schema import event_schemas
+from protonats.cli._catalog_docs import write_catalog
+from protonats.cli._catalog_schemas import event_schemas
 from protonats.cli.catalog_site import write_site
 from protonats.cli.catalog_site._diagram import diagram
 from protonats.cli.catalog_site._history import changes, revisions

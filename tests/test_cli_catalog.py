@@ -17,9 +17,9 @@ from google.protobuf import descriptor_pb2, struct_pb2, timestamp_pb2
 from typer.testing import CliRunner
 
 from protonats import Event, Events, Limits, _wire
+from protonats._errors._cli import CliError
 from protonats.cli._app import app
-from protonats.cli._catalog import asyncapi_document
-from protonats.cli._common import CliError
+from protonats.cli._catalog_docs import asyncapi_document
 from protonats.cli._human import duration, size
 from protonats.cli._json import message_from_json, message_to_json
 from tests import cli_registry
@@ -176,7 +176,7 @@ def test_every_kind_of_schema_gives_a_valid_document(
 
 
 def test_catalog_pages_of_every_kind(tmp_path: Path) -> None:
-    from protonats.cli._catalog import write_catalog
+    from protonats.cli._catalog_docs import write_catalog
 
     written = write_catalog(many_kinds(), tmp_path)
     assert len(written) == 9

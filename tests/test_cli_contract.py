@@ -20,7 +20,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from protonats.cli._app import app
-from protonats.cli._common import one_line
+from protonats.cli._output import one_line
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMATS = ("table", "tsv", "json", "jsonl")

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from protonats import Event, Events, NoStreamError, UnknownEventError
 from protonats._errors import REGISTER_FIRST
 from protonats.cli._app import app
-from protonats.cli._hints import cli_message
+from protonats.cli._contract import cli_message
 
 from .models import User
 

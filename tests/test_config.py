@@ -22,7 +22,7 @@ from protonats import (
     StreamPlan,
     stream_config,
 )
-from protonats.cli._commands import plan_table
+from protonats.cli._cmd_register import plan_table
 from protonats.events._fingerprint import fingerprint
 from protonats.jetstream._config import plan_stream
 

@@ -139,7 +139,7 @@ def test_cli_creds_flag(creds: tuple[str, Path, Path], unique: str) -> None:
 
 
 def test_the_connection_flags_repr_shows_no_secret() -> None:
-    from protonats.cli._common import Connection
+    from protonats.cli._options import Connection
 
     flags = Connection(server=f"nats://alice:{WRONG}@h:7422", user="alice", password=PASSWORD)
     assert (

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from protonats._errors._cli import UsageError
 from protonats.cli._app import app
-from protonats.cli._common import UsageError
-from protonats.cli._init import registry_names
+from protonats.cli._cmd_init import registry_names
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()

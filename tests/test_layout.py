@@ -176,3 +176,140 @@ def test_every_exception_class_is_in_errors() -> None:
         if f" {name} " not in tree and not tree.lstrip().startswith(name)
     ]
     assert undrawn == []
+
+
+CLI = PACKAGE / "cli"
+SHARED_COMMAND_MODULES = {"plan": "_cmd_register", "resume": "_cmd_pause"}
+"""Commands that share their module with another (the module's docstring says why)."""
+
+
+def _cli_modules() -> list[Path]:
+    return sorted(CLI.glob("*.py"))
+
+
+def _registered() -> dict[str, str]:
+    """Command name -> the ``cli`` module its function is defined in."""
+    from protonats.cli._app import app
+
+    return {
+        str(info.name): str(getattr(info.callback, "__module__", "")).rpartition(".")[2]
+        for info in app.registered_commands
+    }
+
+
+def test_each_command_is_one_module_with_its_flags_and_its_work() -> None:
+    """``protonats X`` is ``cli/_cmd_X.py`` (or the module it shares, named above); every
+    ``_cmd_*`` module is a command's; only ``_app`` imports them (what two commands share is
+    a shared module, not another command's)."""
+    commands = _registered()
+    assert commands, "no command registered"
+    wrong = {
+        name: module
+        for name, module in commands.items()
+        if module != SHARED_COMMAND_MODULES.get(name, f"_cmd_{name}")
+    }
+    assert wrong == {}
+    command_modules = {m.stem for m in _cli_modules() if m.stem.startswith("_cmd_")}
+    assert command_modules == set(commands.values())
+    importers = [
+        f"{m.relative_to(PACKAGE)}:{line} imports {target}"
+        for m in MODULES
+        if m != CLI / "_app.py"
+        for target, line in _cli_imports(m)
+        if target.startswith("_cmd_")
+    ]
+    assert importers == []
+
+
+def _cli_imports(module: Path) -> Iterator[tuple[str, int]]:
+    """(cli module, line) of each ``from . import x`` / ``from ._x import`` inside ``cli``."""
+    tree = ast.parse(module.read_text(), str(module))
+    package = module.relative_to(SRC).with_suffix("").parts[:-1]
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom) or not node.level:
+            continue
+        base = package[: len(package) - node.level + 1]
+        if base != ("protonats", "cli"):
+            continue
+        if node.module:
+            yield node.module.partition(".")[0], node.lineno
+        else:
+            for alias in node.names:
+                yield alias.name, node.lineno
+
+
+def _flag_declarations(module: Path) -> Iterator[int]:
+    """Lines that declare a flag or argument: ``typer.Option(`` / ``typer.Argument(``."""
+    tree = ast.parse(module.read_text(), str(module))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in {
+            "typer.Option",
+            "typer.Argument",
+        }:
+            yield node.lineno
+
+
+def test_flags_live_with_their_command_or_in_options() -> None:
+    """A flag is declared in its command's module, or in ``_options`` when several commands
+    take it; a flag ``_options`` declares is taken by two commands at least (the connection
+    flags through ``connection_flags``)."""
+    outside = [
+        f"{m.relative_to(PACKAGE)}:{line}"
+        for m in MODULES
+        if m.parent != CLI or not (m.stem.startswith("_cmd_") or m.stem == "_options")
+        for line in _flag_declarations(m)
+    ]
+    assert outside == []
+    options = ast.parse((CLI / "_options.py").read_text())
+    declared = {
+        target.id
+        for node in options.body
+        if isinstance(node, ast.Assign) and ast.unparse(node.value).startswith("Annotated[")
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    through_connection = {
+        value.id
+        for node in ast.walk(options)
+        if isinstance(node, ast.Dict)
+        for value in node.values
+        if isinstance(value, ast.Name)
+    }
+    takers: dict[str, set[str]] = {name: set() for name in declared - through_connection}
+    for m in _cli_modules():
+        for node in ast.walk(ast.parse(m.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "_options" and node.level == 1:
+                for alias in node.names:
+                    takers.get(alias.name, set()).add(m.stem)
+    assert {name: sorted(found) for name, found in takers.items() if len(found) < 2} == {}
+
+
+def test_no_two_modules_share_a_name() -> None:
+    """A ``cli`` module's file name is nowhere else in ``src/`` or ``codegen/``: ``_cmd_dead``
+    is the ``dead`` command, ``actors/_dead`` the dead letters."""
+    others = [
+        m
+        for m in [*MODULES, *(SRC.parent / "codegen").rglob("*.py")]
+        if CLI not in m.parents and m.name not in {"__init__.py", "__main__.py"}
+    ]
+    names = {m.name for m in others}
+    shared = [
+        str(m.relative_to(PACKAGE))
+        for m in MODULES
+        if CLI in m.parents and m.name in names and "registry" not in m.parts
+    ]
+    assert shared == []
+
+
+def test_architecture_names_every_cli_module() -> None:
+    """docs/architecture.md's ``cli/`` rows name every module of ``cli/``."""
+    text = (SRC.parent / "docs" / "architecture.md").read_text()
+    unnamed = [
+        str(m.relative_to(CLI))
+        for m in sorted(CLI.rglob("*.py"))
+        if m.name != "__init__.py" and "registry" not in m.relative_to(CLI).parts
+        if f"`{m.stem}`" not in text
+        and f"`{m.stem}.py`" not in text
+        and f"{m.relative_to(PACKAGE)}" not in text
+    ]
+    assert unnamed == []

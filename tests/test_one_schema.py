@@ -20,9 +20,9 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import Message
 
 from protonats import DecodeError, Event, Events
-from protonats.cli._catalog import asyncapi_document, event_page
-from protonats.cli._ledger import ledger_catalog
-from protonats.cli._schema import event_schemas
+from protonats.cli._catalog_docs import asyncapi_document, event_page
+from protonats.cli._catalog_schemas import event_schemas
+from protonats.cli._ledger_events import ledger_catalog
 from protonats.jetstream._ledger import entry_for
 
 F = descriptor_pb2.FieldDescriptorProto

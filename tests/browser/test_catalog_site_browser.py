@@ -18,8 +18,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from protonats.cli._fields import field_sections
-from protonats.cli._schema import event_schemas
+from protonats.cli._catalog_schemas import event_schemas
+from protonats.cli._field_tables import field_sections
 from protonats.cli.catalog_site import write_site
 
 from ..catalog_site_data import BACKLOG, DEAD, PAUSED, V2

@@ -1,22 +1,32 @@
 """The typer application: the ``protonats`` group, its global options and its commands.
 
-Each command is a small function in a module by concern (``_cmd_streams``: ls, plan,
-register; ``_cmd_messages``: emit, tail; ``_cmd_docs``: catalog, breaking) that parses flags
-and calls a plain function; ``App`` (``_common``) gives every command the output contract.
+Each command is one module, ``_cmd_<command>.py``, holding its flags and its work
+(``plan`` and ``register`` share ``_cmd_register``, ``pause`` and ``resume`` share
+``_cmd_pause``: see their docstrings); flags several commands share are ``_options``'s, and
+``App`` (``_contract``) gives every command the contract of errors, exit codes and help.
 """
 
 from __future__ import annotations
 
 import typer
 
-from . import _cmd_actors, _cmd_docs, _cmd_ledger, _cmd_messages, _cmd_streams, _dead, _init
-from ._common import EXIT_ERROR, App, State, handles_errors
+from . import (
+    _cmd_breaking,
+    _cmd_catalog,
+    _cmd_dead,
+    _cmd_emit,
+    _cmd_init,
+    _cmd_ls,
+    _cmd_pause,
+    _cmd_register,
+    _cmd_schema,
+    _cmd_tail,
+)
+from ._contract import EXIT_ERROR, App, State
 from ._options import Debug, Registry
 from ._registry_loading import ENTRY_POINT_GROUP
 
 __all__ = ["app", "run"]
-
-_handles_errors = handles_errors  # the name commands used before App applied it
 
 EPILOG = (
     "Output: --format table (default on a terminal), tsv (default when piped), json or "
@@ -42,18 +52,18 @@ def _root(ctx: typer.Context, registry: Registry = None, debug: Debug = False) -
     ctx.obj = State(registry, debug)
 
 
-app.command("ls")(_cmd_streams.ls_command)
-app.command("plan")(_cmd_streams.plan_command)
-app.command("register")(_cmd_streams.register_command)
-app.command("emit")(_cmd_messages.emit_command)
-app.command("tail")(_cmd_messages.tail_command)
-app.command("dead")(_dead.dead_command)
-app.command("pause")(_cmd_actors.pause_command)
-app.command("resume")(_cmd_actors.resume_command)
-app.command("catalog")(_cmd_docs.catalog_command)
-app.command("breaking")(_cmd_docs.breaking_command)
-app.command("schema")(_cmd_ledger.schema_command)
-app.command("init")(_init.init_command)
+app.command("ls")(_cmd_ls.ls_command)
+app.command("plan")(_cmd_register.plan_command)
+app.command("register")(_cmd_register.register_command)
+app.command("emit")(_cmd_emit.emit_command)
+app.command("tail")(_cmd_tail.tail_command)
+app.command("dead")(_cmd_dead.dead_command)
+app.command("pause")(_cmd_pause.pause_command)
+app.command("resume")(_cmd_pause.resume_command)
+app.command("catalog")(_cmd_catalog.catalog_command)
+app.command("breaking")(_cmd_breaking.breaking_command)
+app.command("schema")(_cmd_schema.schema_command)
+app.command("init")(_cmd_init.init_command)
 
 
 def run(argv: list[str]) -> int:

@@ -71,8 +71,8 @@ def sample(event: Event[Any]) -> Any:
     """A message for ``event``: a hand-made one, or built from its schema's JSON example."""
     if event.name in _SAMPLES and isinstance(_SAMPLES[event.name], event.schema):
         return _SAMPLES[event.name]
+    from ._catalog_schemas import event_schemas, example
     from ._json import message_from_json
-    from ._schema import event_schemas, example
 
     schemas = event_schemas([event])
     value = example(schemas.payloads[event.name], schemas.components)

@@ -9,8 +9,9 @@ import json
 from typing import Any
 
 from .._errors import DecodeError
+from .._errors._cli import CliError
 from ..events._event import Event
-from ._common import CliError, one_line
+from ._output import one_line
 
 __all__ = ["message_from_json", "message_to_json"]
 

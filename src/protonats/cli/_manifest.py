@@ -24,7 +24,7 @@ import os
 import stat
 from pathlib import Path, PurePosixPath
 
-from ._common import CliError
+from .._errors._cli import CliError
 
 __all__ = ["MANIFEST_FILE", "Manifest"]
 

@@ -1,8 +1,15 @@
-"""The flags several commands share, as annotated types: connection, registry, format; and
-``connection_flags``, which gives a command all the connection flags as one ``Connection``."""
+"""The flags several commands share, in one place, as annotated types: registry, format,
+debug, an event's name and the connection flags; ``connection_flags``, which gives a command
+all the connection flags as one ``Connection`` (how it connects: ``conn.connect(events)``,
+with every secret kept out of what is shown: ``repr``, error lines, documents that list a
+server); ``registry_of``, the registry they name.
 
+A flag only one command has is declared in that command's module, beside its work."""
+
+import dataclasses
 import functools
 import inspect
+import ssl
 import typing
 from collections.abc import Callable
 from pathlib import Path
@@ -10,16 +17,19 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from .._errors._cli import CliError, UsageError
 from ..events._registry import Events
-from ._common import Connection, OutputFormat, State
+from ..jetstream._connect import ConnectContext
+from ..jetstream._servers import redact
+from ._contract import SECRETS, State
+from ._output import OutputFormat
 from ._registry_loading import load_registry
 
 _PANEL = "Connection"
 F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
-    "AllowDataLoss",
-    "AllowIncompatible",
+    "Connection",
     "Creds",
     "Debug",
     "EventName",
@@ -27,7 +37,6 @@ __all__ = [
     "Password",
     "Registry",
     "Server",
-    "SkipNewer",
     "TlsCa",
     "TlsCert",
     "TlsHostname",
@@ -36,6 +45,7 @@ __all__ = [
     "User",
     "connection_flags",
     "credential_flags",
+    "listed",
     "registry_of",
 ]
 
@@ -135,28 +145,6 @@ _CONNECTION_FLAGS: dict[str, Any] = {
 """``Connection`` field name to its flag."""
 
 
-AllowDataLoss = Annotated[
-    bool,
-    typer.Option(
-        "--allow-data-loss",
-        help="Apply a lowered limit (age, messages, bytes) even though the server then deletes "
-        "stored messages (plan: show it as an update).",
-    ),
-]
-AllowIncompatible = Annotated[
-    bool,
-    typer.Option(
-        "--allow-incompatible",
-        help="Register a schema that cannot read what the ledger's current schema wrote.",
-    ),
-]
-SkipNewer = Annotated[
-    bool,
-    typer.Option(
-        "--skip-newer",
-        help="Skip streams registered by a newer registry version instead of refusing them.",
-    ),
-]
 EventName = Annotated[
     str,
     typer.Argument(metavar="EVENT", help="Event name, e.g. user-registered.", show_default=False),
@@ -208,3 +196,93 @@ def registry_of(ctx: typer.Context, registry: str | None) -> Events:
     """The registry of the command's ``--registry``, else of the one before the command name,
     else the installed one."""
     return load_registry(registry or State.of(ctx).registry)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Connection:
+    """The connection flags of a command, turned into ``Events.connect`` arguments."""
+
+    server: str | None = None
+    creds: Path | None = None
+    user: str | None = None
+    password: str | None = None
+    token: str | None = None
+    tls_ca: Path | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_hostname: str | None = None
+    domain: str | None = None
+
+    def __repr__(self) -> str:  # never the password, the token or a URL's credentials
+        shown = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        shown.update({k: "***" for k in ("password", "token") if shown[k] is not None})
+        if self.server is not None:
+            shown["server"] = redact(self.server)
+        flags = ", ".join(f"{k}={v!r}" for k, v in shown.items() if v is not None)
+        return f"Connection({flags})"
+
+    def shown(self) -> str:
+        """The server(s) as an error message names them: credentials redacted."""
+        from ..jetstream._servers import DEFAULT_SERVER
+
+        return redact(self.server or DEFAULT_SERVER, SECRETS)
+
+    def connect(self, events: Events, **extra: Any) -> ConnectContext:
+        """``events.connect()`` to these flags' server with their options (and ``extra``, e.g.
+        ``ack_timeout``): ``async with conn.connect(events) as connected:``."""
+        return events.connect(self.server, **extra, **self.options())
+
+    def check(self) -> None:
+        """``UsageError`` for an unusable combination of flags. Notes the secret values, which
+        no error line then shows."""
+        SECRETS.update(v for v in (self.password, self.token) if v)
+        if self.creds is not None and not self.creds.is_file():
+            raise UsageError(f"--creds {str(self.creds)!r}: no such file")
+        if self.password is not None and self.user is None:
+            raise UsageError("--password needs --user")
+        if self.tls_key is not None and self.tls_cert is None:
+            raise UsageError("--tls-key needs --tls-cert")
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments for ``nats.connect``; ``UsageError`` for an unusable combination."""
+        self.check()
+        options: dict[str, Any] = {}
+        if self.creds is not None:
+            options["user_credentials"] = str(self.creds)
+        if self.user is not None:
+            options["user"] = self.user
+            options["password"] = self.password or ""
+        if self.token is not None:
+            options["token"] = self.token
+        if self.tls_ca is not None or self.tls_cert is not None:
+            options["tls"] = self._tls_context()
+        if self.tls_hostname is not None:
+            options["tls_hostname"] = self.tls_hostname
+        if self.domain is not None:
+            options["domain"] = self.domain  # taken by connect(), not by nats-py
+        return options
+
+    def _tls_context(self) -> ssl.SSLContext:
+        try:
+            context = ssl.create_default_context(
+                cafile=str(self.tls_ca) if self.tls_ca is not None else None
+            )
+            if self.tls_cert is not None:
+                context.load_cert_chain(
+                    str(self.tls_cert), str(self.tls_key) if self.tls_key is not None else None
+                )
+        except (OSError, ssl.SSLError) as exc:
+            raise CliError(f"cannot load the TLS files: {exc}") from exc
+        return context
+
+
+def listed(server: str | None) -> str | None:
+    """Server URLs as a document lists them: without any credential (None stays None)."""
+    if server is None:
+        return None
+    return ",".join(_without_userinfo(url.strip()) for url in server.split(","))
+
+
+def _without_userinfo(url: str) -> str:
+    scheme, sep, rest = url.rpartition("://")
+    return f"{scheme}{sep}{rest.rpartition('@')[2]}"

@@ -2,7 +2,8 @@
 
 A generated distribution declares its registry as an entry point in the group
 ``protonats.registries`` (``shop-events = "shop_events:EVENTS"``); with exactly one installed,
-the command line uses it without being told.
+the command line uses it without being told. An event no installed registry declares is
+known from the server's schema ledger instead (``registry_for``, ``_ledger_events``).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import importlib.metadata
 import os
 import sys
 
+from .._errors._cli import CliError
 from ..events._registry import Events
-from ._common import CliError
 
-__all__ = ["ENTRY_POINT_GROUP", "load_registry"]
+__all__ = ["ENTRY_POINT_GROUP", "load_registry", "registry_for"]
 
 ENTRY_POINT_GROUP = "protonats.registries"
 
@@ -40,6 +41,16 @@ def load_registry(spec: str | None) -> Events:
             "or --registry module:attr"
         )
     return _check(found[0].load(), f"entry point {found[0].name!r} ({found[0].value})")
+
+
+def registry_for(spec: str | None, name: str) -> Events | None:
+    """The registry ``tail`` and ``dead`` use for event ``name``: the given or installed one
+    when it has the event, else ``None`` (they then read the schema from the server's
+    ledger)."""
+    if spec is None and not importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        return None
+    events = load_registry(spec)
+    return events if name in events else None
 
 
 def _from_entry_point(name: str) -> Events:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import typer
 
 from .._errors._cli import CommandStopped
-from ._common import EXIT_INTERRUPTED
+from ._contract import EXIT_INTERRUPTED
 
 __all__ = ["EXIT_TERMINATED", "run_stoppable"]
 

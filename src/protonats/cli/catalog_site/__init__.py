@@ -17,8 +17,8 @@ from typing import Any
 
 from ...events._registry import Events
 from ...jetstream._ledger import LedgerRevision
+from .._catalog_schemas import Schemas
 from .._manifest import Manifest
-from .._schema import Schemas
 from ._event_page import event_html
 from ._index import index_html
 from ._model import Live, SiteInput, read_server

@@ -9,11 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..._errors._cli import CliError
 from ...events._registry import Events
-from .._catalog import _default_title, write_catalog
-from .._common import CliError, Connection, listed
+from .._catalog_docs import _default_title, write_catalog
+from .._catalog_schemas import event_schemas
 from .._manifest import Manifest
-from .._schema import event_schemas
+from .._options import Connection, listed
 from . import read_server, write_site
 
 __all__ = ["CatalogRequest", "build"]
@@ -47,7 +48,7 @@ def build(request: CatalogRequest, registry: Callable[[], Events]) -> list[tuple
     out = request.out
     json_schemas: dict[str, dict[str, Any]] | None = None
     if request.ledger is not None:
-        from .._ledger import entries, ledger_catalog
+        from .._ledger_events import entries, ledger_catalog
 
         found = asyncio.run(entries(request.to(request.ledger)))
         if not found:

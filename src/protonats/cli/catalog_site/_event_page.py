@@ -11,9 +11,9 @@ from typing import Any
 from ...events._event import Event
 from ...events._fields import FLAGS, LIMITS, POLICIES, LimitField
 from ...events._policies import Discard
-from .._catalog import message_headers
-from .._fields import Section, field_sections
-from .._schema import example
+from .._catalog_docs import message_headers
+from .._catalog_schemas import example
+from .._field_tables import Section, field_sections
 from ._event_live import history_section, live_section
 from ._frame import footer, header
 from ._html import esc, page, paragraphs, table

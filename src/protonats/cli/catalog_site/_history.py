@@ -11,8 +11,8 @@ from google.protobuf.descriptor import Descriptor
 
 from ...events._fields import FLAGS, LIMITS, POLICIES
 from ...jetstream._ledger import PROTOBUF, LedgerEntry, LedgerRevision, ledger_key, message_class
-from .._fields import field_sections
-from .._ledger import ledger_catalog
+from .._field_tables import field_sections
+from .._ledger_events import ledger_catalog
 
 __all__ = ["Change", "Revision", "changes", "revisions"]
 

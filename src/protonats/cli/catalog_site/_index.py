@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...events._event import Event
-from .._fields import field_sections
+from .._field_tables import field_sections
 from ._diagram import diagram
 from ._frame import footer, header
 from ._html import esc, json_data, page

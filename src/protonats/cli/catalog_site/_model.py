@@ -16,8 +16,8 @@ from ...events._registry import Events
 from ...events._serializers import ProtobufSerializer
 from ...jetstream._ledger import LedgerEntry, LedgerRevision
 from ...jetstream._nats_usage import StreamUsage, stream_usage
-from .._common import Connection
-from .._schema import Schemas
+from .._catalog_schemas import Schemas
+from .._options import Connection
 
 __all__ = ["Live", "SiteInput", "badges", "descriptor_of", "read_server"]
 

@@ -1,4 +1,4 @@
-"""``protonats dead EVENT``: list the messages actors gave up on, or replay them."""
+"""The ``dead`` command: list the messages an event's actors gave up on, or replay them."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from .._errors import DecodeError
 from ..actors._dead import DeadLetter, Replayed, dead_letters, replay
 from ..events._event import Event
 from ..events._registry import Events
-from ._common import Connection, State, Table
+from ._contract import State
 from ._json import message_to_json
-from ._ledger import registry_for, tail_registry
-from ._options import Debug, EventName, Format, Registry, connection_flags
+from ._ledger_events import event_registry
+from ._options import Connection, Debug, EventName, Format, Registry, connection_flags
+from ._output import Table
 
 __all__ = ["dead_command", "dead_table", "replayed_table"]
 
@@ -45,9 +46,7 @@ def dead_command(
     """List an event's dead letters (stream EVENT-dead): the messages its actors gave up on,
     with the actor, the attempts and the last error. --replay sends them back. An event that
     no installed registry declares is decoded with its schema from the server's ledger."""
-    events = registry_for(registry or State.of(ctx).registry, event)
-    if events is None:
-        events = asyncio.run(tail_registry(conn, event))
+    events = event_registry(registry or State.of(ctx).registry, conn, event)
     found = events.get(event)
     if replay_them:
         done = asyncio.run(_replay(events, conn, found, actor))
@@ -60,14 +59,14 @@ def dead_command(
 async def _list(
     events: Events, conn: Connection, event: Event[Any], actor: str | None
 ) -> list[DeadLetter]:
-    async with events.connect(conn.server, **conn.options()) as connected:
+    async with conn.connect(events) as connected:
         return await dead_letters(connected._link, event, actor=actor)
 
 
 async def _replay(
     events: Events, conn: Connection, event: Event[Any], actor: str | None
 ) -> list[Replayed]:
-    async with events.connect(conn.server, **conn.options()) as connected:
+    async with conn.connect(events) as connected:
         letters = await dead_letters(connected._link, event, actor=actor)
         return await replay(connected._link, event, letters)
 

@@ -1,5 +1,5 @@
-"""The command line on the server's schema ledger: ``schema``, and ``tail`` and ``catalog``
-without an installed registry.
+"""Events known from the server's schema ledger: what ``schema`` reads, and the registry of
+``tail``, ``dead`` and ``catalog --ledger`` when no installed registry declares the event.
 
 An event known only from its ledger entry becomes an ``Event``: a protobuf schema is the
 message class built from the entry's descriptor set; a JSON schema is a stand-in class of the
@@ -8,34 +8,23 @@ same name whose messages are plain JSON values.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import dataclasses
-import datetime
 import difflib
-import importlib.metadata
 import json
 from typing import Any
 
+from .._errors._cli import CliError
 from ..events._event import Event
 from ..events._limits import Discard, Limits, Retention, Storage
 from ..events._registry import Events
-from ..jetstream._ledger import PROTOBUF, LedgerEntry, LedgerRevision, encode_entry, message_class
-from ._common import CliError, Connection, Table
-from ._human import limits_text
-from ._registry_loading import ENTRY_POINT_GROUP, load_registry
-from ._schema import Schemas, event_schemas
+from ..jetstream._ledger import PROTOBUF, LedgerEntry, LedgerRevision, message_class
+from ._catalog_schemas import Schemas, event_schemas
+from ._options import Connection
+from ._registry_loading import registry_for
 
-__all__ = [
-    "entries",
-    "history_table",
-    "ledger_catalog",
-    "ledger_event",
-    "list_table",
-    "one",
-    "registry_for",
-    "show_table",
-    "tail_registry",
-]
+__all__ = ["entries", "event_registry", "ledger_catalog", "ledger_event", "one"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -96,13 +85,13 @@ def ledger_event(entry: LedgerEntry) -> Event[Any]:
 
 async def entries(connection: Connection) -> list[LedgerEntry]:
     """Every event's current ledger entry on the server."""
-    async with Events().connect(connection.server, **connection.options()) as conn:
+    async with connection.connect(Events()) as conn:
         return await conn.ledger_entries()
 
 
 async def one(connection: Connection, name: str) -> list[LedgerRevision]:
     """Every kept revision of event ``name``, the current one last; ``CliError`` if none."""
-    async with Events().connect(connection.server, **connection.options()) as conn:
+    async with connection.connect(Events()) as conn:
         found = await conn.ledger_history(name)
         known = [] if found else [entry.event for entry in await conn.ledger_entries()]
     if not found:
@@ -116,81 +105,16 @@ async def one(connection: Connection, name: str) -> list[LedgerRevision]:
     return found
 
 
-def _document(entry: LedgerEntry) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(encode_entry(entry))
-    return document
+def event_registry(spec: str | None, connection: Connection, name: str) -> Events:
+    """The registry that knows event ``name``: the given or installed one when it has the
+    event, else a one-event registry built from the server's ledger entry of ``name``."""
+    events = registry_for(spec, name)
+    if events is None:
+        events = asyncio.run(_from_ledger(connection, name))
+    return events
 
 
-def _when(moment: datetime.datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def list_table(found: list[LedgerEntry]) -> Table:
-    """Every event in the ledger: version, schema, content type, fingerprint, when."""
-    rows = [
-        [
-            e.event,
-            e.version or "-",
-            e.schema.name,
-            e.schema.content_type,
-            e.fingerprint[:19],
-            _when(e.registered_at),
-        ]
-        for e in found
-    ]
-    columns = ["EVENT", "VERSION", "SCHEMA", "CONTENT TYPE", "FINGERPRINT", "REGISTERED"]
-    records = [_document(e) for e in found]
-    return Table("schema ledger", columns, rows, records)
-
-
-def show_table(revision: LedgerRevision) -> Table:
-    """One event's entry as field/value rows; ``--format json`` prints the document itself."""
-    entry = revision.entry
-    event = ledger_event(entry)
-    rows = [
-        ["event", entry.event],
-        ["version", entry.version or "-"],
-        ["fingerprint", entry.fingerprint],
-        ["description", entry.description or "-"],
-        ["subject / stream", f"{entry.subject} / {entry.stream}"],
-        ["limits", limits_text(event)],
-        ["storage / retention / discard", f"{entry.storage} / {entry.retention} / {entry.discard}"],
-        ["schema", entry.schema.name],
-        ["content type", entry.schema.content_type],
-        ["descriptor set", "yes" if entry.schema.descriptor_set else "-"],
-        ["registered", f"{_when(entry.registered_at)} (revision {revision.revision})"],
-    ]
-    return Table(f"ledger entry of {entry.event!r}", ["FIELD", "VALUE"], rows, _document(entry))
-
-
-def history_table(found: list[LedgerRevision]) -> Table:
-    """The kept revisions of one event, oldest first."""
-    rows = [
-        [
-            str(r.revision),
-            r.entry.version or "-",
-            r.entry.fingerprint[:19],
-            r.entry.schema.name,
-            _when(r.entry.registered_at),
-        ]
-        for r in found
-    ]
-    columns = ["REVISION", "VERSION", "FINGERPRINT", "SCHEMA", "REGISTERED"]
-    records = [{"revision": r.revision, **_document(r.entry)} for r in found]
-    return Table(f"ledger history of {found[0].entry.event!r}", columns, rows, records)
-
-
-def registry_for(spec: str | None, name: str) -> Events | None:
-    """The registry ``tail`` uses for event ``name``: the given or installed one when it has
-    the event, else ``None`` (tail then reads the schema from the server's ledger)."""
-    if spec is None and not importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        return None
-    events = load_registry(spec)
-    return events if name in events else None
-
-
-async def tail_registry(connection: Connection, name: str) -> Events:
-    """A one-event registry built from the ledger entry of ``name``."""
+async def _from_ledger(connection: Connection, name: str) -> Events:
     found = await one(connection, name)
     return Events(ledger_event(found[-1].entry))
 

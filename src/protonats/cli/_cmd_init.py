@@ -17,8 +17,9 @@ from typing import Annotated
 
 import typer
 
-from ._common import CliError, Table, UsageError
+from .._errors._cli import CliError, UsageError
 from ._options import Debug, Format
+from ._output import Table
 
 __all__ = ["RegistryNames", "init_command", "init_registry", "registry_names"]
 

@@ -19,7 +19,7 @@ from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescript
 from ..events._event import Event
 from ..events._json_schema import enum_of, is_map, message_of, scalar_name, synthetic_oneof
 from ..events._serializers import ProtobufSerializer
-from ._schema import REF, Schemas, resolve
+from ._catalog_schemas import REF, Schemas, resolve
 
 __all__ = ["Section", "field_sections", "type_text"]
 

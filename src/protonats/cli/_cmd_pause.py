@@ -1,4 +1,5 @@
-"""Commands about actors: ``pause``, ``resume``, and the actors ``ls --actors`` lists.
+"""The ``pause`` and ``resume`` commands: one module, as they are one act and its undo, with
+the same flags (``ACTOR``, ``--event``), the same search for the actor and the same table.
 
 The command line knows the registry's events, not the actors' code: an actor is found as the
 durable consumer protonats registered for it on an event's stream (``--event`` narrows it).
@@ -12,15 +13,15 @@ from typing import Annotated, Any
 
 import typer
 
-from .._wire import rfc3339
+from .._errors._cli import CliError, UsageError
 from ..actors._pause import ActorState, actor_states, events_of_actor, pause, resume
 from ..events._event import Event
 from ..events._registry import Events
-from ._common import CliError, Connection, Table, UsageError
-from ._human import duration, parse_duration
-from ._options import Debug, Format, Registry, connection_flags, registry_of
+from ._actor_states import actors_table
+from ._human import parse_duration
+from ._options import Connection, Debug, Format, Registry, connection_flags, registry_of
 
-__all__ = ["actors_table", "list_actors", "pause_command", "resume_command"]
+__all__ = ["pause_command", "resume_command"]
 
 ActorName = Annotated[
     str,
@@ -95,7 +96,7 @@ async def _apply(
     until: datetime.datetime | float | None,
 ) -> list[ActorState]:
     chosen: list[Event[Any]] = [events.get(event)] if event is not None else list(events)
-    async with events.connect(conn.server, **conn.options()) as connected:
+    async with conn.connect(events) as connected:
         link = connected._link
         found = await events_of_actor(link, chosen, actor)
         if not found:
@@ -107,36 +108,3 @@ async def _apply(
             else:
                 until = await pause(link, each, actor, until)
         return [s for s in await actor_states(link, found) if s.actor == actor]
-
-
-async def list_actors(events: Events, conn: Connection) -> list[ActorState]:
-    """Every actor registered on the registry's events, with its pause."""
-    async with events.connect(conn.server, **conn.options()) as connected:
-        return await actor_states(connected._link, events)
-
-
-def actors_table(states: list[ActorState], title: str = "actors") -> Table:
-    """Actors: event, actor, pending, in progress, and until when each is paused."""
-    now = datetime.datetime.now(datetime.UTC)
-
-    def paused(state: ActorState) -> str:
-        if state.paused_until is None:
-            return "-"
-        left = max(0.0, (state.paused_until - now).total_seconds())
-        return f"until {rfc3339(state.paused_until)} ({duration(round(left))} left)"
-
-    return Table(
-        title,
-        ["event", "actor", "pending", "in progress", "paused"],
-        [[s.event, s.actor, str(s.pending), str(s.in_progress), paused(s)] for s in states],
-        [
-            {
-                "event": s.event,
-                "actor": s.actor,
-                "pending": s.pending,
-                "in_progress": s.in_progress,
-                "paused_until": rfc3339(s.paused_until) if s.paused_until else None,
-            }
-            for s in states
-        ],
-    )

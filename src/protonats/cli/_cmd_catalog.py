@@ -1,16 +1,22 @@
-"""Commands that document and guard the registry: ``catalog`` and ``breaking``."""
+"""The ``catalog`` command: its flags, and the one entry point to the catalog's support
+modules: ``catalog_site/`` (``_build`` writes everything, ``_serve`` is ``--serve``), which
+uses ``_catalog_docs`` (the Markdown pages and the AsyncAPI document), ``_catalog_schemas``
+(the events' JSON Schemas as components, with examples), ``_field_tables`` (the pages' field
+tables), ``_markdown`` (registry text as Markdown text) and ``_manifest`` (the files the
+output directory holds), and ``_ledger_events`` for ``--ledger``."""
 
-import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ._common import CliError, Connection, OutputFormat, State, Table, UsageError
-from ._options import Debug, Format, Registry, credential_flags, registry_of
+from .._errors._cli import UsageError
+from ._contract import State
+from ._options import Connection, Debug, Format, Registry, credential_flags, registry_of
+from ._output import Table
 
-__all__ = ["breaking_command", "catalog_command"]
+__all__ = ["catalog_command"]
 
 
 @credential_flags
@@ -113,45 +119,3 @@ def catalog_command(
     rows = [[str(path.relative_to(request.out)), action] for path, action in done]
     records = [{"path": str(path), "action": action} for path, action in done]
     Table(f"catalog in {request.out}", ["FILE", "ACTION"], rows, records).print(fmt)
-
-
-def breaking_command(
-    against: Annotated[
-        str,
-        typer.Option(
-            "--against",
-            metavar="INPUT",
-            help="Baseline buf input: '.git#branch=main', a directory or an image file.",
-        ),
-    ],
-    input_: Annotated[
-        str,
-        typer.Option("--input", metavar="INPUT", help="The buf input to check (default: '.')."),
-    ] = ".",
-    fmt: Format = None,
-    debug: Debug = False,
-) -> None:
-    """buf breaking with the event rules of buf-plugin-protonats (exit 100 if anything breaks).
-
-    Prints one row per finding (location, rule, which plugin, what changed and the fix), buf's
-    own rules and the event rules alike. Accept a deliberate break in buf.yaml
-    (breaking.except / breaking.ignore_only).
-    """
-    from ..checks._gate import EXIT_BREAKING, BufError, breaking_report
-
-    try:
-        report = breaking_report(against=against, input=input_)
-    except BufError as exc:
-        raise CliError(str(exc)) from exc
-    for warning in report.warnings:
-        print(f"protonats: warning: {warning}", file=sys.stderr)
-    rows = [[f.location, f.rule, f.plugin or "buf", f.message] for f in report.findings]
-    columns = ["LOCATION", "RULE", "FROM", "CHANGE"]
-    records = report.as_json()
-    table = Table(report.summary(), columns, rows, records)
-    if fmt is OutputFormat.JSONL:
-        table = Table(report.summary(), columns, rows, records["findings"])
-    table.print(fmt)
-    print(f"protonats: {report.summary()}", file=sys.stderr)
-    if report.findings:
-        raise typer.Exit(EXIT_BREAKING)

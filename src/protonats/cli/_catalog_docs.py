@@ -17,11 +17,11 @@ from .. import _wire
 from ..events._event import Event
 from ..events._registry import Events
 from ..events._serializers import BytesSerializer, ProtobufSerializer
-from ._fields import field_sections
+from ._catalog_schemas import Schemas, event_schemas, example
+from ._field_tables import field_sections
 from ._human import limit_items
 from ._manifest import Manifest
 from ._markdown import block, cell, inline
-from ._schema import Schemas, event_schemas, example
 
 __all__ = ["asyncapi_document", "event_page", "message_headers", "write_catalog"]
 
