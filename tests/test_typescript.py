@@ -129,6 +129,17 @@ async def test_typescript_consumes_every_event_python_emits_typed(
         }
 
 
+async def test_consume_ends_when_idle(url: str, streams: Events, service: list[str]) -> None:
+    """``idleMs`` (Python's ``idle_timeout``): what is there, then the iteration ends."""
+    event = next(e for e in streams if e.name == "order-created")
+    async with streams.connect(url) as conn:
+        acks = [await conn.emit(event, sample(event)) for _ in range(3)]
+    received = node(service, "consume", url, "ts-idle", "100", "2000")
+    assert [(r["event"], r["seq"]) for r in received] == [
+        (event.name, ack.seq) for ack in acks if ack is not None
+    ]
+
+
 async def test_python_consumes_every_event_typescript_emits_typed(
     url: str, streams: Events, service: list[str]
 ) -> None:

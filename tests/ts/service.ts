@@ -1,7 +1,8 @@
 // A Node service of the example registry, driven by tests/test_typescript.py: every call
 // prints JSON lines. `tsc --strict` compiles it against the generated `shop-events` package.
 //
-//   node service.js consume URL CONSUMER COUNT   COUNT deliveries of every event, acked
+//   node service.js consume URL CONSUMER COUNT [IDLE_MS]
+//                                                up to COUNT deliveries of every event, acked
 //   node service.js emit URL < requests.json     [{event, json, uid?, headers?, ...}] -> acks
 //   node service.js emit-many URL EVENT N        N messages of EVENT through emitMany
 //   node service.js refuse URL EVENT             what emit and consume say about EVENT
@@ -37,10 +38,15 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-async function consumeAll(js: JetStreamClient, consumer: string, count: number): Promise<void> {
+async function consumeAll(
+  js: JetStreamClient,
+  consumer: string,
+  count: number,
+  idleMs: number | undefined,
+): Promise<void> {
   for (const event of EVENTS as readonly Event[]) {
     let seen = 0;
-    for await (const delivery of consume(js, event, consumer, { batch: 10 })) {
+    for await (const delivery of consume(js, event, consumer, { batch: 10, idleMs })) {
       console.log(
         JSON.stringify({
           event: event.name,
@@ -120,7 +126,10 @@ async function main(): Promise<void> {
   const nc = await connect({ servers: url! });
   const js = jetstream(nc);
   try {
-    if (command === "consume") await consumeAll(js, rest[0]!, Number(rest[1]));
+    if (command === "consume") {
+      const idleMs = rest[2] === undefined ? undefined : Number(rest[2]);
+      await consumeAll(js, rest[0]!, Number(rest[1]), idleMs);
+    }
     else if (command === "emit") await emitRequests(js);
     else if (command === "emit-many") {
       const event = find(rest[0]!);

@@ -25,6 +25,9 @@ export interface ConsumeOptions {
   maxDeliver?: number;
   /** Messages delivered but not acked at once (default: the server's, 1000). */
   maxAckPending?: number;
+  /** End the iteration after this many milliseconds without a message (default: never),
+   * as Python's `idle_timeout`. */
+  idleMs?: number;
 }
 
 /** One message of an event as the consumer received it. */
@@ -164,9 +167,36 @@ export async function* consume<Desc extends DescMessage>(
       { cause: error },
     );
   }
+  const incoming = messages[Symbol.asyncIterator]();
   try {
-    for await (const msg of messages) yield new Delivery(event, msg);
+    for (;;) {
+      const next = await nextOrIdle(incoming, options.idleMs);
+      if (next === IDLE || next.done) return;
+      yield new Delivery(event, next.value);
+    }
   } finally {
-    await messages.close();
+    // close() ends the iterator, which must be let finish (return) for close to resolve.
+    const closing = messages.close();
+    await incoming.return?.();
+    await closing;
+  }
+}
+
+const IDLE = Symbol("idle");
+
+/** The next message, or `IDLE` when none came within `idleMs` (never, when undefined). */
+async function nextOrIdle(
+  incoming: AsyncIterator<JsMsg>,
+  idleMs: number | undefined,
+): Promise<IteratorResult<JsMsg> | typeof IDLE> {
+  if (idleMs === undefined) return incoming.next();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const idle = new Promise<typeof IDLE>((resolve) => {
+    timer = setTimeout(() => resolve(IDLE), idleMs);
+  });
+  try {
+    return await Promise.race([incoming.next(), idle]);
+  } finally {
+    clearTimeout(timer);
   }
 }
