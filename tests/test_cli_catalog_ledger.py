@@ -54,11 +54,11 @@ def test_catalog_takes_the_credential_flags(token_url: str, tmp_path: Path) -> N
 
 
 def test_the_asyncapi_document_lists_the_server_without_credentials(tmp_path: Path) -> None:
-    server = f"nats://ann:{TOKEN}@events.example:4222"
+    server = f"nats://ann:{TOKEN}@events.example:14222"
     registry = "tests.cli_registry:events_cat"
     code, _, err = run("catalog", "-o", str(tmp_path), "-r", registry, "-s", server, "--no-live")
     assert code == 0, err
     document = (tmp_path / "asyncapi.json").read_text()
     assert TOKEN not in document
     assert "ann" not in json.dumps(json.loads(document)["servers"])
-    assert "events.example:4222" in document
+    assert "events.example:14222" in document

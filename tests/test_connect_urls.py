@@ -16,9 +16,9 @@ from protonats.jetstream._servers import redact
         ("nats://host:99999", "the port must be a number from 1 to 65535"),
         ("nats://[::1", "brackets that close"),
         ("nats://", "names no host"),
-        ("http://host:4222", "the scheme must be one of nats://"),
-        ("nats://ann:se/cret@host:4222", "must be percent-encoded"),
-        ("nats://ann:s?cret@host:4222", "must be percent-encoded"),
+        ("http://host:14222", "the scheme must be one of nats://"),
+        ("nats://ann:se/cret@host:14222", "must be percent-encoded"),
+        ("nats://ann:s?cret@host:14222", "must be percent-encoded"),
     ],
 )
 async def test_a_malformed_url_is_refused_before_connecting_to_any_server(
@@ -37,8 +37,8 @@ async def test_a_malformed_url_is_refused_before_connecting_to_any_server(
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
-        ("nats://ann:p@ss@host:4222", "nats://ann:***@host:4222"),
-        ("nats://ann:pa/ss@host:4222", "nats://ann:***@host:4222"),
+        ("nats://ann:p@ss@host:14222", "nats://ann:***@host:14222"),
+        ("nats://ann:pa/ss@host:14222", "nats://ann:***@host:14222"),
         ("nats://to/ken@host", "nats://***@host"),
         ("nats://a:b1@h1,nats://c:d2@h2", "nats://a:***@h1,nats://c:***@h2"),
     ],
