@@ -81,29 +81,23 @@ from ._base import (
     UnsupportedSchemaError,
     with_message,
 )
-from ._server import (
-    AckTimeoutError,
-    AtomicBatchError,
+from ._connect import (
     AuthError,
-    BatchEmitError,
     ConnectError,
+    TLSError,
+)
+from ._jetstream import (
+    AtomicBatchError,
     ConsumerConfigError,
     ConsumerDeletedError,
     ConsumerError,
     DataLossError,
-    DecodeError,
-    DelayError,
-    EmitError,
-    EncodeError,
     JetStreamError,
     JetStreamNotEnabledError,
     JetStreamTimeoutError,
     LedgerError,
     MessageRejectedError,
-    MessageTooLargeError,
-    MessageTypeError,
     NewerRegistryError,
-    NoStreamError,
     PermissionDeniedError,
     PublishPermissionError,
     RegisterLockTimeoutError,
@@ -113,7 +107,17 @@ from ._server import (
     StreamConfigError,
     StreamExistsError,
     StreamUnavailableError,
-    TLSError,
+)
+from ._messages import (
+    AckTimeoutError,
+    BatchEmitError,
+    DecodeError,
+    DelayError,
+    EmitError,
+    EncodeError,
+    MessageTooLargeError,
+    MessageTypeError,
+    NoStreamError,
     UnknownEventError,
 )
 

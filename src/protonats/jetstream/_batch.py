@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from .._errors import EmitError
-from .._errors._server import ConnectionClosedError
+from .._errors._messages import ConnectionClosedError
 from .._wire import header_size
 from ._batch_replies import DENIED, EXPIRED, Outcome, Replies
 from ._publish import (

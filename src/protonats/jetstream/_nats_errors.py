@@ -29,7 +29,7 @@ from .._errors import (
     LedgerError,
     PermissionDeniedError,
 )
-from .._errors._server import (
+from .._errors._jetstream import (
     ConsumerNotEnabledError,
     ConsumerTimeoutError,
     LedgerNotEnabledError,

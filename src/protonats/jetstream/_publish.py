@@ -27,7 +27,7 @@ from .._errors import (
     PublishPermissionError,
     StreamUnavailableError,
 )
-from .._errors._server import ConnectionClosedError
+from .._errors._messages import ConnectionClosedError
 from ._batch_replies import CLOSED, DENIED, Replies
 from ._nats import jetstream_error
 

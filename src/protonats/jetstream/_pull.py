@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._errors import ConsumerDeletedError, ConsumerError
-from .._errors._server import ConsumerTimeoutError
+from .._errors._jetstream import ConsumerTimeoutError
 from ._publish import RETRY_WAIT
 
 if TYPE_CHECKING:
