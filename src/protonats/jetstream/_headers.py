@@ -4,8 +4,8 @@ nats-py strips header values and turns CR/LF into spaces, so ``uid="order-1 "`` 
 stored as ``order-1`` (and dropped as a duplicate of it); it fails in the middle of a send on
 a value that is not a UTF-8 ``str``. The rules are ``_wire.header_value_problem`` and
 ``header_name_problem``; here they become an ``EmitError`` naming the event, the header (or
-uid) and why. ``uid_error`` is on emit's hot path: one call per message, no allocation when
-the uid is fine.
+uid) and why. ``check_uid`` is on emit's hot path: one call per message, returning at once
+(no allocation) when the uid is fine; the other headers are checked once per call.
 """
 
 from __future__ import annotations
