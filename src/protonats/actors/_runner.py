@@ -115,7 +115,7 @@ class Runner:
                     if self.ahead and self.own:
                         await self._start_ahead()
                     elif self.own == 0:
-                        if more and not self.ahead and self._short_jobs():
+                        if more and self._short_jobs() and self._room_ahead() > 0:
                             more = await self._fetch_ahead(puller)
                         else:
                             await self._until_changed()
@@ -192,10 +192,15 @@ class Runner:
     def _short_jobs(self) -> bool:
         return self.job_time is not None and self.job_time < AHEAD_BELOW
 
+    def _room_ahead(self) -> int:
+        """How many to fetch ahead: refill to one fetch once half of it has started."""
+        want = min(self.actor.max_jobs, self.batch)
+        return want - len(self.ahead) if len(self.ahead) <= want // 2 else 0
+
     async def _fetch_ahead(self, puller: Puller) -> bool:
         """Every slot busy: fetch what is there now to start as slots free; whether there
         may be more."""
-        want = min(self.actor.max_jobs, self.batch)
+        want = self._room_ahead()
         msgs = await puller.now(want)
         now = time.monotonic()
         for msg in msgs:
