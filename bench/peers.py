@@ -8,7 +8,8 @@ msg/s and this process's CPU µs per message (the client's own cost).
 
 Settings, the same for every side:
   * sequential acked emit: one message at a time, each waiting for its JetStream ack
-    (walnats ``emit(sync=True)``, FastStream ``publish(stream=)``, raw ``js.publish``).
+    (walnats ``emit(sync=True)``, FastStream ``publish(stream=, timeout=10)``, raw
+    ``js.publish``; nats-py's default timeout is 5 s, FastStream's shorter one failed under load).
   * batch emit: ``WINDOW`` (1024) acks in flight (protonats ``emit_many``; the others
     ``asyncio.gather`` over chunks of 1024 of their acked publish); protonats also with
     ``allow_batched`` (fast-ingest batches, nats-server 2.14+).
@@ -90,7 +91,7 @@ class Counter:
             self.finished.set()
 
 
-async def main(count: int, sequential: int, repeat: int) -> None:
+async def main(count: int, sequential: int, repeat: int, only: list[str]) -> None:
     load = os.getloadavg()
     print(
         f"Python {platform.python_version()}, nats-server file storage R1 "
@@ -196,12 +197,10 @@ async def main(count: int, sequential: int, repeat: int) -> None:
 
         # --- walnats -----------------------------------------------------------------------
 
-        async def wal_event(n: int = 0) -> walnats.Event[User, None]:
+        async def wal_event() -> walnats.Event[User, None]:
             event: walnats.Event[User, None] = walnats.Event(fresh("wal"), User)
             async with walnats.Events(event).connect(url) as conn:
                 await conn.register()
-                for chunk in chunks(USERS[:n], WINDOW):
-                    await asyncio.gather(*(conn.emit(event, u, sync=True) for u in chunk))
             return event
 
         async def wal_seq(n: int) -> tuple[float, float]:
@@ -221,7 +220,7 @@ async def main(count: int, sequential: int, repeat: int) -> None:
                 return clock.done(n)
 
         async def wal_handle(n: int) -> tuple[float, float]:
-            event = await wal_event(n)
+            event = await wal_event()
             counter = Counter(n)
 
             async def handler(user: User) -> None:
@@ -229,7 +228,10 @@ async def main(count: int, sequential: int, repeat: int) -> None:
 
             actor = walnats.Actor("noop", event, handler)
             async with walnats.Actors(actor).connect(url) as conn:
-                await conn.register()
+                await conn.register()  # first: walnats' streams keep messages by interest
+                async with walnats.Events(event).connect(url) as events:
+                    for chunk in chunks(USERS[:n], WINDOW):
+                        await asyncio.gather(*(events.emit(event, u, sync=True) for u in chunk))
                 clock = Clock()
                 task = asyncio.create_task(conn.listen(max_jobs=JOBS, batch=BATCH))
                 await counter.finished.wait()
@@ -248,7 +250,7 @@ async def main(count: int, sequential: int, repeat: int) -> None:
             try:
                 clock = Clock()
                 for user in USERS[:n]:
-                    await broker.publish(user, name, stream=name)
+                    await broker.publish(user, name, stream=name, timeout=10.0)
                 return clock.done(n)
             finally:
                 await broker.stop()
@@ -261,7 +263,9 @@ async def main(count: int, sequential: int, repeat: int) -> None:
             try:
                 clock = Clock()
                 for chunk in chunks(USERS[:n], WINDOW):
-                    await asyncio.gather(*(broker.publish(u, name, stream=name) for u in chunk))
+                    await asyncio.gather(
+                        *(broker.publish(u, name, stream=name, timeout=10.0) for u in chunk)
+                    )
                 return clock.done(n)
             finally:
                 await broker.stop()
@@ -284,7 +288,9 @@ async def main(count: int, sequential: int, repeat: int) -> None:
 
             await broker.connect()
             for chunk in chunks(USERS[:n], WINDOW):
-                await asyncio.gather(*(broker.publish(u, name, stream=name) for u in chunk))
+                await asyncio.gather(
+                    *(broker.publish(u, name, stream=name, timeout=10.0) for u in chunk)
+                )
             clock = Clock()
             await broker.start()
             try:
@@ -327,13 +333,18 @@ async def main(count: int, sequential: int, repeat: int) -> None:
             ),
         ]
         for title, n, sides in workloads:
+            sides = {k: v for k, v in sides.items() if not only or any(o in k for o in only)}
+            if not sides:
+                continue
             rates: dict[str, list[float]] = {label: [] for label in sides}
             cpus: dict[str, list[float]] = {label: [] for label in sides}
             order = list(sides)
             for rep in range(repeat):
                 shift = rep % len(order)
                 for label in order[shift:] + order[:shift]:
-                    rate, cpu = await sides[label](n)
+                    print(f"  ... {label}", flush=True)
+                    async with asyncio.timeout(120):  # a side that hangs names itself
+                        rate, cpu = await sides[label](n)
                     rates[label].append(rate)
                     cpus[label].append(cpu)
             print(f"\n{title} ({n} messages)", flush=True)
@@ -353,5 +364,7 @@ if __name__ == "__main__":
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--sequential", type=int, default=3_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", default="", help="comma-separated parts of side names")
     args = parser.parse_args()
-    asyncio.run(main(args.messages, args.sequential, args.repeat))
+    only = [part for part in args.only.split(",") if part]
+    asyncio.run(main(args.messages, args.sequential, args.repeat, only))
