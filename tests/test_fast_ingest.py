@@ -11,12 +11,14 @@ import pytest
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from protonats import BatchEmitError, Event, Events, NoStreamError, stream_config
+from protonats import AckTimeoutError, BatchEmitError, Event, Events, NoStreamError, stream_config
 from protonats.jetstream._batch import plain_batch
+from protonats.jetstream._connected import _batch_error
 from protonats.jetstream._fast_ingest import FLOW, publish_fast
 
 from .helpers import DEADLINE, ack, registered, take
 from .models import User
+from .servers import server
 
 
 def users(count: int) -> list[User]:
@@ -88,6 +90,30 @@ async def test_a_gap_fails_the_batch_from_the_lost_message_on(
     assert "gap" in str(result.failures[lost])
     assert f"#{lost}" in str(result.failures[count - 1])
     assert await stored(js, event) == lost
+    error = _batch_error(event, result.failures, result.acks, result.maybe_stored)
+    assert isinstance(error, BatchEmitError)  # what emit_many raises for this result
+    assert error.not_stored == frozenset(range(lost, count))
+    assert error.maybe_stored == frozenset()
+
+
+async def test_no_answer_in_time_is_maybe_stored(unique: str) -> None:
+    event = Event(f"fast-paused-{unique}", User, allow_batched=True)
+    with server() as node:
+        async with registered(node.url, event):
+            pass
+        async with Events(event).connect(node.url, ack_timeout=1.0) as conn:
+            node.pause()
+            try:
+                async with asyncio.timeout(DEADLINE):
+                    with pytest.raises(BatchEmitError) as caught:
+                        await conn.emit_many(event, users(200))
+            finally:
+                node.resume()
+    error = caught.value
+    assert sorted(error.failures) == list(range(200))  # nothing confirmed
+    assert error.maybe_stored  # what was sent may be stored
+    assert error.maybe_stored | error.not_stored == frozenset(range(200))
+    assert all(isinstance(error.failures[i], AckTimeoutError) for i in error.maybe_stored)
 
 
 async def test_a_stream_without_batched_publish_gets_the_acked_path(
