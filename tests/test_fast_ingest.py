@@ -13,7 +13,7 @@ from nats.js import JetStreamContext
 
 from protonats import AckTimeoutError, BatchEmitError, Event, Events, NoStreamError, stream_config
 from protonats.jetstream._batch import plain_batch
-from protonats.jetstream._connected import _batch_error
+from protonats.jetstream._emitting import _batch_error
 from protonats.jetstream._fast_ingest import FLOW, publish_fast
 
 from .helpers import DEADLINE, ack, registered, take
