@@ -22,7 +22,7 @@ import msgspec
 from .. import _wire
 from .._errors import AckTimeoutError, AtomicBatchError, EmitError
 from ._features import ATOMIC_BATCH, ServerInfo, refusal
-from ._publish import Ack, AckInbox, explain_no_responders, send, stalled
+from ._publish import Ack, AckInbox, ApiError, explain_no_responders, send, stalled
 
 if TYPE_CHECKING:
     from ..events._event import Event
@@ -40,19 +40,13 @@ BATCH_HEADERS = {
 """The batch headers at their largest: emit counts them in each message's size."""
 
 
-class _Error(msgspec.Struct):
-    code: int = 0
-    err_code: int = 0
-    description: str = ""
-
-
 class _BatchReply(msgspec.Struct):
     stream: str = ""
     seq: int = 0
     duplicate: bool = False
     batch: str = ""
     count: int = 0
-    error: _Error | None = None
+    error: ApiError | None = None
 
 
 _decode = msgspec.json.Decoder(_BatchReply).decode
