@@ -12,8 +12,15 @@ from typing import Annotated
 import typer
 
 from .._errors._cli import UsageError
-from ._contract import State
-from ._options import Connection, Debug, Format, Registry, credential_flags, registry_of
+from ._options import (
+    Connection,
+    Debug,
+    Format,
+    Registry,
+    credential_flags,
+    registry_of,
+    registry_spec,
+)
 from ._output import Table
 
 __all__ = ["catalog_command"]
@@ -100,7 +107,7 @@ def catalog_command(
 
     if out is None and not serve:
         raise UsageError("--out DIR is required (or --serve, to preview)")
-    spec = registry or State.of(ctx).registry
+    spec = registry_spec(ctx, registry)
     request = CatalogRequest(
         out=out or Path(tempfile.mkdtemp(prefix="protonats-catalog-")),
         title=title,

@@ -12,10 +12,17 @@ from .._errors import DecodeError
 from ..actors._dead import DeadLetter, Replayed, dead_letters, replay
 from ..events._event import Event
 from ..events._registry import Events
-from ._contract import State
 from ._json import message_to_json
 from ._ledger_events import event_registry
-from ._options import Connection, Debug, EventName, Format, Registry, connection_flags
+from ._options import (
+    Connection,
+    Debug,
+    EventName,
+    Format,
+    Registry,
+    connection_flags,
+    registry_spec,
+)
 from ._output import Table
 
 __all__ = ["dead_command", "dead_table", "replayed_table"]
@@ -46,7 +53,7 @@ def dead_command(
     """List an event's dead letters (stream EVENT-dead): the messages its actors gave up on,
     with the actor, the attempts and the last error. --replay sends them back. An event that
     no installed registry declares is decoded with its schema from the server's ledger."""
-    events = event_registry(registry or State.of(ctx).registry, conn, event)
+    events = event_registry(registry_spec(ctx, registry), conn, event)
     found = events.get(event)
     if replay_them:
         done = asyncio.run(_replay(events, conn, found, actor))

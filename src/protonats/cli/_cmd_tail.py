@@ -10,10 +10,17 @@ import typer
 from .._errors import DecodeError
 from .._errors._cli import UsageError
 from ..events._registry import Events
-from ._contract import State
 from ._json import message_to_json
 from ._ledger_events import event_registry
-from ._options import Connection, Debug, EventName, Format, Registry, connection_flags
+from ._options import (
+    Connection,
+    Debug,
+    EventName,
+    Format,
+    Registry,
+    connection_flags,
+    registry_spec,
+)
 from ._output import OutputFormat, Progress, StreamPrinter, no_progress, one_line, status
 from ._signals import run_stoppable
 
@@ -60,7 +67,7 @@ def tail_command(
     """
     if from_start and last is not None:
         raise UsageError("--from-start and --last cannot be used together")
-    events = event_registry(registry or State.of(ctx).registry, conn, event)
+    events = event_registry(registry_spec(ctx, registry), conn, event)
     out_format = OutputFormat.resolve(fmt)
     # On a terminal the lines are the progress; when they go to a file, a count on stderr.
     watching = status(f"tailing {event!r} (Ctrl-C to stop)...", show=not _tty())

@@ -47,6 +47,7 @@ __all__ = [
     "credential_flags",
     "listed",
     "registry_of",
+    "registry_spec",
 ]
 
 Registry = Annotated[
@@ -192,10 +193,16 @@ def _with_flags(fn: F, given: dict[str, Any]) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def registry_spec(ctx: typer.Context, registry: str | None) -> str | None:
+    """The command's ``--registry``, else the one before the command name (else ``None``:
+    the installed one)."""
+    return registry or State.of(ctx).registry
+
+
 def registry_of(ctx: typer.Context, registry: str | None) -> Events:
     """The registry of the command's ``--registry``, else of the one before the command name,
     else the installed one."""
-    return load_registry(registry or State.of(ctx).registry)
+    return load_registry(registry_spec(ctx, registry))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
