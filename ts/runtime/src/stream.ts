@@ -12,7 +12,7 @@ export const META_SCHEMA = "protonats.schema";
 export const META_VERSION = "protonats.version";
 
 const REGISTER_FIRST =
-  "register the registry's streams first, from Python: `protonats register <registry>` " +
+  "register the registry's streams first, from Python: run `protonats register` " +
   "or `await EVENTS.connect(url).register()`";
 
 const checked = new WeakMap<JetStreamClient, Map<string, Promise<StreamInfo>>>();
