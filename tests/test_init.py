@@ -55,6 +55,10 @@ def test_init_writes_a_registry_repository(tmp_path: Path) -> None:
         assert "{{" not in text
     assert "package acme.v1;" in (target / "proto/acme/v1/hello.proto").read_text()
     assert "- plugin: buf-plugin-protonats" in (target / "buf.yaml").read_text()
+    # What make and the README's commands write is ignored, so make publish finds a clean tree.
+    ignored = (target / ".gitignore").read_text().split()
+    for generated in ("gen/", "dist/", "build/", "catalog/"):
+        assert generated in ignored
     # The npm package: once npm install has run, with the tools ts/package-lock.json pins.
     assert "language=typescript" in template
     tools = json.loads((target / "package.json").read_text())["devDependencies"]
