@@ -40,6 +40,9 @@ log = logging.getLogger("protonats.actors")
 RETRY_GRACE = 0.5
 """Seconds a burst waits past the time a retry of its own falls due, for the server to
 hand it back, before it counts the retry as taken elsewhere."""
+LATE_WAIT = 1.0
+"""Seconds a burst waits for a message the consumer has not handed out yet although the
+stream stored it before the burst began (the consumer sees a new message a moment late)."""
 AHEAD_BELOW = 0.1
 """Seconds: an actor whose jobs take less (on average, lately) fetches messages ahead while
 every slot is busy, so a freed slot starts its next job without a pull round trip; a message
@@ -102,6 +105,7 @@ class Runner(Answering):
         priority = pull_priority(self.actor)  # a pinned or overflow actor's priority group
         puller = await Puller.open(self.link, self.actor.event, self.actor.name, priority)
         more = True  # the consumer may have messages for us right now
+        end = await self._stream_end() if burst else 0  # what the stream held at the start
         try:
             while not self.stopping:
                 try:
@@ -127,6 +131,8 @@ class Runner(Answering):
                             }
                     elif self.jobs:
                         await self._until_changed()  # a job that fails makes a retry
+                    elif await self._left_behind(end):
+                        more = await self._poll(puller, LATE_WAIT)
                     else:
                         return
                 except JetStreamTimeoutError as exc:
@@ -144,6 +150,22 @@ class Runner(Answering):
                     self.own += 1  # it held an own slot (it came by a long poll)
                 await _io.nak(job.msg)
             await puller.stop()
+
+    async def _stream_end(self) -> int:
+        """The last sequence the event's stream holds now: a burst hands out at least that."""
+        info = await self.link.stream_info(self.actor.event)
+        return info.state.last_seq if info is not None and info.state.last_seq else 0
+
+    async def _left_behind(self, end: int) -> bool:
+        """Whether the consumer still holds, undelivered, a message stored before the burst
+        began: a fetch of what is there now can come back empty just after a message is
+        stored, before the consumer sees it."""
+        if not end:
+            return False
+        info = await self.link.consumer_info(self.actor.event, self.actor.name)
+        if info is None or not info.num_pending or info.delivered is None:
+            return False
+        return (info.delivered.stream_seq or 0) < end
 
     def _retry_wait(self) -> float:
         return max(max(self.retries.values()) - time.monotonic(), 0.0) + RETRY_GRACE
