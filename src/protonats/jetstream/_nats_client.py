@@ -122,10 +122,10 @@ async def open_client(
     finally:  # also when we are cancelled: never leave a half-open client behind
         failed.cancel()
         if not attempt.done():
-            attempt.cancel()
-            await asyncio.wait((attempt,))
-        failure = None if attempt.cancelled() else attempt.exception()
-        connected = not attempt.cancelled() and failure is None
+            await _stop(attempt, nc)
+        ended = attempt.done() and not attempt.cancelled()
+        failure = attempt.exception() if ended else None
+        connected = ended and failure is None
         if not connected:
             _CLOSING.add(nc)
             await nc.close()
@@ -136,6 +136,28 @@ async def open_client(
     raise first_connect_error(
         urls, reasons, settings, secrets, bound, verifies_clients=verifies_clients
     ) from (reasons[-1] if reasons else None)
+
+
+async def _stop(attempt: asyncio.Future[None], nc: Client) -> None:
+    """End a first connect still under way. nats-py can swallow a cancel (Python 3.11's
+    ``wait_for`` inside it), and with reconnects unbounded its connect then tries on for ever,
+    once every ``reconnect_time_wait``: cancel again at each of its turns, and close the
+    client if that is not enough, so a refused first connection never hangs its caller."""
+    for _ in range(_STOP_TRIES):
+        attempt.cancel()
+        await asyncio.wait((attempt,), timeout=_STOP_TURN)
+        if attempt.done():
+            return
+    _CLOSING.add(nc)
+    await nc.close()  # its connect loop ends at its next try
+    attempt.cancel()
+    await asyncio.wait((attempt,), timeout=_STOP_TURN * _STOP_TRIES)
+    if not attempt.done():
+        log.warning("protonats: a failed first connect did not stop; left to nats-py")
+
+
+_STOP_TRIES, _STOP_TURN = 50, 0.1
+"""A cancel of a first connect is repeated every 0.1 s for 5 s, then the client is closed."""
 
 
 def _callbacks(
