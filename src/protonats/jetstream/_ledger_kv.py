@@ -234,6 +234,11 @@ class RegisterLock:
         if not _is_lock(found.value):
             why = "is not a protonats register lock"
         elif await bucket.ttl_of(LOCK_KEY) is None:
+            # The holder may have released it between the two reads (the last message is then
+            # a delete marker, which has no TTL): only the same entry, still there, counts.
+            now = await bucket.get(LOCK_KEY)
+            if now is None or now.revision != found.revision:
+                return
             why = "has no TTL, so it never expires"
         if why is not None:
             holder = printable(found.value[:200].decode(errors="replace"))
