@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +16,7 @@ from pathlib import Path
 from protonats.testing import free_port
 
 from . import ts_env
+from .packaging_env import http_service
 
 HERE = Path(__file__).resolve().parent / "npm-registry"
 VERDACCIO = HERE / "node_modules" / "verdaccio" / "bin" / "verdaccio"
@@ -74,22 +73,7 @@ def npm_registry(base: Path, timeout: float = 60.0) -> Iterator[tuple[str, Path]
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     args = [node, str(VERDACCIO), "--config", str(config), "--listen", f"127.0.0.1:{port}"]
-    with (base / "verdaccio.out").open("wb") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"verdaccio exited {proc.returncode}")
-            try:
-                with urllib.request.urlopen(f"{url}/-/ping", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"verdaccio did not answer within {timeout} s") from None
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.wait(0.1)
+    with http_service("verdaccio", args, f"{url}/-/ping", base / "verdaccio.out", timeout):
         userconfig = base / "npmrc"
         host = url.removeprefix("http:")
         userconfig.write_text(
@@ -97,13 +81,6 @@ def npm_registry(base: Path, timeout: float = 60.0) -> Iterator[tuple[str, Path]
             "audit=false\nfund=false\nupdate-notifier=false\n"
         )
         yield url, userconfig
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def dependency_closure(roots: list[str]) -> list[Path]:

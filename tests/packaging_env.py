@@ -128,24 +128,35 @@ def package_index(
     log = directory.parent / "pypiserver.log"
     args = [str(DEV_BIN / "pypi-server"), "run", "-p", str(port), "-i", "127.0.0.1"]
     args += ["-a", ".", "-P", ".", *([] if fallback else ["--disable-fallback"]), str(directory)]
+    url = f"http://127.0.0.1:{port}"
+    with http_service("pypiserver", args, f"{url}/simple/", log, timeout):
+        yield url
+
+
+@contextlib.contextmanager
+def http_service(
+    name: str, args: list[str], ready_url: str, log: Path, timeout: float
+) -> Iterator[None]:
+    """The process ``args`` (its output in ``log``), ready once ``ready_url`` answers 200 (a
+    ``TimeoutError`` after ``timeout`` s, a ``RuntimeError`` if it exits first); stopped by its
+    PID when the block ends."""
     with log.open("wb") as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"pypiserver exited {proc.returncode}:\n{log.read_text()}")
+                raise RuntimeError(f"{name} exited {proc.returncode}:\n{log.read_text()}")
             try:
-                with urllib.request.urlopen(f"{url}/simple/", timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(ready_url, timeout=2) as response:  # noqa: S310
                     if response.status == 200:
                         break
             except (urllib.error.URLError, OSError):
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"pypiserver did not answer within {timeout} s") from None
+                    raise TimeoutError(f"{name} did not answer within {timeout} s") from None
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(0.1)
-        yield url
+        yield
     finally:
         proc.terminate()
         try:
