@@ -266,13 +266,35 @@ class Runner(Answering):
         self.shared.release()
         self.changed.set()
 
+    def _next_ahead(self) -> Msg | None:
+        """The message fetched ahead that a job ending now goes on with, in the slots it
+        holds: none while stopping or while another actor waits for a shared slot (it gets
+        the freed one first). Saves a task, a wake of the pull loop and a grant per job."""
+        if self.stopping or not self.ahead or self.shared.waiting():
+            return None
+        msg = self.ahead.popleft()
+        self.held.pop(id(msg), None)
+        if self.retries:
+            self.retries.pop(_seq(msg), None)
+        if len(self.ahead) <= min(self.actor.max_jobs, self.batch) // 2:
+            self.changed.set()  # room to fetch ahead again
+        return msg
+
     async def _job(self, msg: Msg) -> None:
+        current: Msg | None = msg
+        while current is not None and await self._one(current):
+            current = self._next_ahead()
+
+    async def _one(self, msg: Msg) -> bool:
+        """Handle ``msg``; whether the job may go on with another message."""
         try:
             await self._handle(msg)
+            return True
         except Exception:  # a bug of ours: still answer the message, never leave it hanging
             log.exception("actor %r: job crashed; the message is redelivered", self.actor.name)
             self.running.pop(id(msg), None)
             await self._retry(msg, self.actor.delay_after(1))
+            return True
         except (KeyboardInterrupt, SystemExit) as exc:
             # The handler asked the process to stop: every actor stops as on SIGTERM, and
             # listen() raises it once the running jobs are drained.
@@ -287,3 +309,4 @@ class Runner(Answering):
                 _seq(msg),
             )
             self.interrupted(exc)
+            return False

@@ -39,6 +39,10 @@ class Slots:
         else:
             future.set_result(0)  # the queue skips it
 
+    def waiting(self) -> bool:
+        """Whether an asker waits for a slot (one freed now would be theirs)."""
+        return any(not future.done() for future, _ in self._queue)
+
     def take(self, count: int) -> None:
         """Take slots out of turn (messages already in hand), even beyond the size."""
         self.free -= count
