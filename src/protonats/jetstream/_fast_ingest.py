@@ -1,8 +1,10 @@
 """emit_many through fast-ingest batches (ADR-50, nats-server 2.14+, streams with
 ``allow_batched``): the server acknowledges a window of messages at once, not each one.
 
-Every message's reply subject carries the batch: ``<inbox>.<id>.<flow>.fail.<seq>.<op>.$FI``
-(op 0 starts the batch, 1 appends, 2 stores the last message and commits). The client waits
+Every message's reply subject carries the batch: ``<inbox>.<flow>.fail.<seq>.<op>.$FI``
+(op 0 starts the batch, 1 appends, 2 stores the last message and commits), where ``<inbox>``
+is a fresh inbox, ``_INBOX.<id>``: its last token, unique, is the batch's id (ADR-50's
+``<prefix>.<id>``). A short reply subject is cheaper for the client to check and send. The client waits
 for the first reply (the server's flow: an ack every ``msgs`` messages, or a refusal), then
 keeps at most ``OUTSTANDING`` windows unacknowledged. Gap mode ``fail``: a message the server
 never got ends the batch, the final ack's ``count`` says how many were stored (all of them
@@ -17,7 +19,6 @@ then the whole batch goes the acked path. Acks, ``BatchEmitError``, ``not_stored
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -146,7 +147,7 @@ async def publish_fast(
     """
     payloads, headers = batch.payloads, batch.headers
     total, subject, name = len(payloads), event.subject_name, event.name
-    inbox = f"{link.new_inbox()}.{uuid.uuid4().hex}"
+    inbox = link.new_inbox()  # _INBOX.<id>: the id (22 characters) names the batch
     base = f"{inbox}.{FLOW}.fail."
     state = _Batch()
     sub = await link.subscribe(f"{inbox}.>", state.on_reply)
