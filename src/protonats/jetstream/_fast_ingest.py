@@ -2,14 +2,15 @@
 ``allow_batched``): the server acknowledges a window of messages at once, not each one.
 
 Every message's reply subject carries the batch: ``<inbox>.<flow>.fail.<seq>.<op>.$FI``
-(op 0 starts the batch, 1 appends, 2 stores the last message and commits), where ``<inbox>``
-is a fresh inbox, ``_INBOX.<id>``: its last token, unique, is the batch's id (ADR-50's
-``<prefix>.<id>``). A short reply subject is cheaper for the client to check and send. The client waits
-for the first reply (the server's flow: an ack every ``msgs`` messages, or a refusal), then
-keeps at most ``OUTSTANDING`` windows unacknowledged. Gap mode ``fail``: a message the server
-never got ends the batch, the final ack's ``count`` says how many were stored (all of them
-before the gap, in order), and nothing after is stored. The final ack names the last
-message's sequence; the others' sequences are derived from it and ``count``.
+(op 0 starts the batch, 1 appends, 2 stores the last message and commits). ``<inbox>`` is a
+fresh inbox, ``_INBOX.<id>``: its last token, unique, is the batch's id (ADR-50's
+``<prefix>.<id>``; no second id, so the reply subject nats-py checks and sends per message
+stays short). The client waits for the first reply (the server's flow: an ack every ``msgs``
+messages, or a refusal), then sends a flow window at a time, keeping at most
+``OUTSTANDING`` unacknowledged. Gap mode ``fail``: a message the server never got ends the
+batch, the final ack's ``count`` says how many were stored (all of them before the gap, in
+order), and nothing after is stored. The final ack names the last message's sequence; the
+others' sequences are derived from it and ``count``.
 
 A stream that does not allow batched publish refuses the first message (nothing stored):
 then the whole batch goes the acked path. Acks, ``BatchEmitError``, ``not_stored`` and
