@@ -382,8 +382,8 @@ async def main(count: int, sequential: int, repeat: int, profile: bool, paths: l
 
         async def pull(n: int, batch: int, config: api.ConsumerConfig | None) -> float:
             event, _ = await filled(n)
+            started = clock()  # creating the consumer is part of every side's run
             sub = await js.pull_subscribe(event.subject_name, durable="raw", config=config)
-            started = clock()
             got = 0
             while got < n:
                 for msg in await sub.fetch(batch, timeout=5):
@@ -396,13 +396,13 @@ async def main(count: int, sequential: int, repeat: int, profile: bool, paths: l
 
         async def hand_pull(n: int) -> float:
             event, _ = await filled(n)
+            started = clock()  # creating the consumer is part of every side's run
             config = api.ConsumerConfig(
                 durable_name="hand", ack_policy=api.AckPolicy.EXPLICIT, max_ack_pending=HAND_BATCH
             )
             await js.add_consumer(event.stream_name, config)
             puller = HandPuller(nc, event.stream_name, "hand", HAND_BATCH)
             await puller.start()
-            started = clock()
             got = 0
             while got < n:
                 for msg in await puller.fetch():

@@ -15,6 +15,7 @@ import re
 import sys
 import types
 import typing
+from collections.abc import Callable
 from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
@@ -125,16 +126,14 @@ class JSONSerializer(Generic[T]):
     _encoder: msgspec.json.Encoder = dataclasses.field(
         init=False, repr=False, compare=False, default_factory=msgspec.json.Encoder
     )
-    _decoder: msgspec.json.Decoder[T] = dataclasses.field(init=False, repr=False, compare=False)
+    decode: Callable[[bytes], T] = dataclasses.field(init=False, repr=False, compare=False)
+    """``data`` -> a message: msgspec's decoder itself (no call of ours in between)."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_decoder", msgspec.json.Decoder(self.schema))
+        object.__setattr__(self, "decode", msgspec.json.Decoder(self.schema).decode)
 
     def encode(self, message: T) -> bytes:
         return self._encoder.encode(message)
-
-    def decode(self, data: bytes) -> T:
-        return self._decoder.decode(data)
 
     def json_schema(self) -> dict[str, Any]:
         return msgspec_json_schema(self.schema)

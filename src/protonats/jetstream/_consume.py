@@ -16,12 +16,15 @@ from .._errors import EventDeclarationError, ProtonatsError
 from ..events._event import Event
 from ._nats import Link, Msg, api, log
 from ._nats_msg import delivered, settle, stream_seq, timestamp
-from ._pull import Puller
+from ._pull_ahead import PullAhead
 
 __all__ = ["ConsumerOptions", "Delivery", "Received", "iterate_deliveries"]
 
 T = TypeVar("T")
 _UNDECODED: Any = object()
+TURN_EVERY = 200
+"""Deliveries handed out between two turns of the event loop: each turn sends the acks so far,
+so the server hands out the next messages while the application handles the rest."""
 _CONSUMER_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 
 
@@ -201,7 +204,7 @@ async def iterate_deliveries(
     if ephemeral and not config.name:
         config.name = f"protonats-tail-{uuid.uuid4().hex[:16]}"
     name = str(config.durable_name or config.name)
-    puller = Puller(link, event, name)
+    puller = PullAhead(link, event, name, batch)
     wait = min(idle_timeout, 5.0) if idle_timeout is not None else 5.0
     try:
         await link.add_consumer(event, config)
@@ -209,13 +212,16 @@ async def iterate_deliveries(
         idle_since = time.monotonic()
         while True:
             _stop_if_cancelled()
-            msgs = await puller.fetch(batch, wait)
+            msgs = await puller.take(wait)
             if not msgs:
                 if idle_timeout is not None and time.monotonic() - idle_since >= idle_timeout:
                     return
                 continue
-            for msg in msgs:
-                yield Delivery(event, msg, name)
+            for start in range(0, len(msgs), TURN_EVERY):
+                if start:
+                    await asyncio.sleep(0)
+                for msg in msgs[start : start + TURN_EVERY]:
+                    yield Delivery(event, msg, name)
             idle_since = time.monotonic()
     finally:
         await puller.stop()

@@ -27,6 +27,7 @@ __all__ = [
     "delivered",
     "in_progress",
     "nak",
+    "pending",
     "settle",
     "stored_headers",
     "stream_seq",
@@ -118,6 +119,16 @@ def delivered(msg: Msg) -> int:
         return int(tokens[4] if len(tokens) == 9 else tokens[Msg.Ack.NumDelivered])
     except (IndexError, ValueError):
         return int(msg.metadata.num_delivered)
+
+
+def pending(msg: Msg) -> int:
+    """How many messages the consumer still held for delivery after ``msg`` (its ack
+    subject's count; v1: 9 tokens, v2: 11 or 12); 1 when it cannot be read."""
+    tokens = (msg.reply or "").split(".")
+    try:
+        return int(tokens[8] if len(tokens) == 9 else tokens[Msg.Ack.NumPending])
+    except (IndexError, ValueError):
+        return 1
 
 
 def stream_seq(msg: Msg) -> int:

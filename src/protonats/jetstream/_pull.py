@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..events._event import Event
     from ._nats import Link, Msg, Subscription
 
-__all__ = ["GRACE", "Puller"]
+__all__ = ["GRACE", "HEARTBEAT", "Puller"]
 
 GRACE = 5.0
 """Seconds past a pull request's expiry before an unanswered request is an error."""
@@ -30,7 +30,7 @@ _CONFLICT = "409"
 _PIN_LOST = "423"  # ADR-42: another client is pinned now
 _PIN_ID = "Nats-Pin-Id"
 _NO_RESPONDERS = "503"
-_HEARTBEAT = "100"
+HEARTBEAT = "100"
 
 
 class Puller:
@@ -138,24 +138,39 @@ class Puller:
         except TimeoutError:
             if batch:
                 return batch  # the server went quiet: what arrived is still ours to handle
-            raise self._error(
-                ConsumerTimeoutError,
-                f"no answer to a pull request within {wait:g} s: the server is paused, "
-                "overloaded or unreachable. Iterate again once it is back (nothing is lost: "
-                "unacked messages are redelivered)",
-            ) from None
+            raise self._silent(wait) from None
         finally:
             self._done = None
             self._batch = []  # what arrives from now on waits for the next fetch
         if status.startswith(_PIN_LOST):
             self._pin = None  # another client is pinned: stand by with the next request
             return batch
+        await self._check(status, bool(batch))
+        return batch
+
+    def _silent(self, wait: float) -> ConsumerError:
+        return self._error(
+            ConsumerTimeoutError,
+            f"no answer to a pull request within {wait:g} s: the server is paused, "
+            "overloaded or unreachable. Iterate again once it is back (nothing is lost: "
+            "unacked messages are redelivered)",
+        )
+
+    async def _check(self, status: str, got_any: bool) -> None:
+        """Raise for a status that ended a request because the consumer is gone; wait a
+        moment when nobody serves it yet (an election)."""
         if status.startswith(_CONFLICT) and "Deleted" in status:
             raise self._error(
                 ConsumerDeletedError,
                 f"the consumer (or its stream) was deleted while in use: {status.strip()}",
             )
-        if status.startswith(_NO_RESPONDERS) and not batch:
+        if status.startswith(_CONFLICT) and "Exceeded MaxRequest" in status:
+            raise self._error(
+                ConsumerError,
+                f"the consumer refuses the pull request: {status.strip()}; ask for less per "
+                "request (batch) or raise the consumer's limit",
+            )
+        if status.startswith(_NO_RESPONDERS) and not got_any:
             # Nobody serves the consumer: it is gone, or has no leader yet (an election).
             if not await self._link.consumer_exists(self._event, self._consumer):
                 raise self._error(
@@ -163,7 +178,6 @@ class Puller:
                     "the consumer (or its stream) no longer exists; it was deleted while in use",
                 )
             await asyncio.sleep(RETRY_WAIT)  # it exists: give its leader a moment
-        return batch
 
     def _error(self, cls: type[ConsumerError], why: str) -> ConsumerError:
         event = self._event
@@ -179,7 +193,7 @@ class Puller:
         headers = msg.headers
         if headers is not None and not msg.data and "Status" in headers:
             status = headers["Status"]
-            if status == _HEARTBEAT or not msg.subject.endswith("." + self._token):
+            if status == HEARTBEAT or not msg.subject.endswith("." + self._token):
                 return  # a heartbeat, or the end of an earlier request
             self._finish(f"{status} {headers.get('Description', '')}")
             return

@@ -1,0 +1,69 @@
+"""consume asks for the next messages while the application handles the ones in hand
+(``jetstream/_pull_ahead.py``): every message still comes once and in order, a reader that
+stops leaves no request behind to take what is stored next, and a request the consumer
+refuses is an error, not a loop."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from nats.js import JetStreamContext
+
+from protonats import ConsumerError, Event
+from protonats.testing import nats_server
+
+from .helpers import ack, registered, take
+from .models import User
+
+
+@pytest.mark.parametrize("max_ack_pending", [7, 1000])
+async def test_each_message_once_in_order_across_many_requests(
+    nats_url: str, unique: str, max_ack_pending: int
+) -> None:
+    """Batches of 10, a window of 7 unacked (requests wait for room) or 1000 (they do not)."""
+    event = Event(f"ahead-{unique}", User)
+    users = [User(str(i), f"user {i}") for i in range(250)]
+    async with registered(nats_url, event) as conn:
+        await conn.emit_many(event, users)
+        deliveries = conn.consume(
+            event, "reader", batch=10, max_ack_pending=max_ack_pending, idle_timeout=1
+        )
+        got = await take(deliveries, 250, handle=ack)
+        # Nothing more comes: the iteration ends after idle_timeout.
+        late = [d async for d in conn.consume(event, "reader", batch=10, idle_timeout=0.5)]
+    assert [d.data.id for d in got] == [u.id for u in users]
+    assert [d.seq for d in got] == list(range(1, 251))
+    assert all(d.num_delivered == 1 for d in got)
+    assert late == []
+
+
+async def test_a_reader_that_stopped_leaves_nothing_to_take_the_next_message(
+    nats_url: str, unique: str, js: JetStreamContext
+) -> None:
+    """All 3000 read in requests of 1000, the iteration closed; a message stored right after
+    goes to the next reader at once, not to a request the closed one made ahead (it would
+    wait out ack_wait there, 30 s)."""
+    event = Event(f"stopped-{unique}", User)
+    async with registered(nats_url, event) as conn:
+        await conn.emit_many(event, [User(str(i), "x") for i in range(3000)])
+        await take(conn.consume(event, "reader", batch=1000), 3000, handle=ack)
+        await conn.emit(event, User("next", "y"))
+        started = time.monotonic()
+        (got,) = await take(conn.consume(event, "reader", batch=10), 1, handle=ack, within=10)
+    assert got.data.id == "next"
+    assert got.num_delivered == 1
+    assert time.monotonic() - started < 10
+    info = await js.consumer_info(event.stream_name, "reader")
+    assert info.num_ack_pending == 0
+
+
+async def test_a_batch_over_the_servers_limit_is_an_error_naming_it(unique: str) -> None:
+    event = Event(f"limited-{unique}", User)
+    with nats_server(config="jetstream { limits { max_request_batch: 5 } }") as url:
+        async with registered(url, event) as conn:
+            await conn.emit(event, User("1", "a"))
+            with pytest.raises(ConsumerError, match="Exceeded MaxRequestBatch") as caught:
+                await take(conn.consume(event, "small", batch=100), 1, within=10)
+    assert caught.value.consumer == "small"
+    assert "ask for less per request (batch)" in str(caught.value)
