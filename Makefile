@@ -178,8 +178,11 @@ demo: dist
 		--force-reinstall dist/$(REGISTRY)-*.whl
 	$(PY) -m protonats.cli._demo --registry $(REGISTRY):EVENTS
 
+# The targets of issue #23, each with its figure and met / missed: emit, emit_many, fast-ingest
+# and consume against nats-py (bench/emit.py), then actors (bench/actors.py, as bench-actors).
 bench: install
 	$(PY) bench/emit.py
+	$(PY) bench/actors.py
 
 # register of 1000 events, fresh and unchanged, with the schema ledger, against nats-py alone.
 bench-register: install

@@ -155,7 +155,7 @@ def rss_mib() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-async def memory(url: str, event: Event[User], n: int) -> None:
+async def memory(url: str, event: Event[User], n: int) -> float:
     """RSS every n/10 messages while one actor handles ``n`` (no-op handler)."""
     marks: list[tuple[int, float]] = []
     done = 0
@@ -182,6 +182,7 @@ async def memory(url: str, event: Event[User], n: int) -> None:
     growth = marks[-1][1] - marks[1][1]
     print(f"memory over {n:,} messages (RSS MiB at each count): {shown}")
     print(f"growth from {marks[1][0]:,} to {n:,} messages: {growth:+.1f} MiB")
+    return growth
 
 
 async def fill(url: str, name: str, n: int) -> Event[User]:
@@ -198,15 +199,27 @@ async def main(count: int, repeat: int, mem: int) -> None:
     print(f"machine load before: {load()}", flush=True)
     with nats_server() as url:
         event = await fill(url, "bench-actors", count)
-        await pair(url, event, "no-op handler, 100 jobs", noop, count, 100, repeat)
+        raw_noop, noop_rate = await pair(
+            url, event, "no-op handler, 100 jobs", noop, count, 100, repeat
+        )
         await pair(url, event, "no-op handler, 16 jobs (the default)", noop, count, 16, repeat)
         _, ours = await pair(
             url, event, "I/O handler (5 ms sleep), 100 jobs", io_bound, count, 100, repeat
         )
         print(f"I/O handler: actor at {ours / 20_000:.0%} of the ideal 20,000 msg/s")
-        if mem:
-            await memory(url, await fill(url, "bench-memory", mem), mem)
+        growth = await memory(url, await fill(url, "bench-memory", mem), mem) if mem else None
     print(f"machine load after: {load()}")
+    print("targets (issue #23):")
+    verdict(f"I/O handler >= 80% of the ideal       {ours / 20_000:.0%}", ours >= 16_000)
+    verdict(
+        f"no-op, 100 jobs >= the raw consumer   {noop_rate / raw_noop:.2f}x", noop_rate >= raw_noop
+    )
+    if growth is not None:
+        verdict(f"memory flat over {mem:,} messages   {growth:+.1f} MiB", growth < 5)
+
+
+def verdict(line: str, met: bool) -> None:
+    print(f"  {line:<48} {'met' if met else 'missed'}")
 
 
 if __name__ == "__main__":

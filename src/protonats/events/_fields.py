@@ -133,6 +133,8 @@ class LimitField:
     unit: Unit
     label: str
     """For people: ``max age``."""
+    meaning: str
+    """What it means for people using the event (the catalog says it)."""
     minimum: float = 1
     maximum: float | None = None
     """For a count, the largest valid value; for seconds, where nanoseconds are suspected."""
@@ -281,30 +283,40 @@ _DROPS = (
 
 LIMITS: tuple[LimitField, ...] = (
     LimitField(keyword="age", proto="max_age", jetstream="max_age", unit=_S, label="max age",
+               meaning="How long the stream keeps a message; older ones are deleted.",
                minimum=0.001, maximum=1_000_000_000, rule="EVENT_MAX_AGE_LOWERED",
                consequence="while the stream holds messages older than that, the server "
                "would delete them at once, so register refuses it (DataLossError, naming how "
                "many) unless run with --allow-data-loss (allow_data_loss=True)"),
     LimitField(keyword="duplicate_window", proto="duplicate_window", jetstream="duplicate_window",
                unit=_S, label="duplicate window", minimum=0.1, default=DEFAULT_DUPLICATE_WINDOW,
+               meaning="A message whose Nats-Msg-Id was already stored within this window is "
+               "acknowledged but not stored again: a retried emit is stored once.",
                capped_by="age", cap_rule="EVENT_DUPLICATE_WINDOW_MAX_AGE",
                rule="EVENT_DUPLICATE_WINDOW_CHANGED", guard=Guard.CHANGED,
                consequence="emit retries that producers rely on being stored once are "
                "deduplicated differently"),
     LimitField(keyword="bytes", proto="max_bytes", jetstream="max_bytes", unit=_B,
-               label="max bytes", rule="EVENT_MAX_BYTES_LOWERED", consequence=_DROPS),
+               label="max bytes", meaning="Total size of the messages the stream keeps.",
+               rule="EVENT_MAX_BYTES_LOWERED", consequence=_DROPS),
     LimitField(keyword="messages", proto="max_messages", jetstream="max_msgs", unit=_C,
-               label="max messages", rule="EVENT_MAX_MESSAGES_LOWERED", consequence=_DROPS),
+               label="max messages", meaning="Number of messages the stream keeps.",
+               rule="EVENT_MAX_MESSAGES_LOWERED", consequence=_DROPS),
     LimitField(keyword="message_size", proto="max_message_size", jetstream="max_msg_size",
-               unit=_B, label="max message size", rule="EVENT_MAX_MESSAGE_SIZE_LOWERED",
+               unit=_B, label="max message size",
+               meaning="The largest message (payload and headers) the stream accepts; emit "
+               "refuses a bigger one before sending it.", rule="EVENT_MAX_MESSAGE_SIZE_LOWERED",
                consequence="emit now refuses messages the old limit accepted"),
     LimitField(keyword="consumers", proto="max_consumers", jetstream="max_consumers", unit=_C,
-               label="max consumers"),
+               label="max consumers",
+               meaning="How many consumers (actors, tails) may read the stream at once."),
     LimitField(keyword="replicas", proto="replicas", jetstream="num_replicas", unit=_C,
                label="replicas", maximum=5, default=1, rule="EVENT_REPLICAS_LOWERED",
+               meaning="Copies of every message, each on a different server of the cluster.",
                consequence="fewer copies lose messages when a server fails"),
     LimitField(keyword="message_ttl", proto="message_ttl", jetstream=None, unit=_S,
                label="message TTL", minimum=1, maximum=1_000_000_000, capped_by="age",
+               meaning="How long a message lives when its emit gives no TTL of its own.",
                cap_rule="EVENT_MESSAGE_TTL_MAX_AGE"),
 )  # fmt: skip
 """Every stream limit, in the option's field order."""

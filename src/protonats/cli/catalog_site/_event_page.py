@@ -22,22 +22,8 @@ from ._model import SiteInput, descriptor_of
 from ._proto_source import proto_source
 from ._python import usage
 
-__all__ = ["LIMIT_MEANINGS", "event_html"]
+__all__ = ["event_html"]
 
-LIMIT_MEANINGS = {
-    "age": "How long the stream keeps a message; older ones are deleted.",
-    "duplicate_window": "A message whose Nats-Msg-Id was already stored within this window "
-    "is acknowledged but not stored again: a retried emit is stored once.",
-    "bytes": "Total size of the messages the stream keeps.",
-    "messages": "Number of messages the stream keeps.",
-    "message_size": "The largest message (payload and headers) the stream accepts; emit "
-    "refuses a bigger one before sending it.",
-    "consumers": "How many consumers (actors, tails) may read the stream at once.",
-    "replicas": "Copies of every message, each on a different server of the cluster.",
-    "message_ttl": "How long a message lives when its emit gives no TTL of its own.",
-}
-"""What each limit means for people using the event (by ``_fields`` keyword; a row without
-one here is described by its label)."""
 _FULL = {
     Discard.OLD: "Over it, the oldest messages are deleted.",
     Discard.NEW: "Over it, new messages are refused.",
@@ -100,7 +86,7 @@ def _limit_value(row: LimitField, event: Event[Any]) -> str:
 def _limits(event: Event[Any]) -> str:
     rows = []
     for row in LIMITS:
-        meaning = LIMIT_MEANINGS.get(row.keyword, row.label.capitalize() + ".")
+        meaning = row.meaning
         if row.keyword in ("bytes", "messages"):
             meaning += " " + _FULL[event.discard]
         rows.append([esc(row.label), _limit_value(row, event), esc(meaning)])
