@@ -10,8 +10,17 @@ import nats
 import pytest
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from nats.js.api import StreamConfig
 
-from protonats import AckTimeoutError, BatchEmitError, Event, Events, NoStreamError, stream_config
+from protonats import (
+    AckTimeoutError,
+    BatchEmitError,
+    Event,
+    Events,
+    NoStreamError,
+    _wire,
+    stream_config,
+)
 from protonats.jetstream._batch import plain_batch
 from protonats.jetstream._emitting import _batch_error
 from protonats.jetstream._fast_ingest import FLOW, publish_fast
@@ -138,3 +147,34 @@ async def test_no_stream_is_explained_as_on_the_acked_path(nats_url: str, unique
                 await conn.emit_many(event, users(100))
     assert caught.value.not_stored == frozenset(range(100))
     assert all(isinstance(c, NoStreamError) for c in caught.value.failures.values())
+
+
+async def test_only_the_first_message_checks_the_stream_and_every_one_can_be_read(
+    nats_url: str, unique: str
+) -> None:
+    """The first message carries Nats-Expected-Stream (it binds the batch); the rest leave it
+    out (the server keeps them on the first one's stream); all carry what readers need."""
+    event = Event(f"bound-{unique}", User, allow_batched=True)
+    async with registered(nats_url, event) as conn:
+        await conn.emit_many(event, users(200))
+        read = await take(conn.consume(event, "check", batch=200), 200, handle=ack)
+    assert read[0].headers[_wire.EXPECTED_STREAM] == event.stream_name
+    assert not any(_wire.EXPECTED_STREAM in d.headers for d in read[1:])
+    assert all(d.headers[_wire.SCHEMA] == event.schema_name for d in read)
+    assert all(d.headers[_wire.CONTENT_TYPE] == event.content_type for d in read)
+    assert [d.data for d in read] == users(200)
+
+
+async def test_a_batch_bound_for_another_stream_stores_nothing(
+    nats_url: str, unique: str, js: JetStreamContext
+) -> None:
+    """The event's subject is stored by a stream of another name: the first message's
+    Nats-Expected-Stream refuses the batch, and nothing of it lands in that stream."""
+    event = Event(f"elsewhere-{unique}", User, allow_batched=True)
+    other = f"other-{unique}"
+    await js.add_stream(StreamConfig(name=other, subjects=[event.subject_name], allow_batched=True))
+    async with Events(event).connect(nats_url) as conn:
+        with pytest.raises(BatchEmitError) as caught:
+            await conn.emit_many(event, users(200))
+    assert len(caught.value.not_stored) == 200
+    assert (await js.stream_info(other)).state.messages == 0
