@@ -10,6 +10,7 @@ from collections import Counter
 from nats.js import JetStreamContext
 
 from protonats import Actor, Actors, Event
+from protonats.testing import nats_server
 
 from .helpers import eventually, registered
 from .models import User
@@ -71,3 +72,46 @@ async def test_what_is_fetched_ahead_is_naked_at_once_on_shutdown(
     ids = calls.ids()
     assert all(ids.count(f"r{i}") == 1 for i in range(4))
     assert ids.count("slow-a") == 2  # interrupted by the shutdown, then handled again
+
+
+async def test_jobs_that_go_on_with_the_next_message_handle_each_once(
+    nats_url: str, unique: str, js: JetStreamContext
+) -> None:
+    """5 ms jobs, 20 slots: a job that ends goes on with a message fetched ahead in the same
+    task; every message still handled once, and nothing left unacked."""
+    event = Event(f"goes-on-{unique}", User)
+    seen: Counter[str] = Counter()
+    tasks: set[asyncio.Task[object] | None] = set()
+
+    async def handle(user: User) -> None:
+        tasks.add(asyncio.current_task())
+        await asyncio.sleep(0.005)
+        seen[user.id] += 1
+
+    actor = Actor("goes-on", event, handle, max_jobs=20)
+    async with registered(nats_url, event) as conn:
+        await conn.emit_many(event, [User(str(i), "x") for i in range(600)])
+        async with Actors(actor).connect(nats_url) as actors:
+            await actors.register()
+            async with asyncio.timeout(WITHIN):
+                await actors.listen(burst=True, batch=20, handle_signals=False)
+    assert seen == Counter({str(i): 1 for i in range(600)})
+    assert len(tasks) < 600  # jobs went on in their task: fewer tasks than messages
+    await settled(js, event, "goes-on")
+
+
+async def test_a_batch_over_the_servers_limit_pulls_what_the_server_takes(unique: str) -> None:
+    event = Event(f"limited-{unique}", User)
+    seen: Counter[str] = Counter()
+
+    async def handle(user: User) -> None:
+        seen[user.id] += 1
+
+    with nats_server(config="jetstream { limits { max_request_batch: 5 } }") as url:
+        async with registered(url, event) as conn:
+            await conn.emit_many(event, [User(str(i), "x") for i in range(40)])
+        async with Actors(Actor("small", event, handle)).connect(url) as actors:
+            await actors.register()
+            async with asyncio.timeout(WITHIN):
+                await actors.listen(burst=True, batch=100, handle_signals=False)
+    assert seen == Counter({str(i): 1 for i in range(40)})

@@ -10,7 +10,7 @@ import time
 import pytest
 from nats.js import JetStreamContext
 
-from protonats import ConsumerError, Event
+from protonats import Event
 from protonats.testing import nats_server
 
 from .helpers import ack, registered, take
@@ -58,12 +58,18 @@ async def test_a_reader_that_stopped_leaves_nothing_to_take_the_next_message(
     assert info.num_ack_pending == 0
 
 
-async def test_a_batch_over_the_servers_limit_is_an_error_naming_it(unique: str) -> None:
+async def test_a_batch_over_the_servers_limit_pulls_what_the_server_takes(
+    unique: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server takes at most 5 per pull request: the first refusal names the limit, the
+    reader asks for 5 at a time from then on, says so once, and gets every message."""
     event = Event(f"limited-{unique}", User)
     with nats_server(config="jetstream { limits { max_request_batch: 5 } }") as url:
         async with registered(url, event) as conn:
-            await conn.emit(event, User("1", "a"))
-            with pytest.raises(ConsumerError, match="Exceeded MaxRequestBatch") as caught:
-                await take(conn.consume(event, "small", batch=100), 1, within=10)
-    assert caught.value.consumer == "small"
-    assert "ask for less per request (batch)" in str(caught.value)
+            await conn.emit_many(event, [User(str(i), "a") for i in range(23)])
+            got = await take(conn.consume(event, "small", batch=100), 23, handle=ack, within=10)
+    assert [d.data.id for d in got] == [str(i) for i in range(23)]
+    warnings = [r.getMessage() for r in caplog.records if "per pull request" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "at most 5 messages per pull request" in warnings[0]
+    assert repr(event.name) in warnings[0]

@@ -111,7 +111,9 @@ class Runner(Answering):
                 try:
                     if self.ahead and self.own:
                         await self._start_ahead()
-                    elif self.own == 0:
+                    elif self.own == 0 or (self.shared.free <= 0 and self.jobs):
+                        # Every slot this actor could use is busy: fetch ahead (short jobs)
+                        # so the next job starts without a pull round trip.
                         if more and self._short_jobs() and self._room_ahead() > 0:
                             more = await self._fetch_ahead(puller)
                         else:
@@ -270,7 +272,7 @@ class Runner(Answering):
         """The message fetched ahead that a job ending now goes on with, in the slots it
         holds: none while stopping or while another actor waits for a shared slot (it gets
         the freed one first). Saves a task, a wake of the pull loop and a grant per job."""
-        if self.stopping or not self.ahead or self.shared.waiting():
+        if self.stopping or not self.ahead or self.shared.waiting(besides=self._asking):
             return None
         msg = self.ahead.popleft()
         self.held.pop(id(msg), None)

@@ -39,9 +39,10 @@ class Slots:
         else:
             future.set_result(0)  # the queue skips it
 
-    def waiting(self) -> bool:
-        """Whether an asker waits for a slot (one freed now would be theirs)."""
-        return any(not future.done() for future, _ in self._queue)
+    def waiting(self, besides: asyncio.Future[int] | None = None) -> bool:
+        """Whether an asker other than ``besides`` waits for a slot (one freed now would be
+        theirs)."""
+        return any(not future.done() and future is not besides for future, _ in self._queue)
 
     def take(self, count: int) -> None:
         """Take slots out of turn (messages already in hand), even beyond the size."""

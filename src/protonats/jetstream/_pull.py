@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -26,11 +28,13 @@ __all__ = ["GRACE", "HEARTBEAT", "Puller"]
 
 GRACE = 5.0
 """Seconds past a pull request's expiry before an unanswered request is an error."""
+log = logging.getLogger("protonats")
 _CONFLICT = "409"
 _PIN_LOST = "423"  # ADR-42: another client is pinned now
 _PIN_ID = "Nats-Pin-Id"
 _NO_RESPONDERS = "503"
 HEARTBEAT = "100"
+_MAX_BATCH = re.compile(r"Exceeded MaxRequestBatch of (\d+)")
 
 
 class Puller:
@@ -38,6 +42,7 @@ class Puller:
 
     __slots__ = (
         "_batch",
+        "_ceiling",
         "_consumer",
         "_counter",
         "_done",
@@ -70,6 +75,7 @@ class Puller:
         self._token = ""
         self._batch: list[Msg] = []
         self._limit = 0
+        self._ceiling = 0  # the most messages a request may ask for (0: no limit known)
         self._done: asyncio.Future[str] | None = None
         self._sub: Subscription | None = None
 
@@ -123,6 +129,8 @@ class Puller:
         self._token = str(next(self._counter))
         batch = self._batch
         self._done = done = asyncio.get_running_loop().create_future()
+        if self._ceiling and int(str(request["batch"])) > self._ceiling:
+            request = {**request, "batch": self._ceiling}
         self._limit = int(str(request["batch"]))
         if self._priority:
             request = {**request, **self._priority}
@@ -165,10 +173,21 @@ class Puller:
                 f"the consumer (or its stream) was deleted while in use: {status.strip()}",
             )
         if status.startswith(_CONFLICT) and "Exceeded MaxRequest" in status:
+            limit = _MAX_BATCH.search(status)
+            if limit is not None and (not self._ceiling or int(limit[1]) < self._ceiling):
+                self._ceiling = int(limit[1])  # ask for no more from now on
+                log.warning(
+                    "event %r, consumer %r: the server takes at most %d messages per pull "
+                    "request (its max_request_batch, or the consumer's max_batch); pulling "
+                    "%d at a time",
+                    self._event.name, self._consumer, self._ceiling, self._ceiling,
+                )  # fmt: skip
+                return
             raise self._error(
                 ConsumerError,
                 f"the consumer refuses the pull request: {status.strip()}; ask for less per "
-                "request (batch) or raise the consumer's limit",
+                "request or raise the limit (the consumer's, or the server's "
+                "max_request_* in its jetstream limits)",
             )
         if status.startswith(_NO_RESPONDERS) and not got_any:
             # Nobody serves the consumer: it is gone, or has no leader yet (an election).

@@ -72,6 +72,8 @@ class PullAhead(Puller):
         return sum(request[1] for request in self._open)
 
     async def _ask(self, count: int, expires: float) -> None:
+        if self._ceiling and count > self._ceiling:
+            count = self._ceiling  # the server's limit per request, learnt from a refusal
         token = str(next(self._counter))
         body = {"batch": count, "no_wait": True, "expires": max(int(expires * 1e9), 1_000_000)}
         self._open.append([token, count])
