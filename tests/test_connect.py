@@ -12,7 +12,7 @@ import time
 import nats
 import pytest
 
-from protonats import ConnectError, Event, Events, JetStreamNotEnabledError
+from protonats import Actor, Actors, ConnectError, Event, Events, JetStreamNotEnabledError
 from protonats.jetstream._nats import api_prefix, denied_subject
 from protonats.jetstream._servers import DEFAULT_SERVER, redact, secrets_of, server_urls
 from protonats.testing import free_port, nats_server
@@ -171,3 +171,30 @@ async def test_domain_and_api_prefix_reach_jetstream(unique: str) -> None:
         with pytest.raises(JetStreamNotEnabledError, match=r"\$JS\.elsewhere\.API"):
             async with Events(event).connect(url, domain="elsewhere"):
                 pass
+
+
+async def test_events_and_actors_share_one_connection_either_way(
+    nats_url: str, unique: str
+) -> None:
+    """Events.connect(an open ConnectedActors) and Actors.connect(an open ConnectedEvents)
+    ride the same client; only the connect() that opened it closes it."""
+    event = Event(f"shared-{unique}", User)
+    handled: list[User] = []
+
+    async def handle(user: User) -> None:
+        handled.append(user)
+
+    actors = Actors(Actor("shared", event, handle))
+    async with actors.connect(nats_url) as acting:
+        async with Events(event).connect(acting) as conn:
+            assert conn.client is acting.client
+            await conn.register()
+            await acting.register()
+            await conn.emit(event, User("1", "a"))
+        assert not acting.client.is_closed  # the borrower closed nothing
+        async with asyncio.timeout(30):
+            await acting.listen(burst=True, handle_signals=False)
+        with pytest.raises(ConnectError, match="shared connection takes no connection"):
+            async with Events(event).connect(acting, user="x"):
+                pass
+    assert handled == [User("1", "a")]

@@ -11,6 +11,7 @@ from ._event import Event
 
 if TYPE_CHECKING:
     from ..jetstream._connect import ConnectContext
+    from ..jetstream._connection import Shareable
     from ..jetstream._nats import Client
 
 __all__ = ["Events"]
@@ -80,7 +81,7 @@ class Events:
 
     def connect(
         self,
-        server: str | Sequence[str] | Client | None = None,
+        server: str | Sequence[str] | Client | Shareable | None = None,
         *,
         ack_timeout: float = 5.0,
         cloudevents_source: str | None = None,
@@ -100,6 +101,9 @@ class Events:
         ``domain``/``api_prefix`` select the JetStream API (``$JS.<domain>.API``).
         ``ack_timeout`` bounds the wait for each emit's ack, in seconds; with
         ``cloudevents_source`` every message also carries CloudEvents binary-mode headers.
+        ``server`` may also be an open ``ConnectedActors`` (or ``ConnectedEvents``): these
+        events then share its connection (one socket for a service that listens and emits;
+        no connection options then), and the ``connect()`` that opened it closes it.
         """
         from ..jetstream._connect import ConnectContext
 

@@ -100,7 +100,7 @@ class ConnectContext(Connecting[ConnectedEvents]):
     def __init__(
         self,
         events: Events,
-        server: str | Sequence[str] | Client | None,
+        server: str | Sequence[str] | Client | Shareable | None,
         options: dict[str, Any],
         *,
         ack_timeout: float = 5.0,
