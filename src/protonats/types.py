@@ -19,7 +19,7 @@ from .events._serializers import Serializer
 from .jetstream._config import Action, FieldChange, StreamPlan
 from .jetstream._connect import ConnectContext
 from .jetstream._connected import ConnectedEvents
-from .jetstream._connection import Connection
+from .jetstream._connection import Connection, Shareable
 from .jetstream._consume import Delivery
 from .jetstream._ledger import LedgerEntry, LedgerLimits, LedgerRevision, LedgerSchema
 from .jetstream._loss import DataLoss
@@ -51,5 +51,6 @@ __all__ = [
     "OnNewer",
     "Replayed",
     "Serializer",
+    "Shareable",
     "StreamPlan",
 ]
