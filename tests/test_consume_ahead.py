@@ -73,3 +73,20 @@ async def test_a_batch_over_the_servers_limit_pulls_what_the_server_takes(
     assert len(warnings) == 1
     assert "at most 5 messages per pull request" in warnings[0]
     assert repr(event.name) in warnings[0]
+
+
+async def test_what_a_stopped_reader_never_handed_out_comes_back_at_once(
+    nats_url: str, unique: str, js: JetStreamContext
+) -> None:
+    """A request of 100 brought all 50; the reader stopped after 10: the other 40 go to the
+    next reader now (naked), not after ack_wait (30 s)."""
+    event = Event(f"given-back-{unique}", User)
+    async with registered(nats_url, event) as conn:
+        await conn.emit_many(event, [User(str(i), "x") for i in range(50)])
+        first = await take(conn.consume(event, "reader", batch=100), 10, handle=ack)
+        rest = await take(conn.consume(event, "reader", batch=100), 40, handle=ack, within=10)
+    assert [d.data.id for d in first] == [str(i) for i in range(10)]
+    assert sorted(int(d.data.id) for d in rest) == list(range(10, 50))
+    assert all(d.num_delivered == 2 for d in rest)  # pulled once by the first reader
+    info = await js.consumer_info(event.stream_name, "reader")
+    assert info.num_ack_pending == 0

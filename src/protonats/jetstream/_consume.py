@@ -15,7 +15,7 @@ from .. import _wire
 from .._errors import EventDeclarationError, ProtonatsError
 from ..events._event import Event
 from ._nats import Link, Msg, api, log
-from ._nats_msg import delivered, settle, stream_seq, timestamp
+from ._nats_msg import delivered, nak_all, settle, stream_seq, timestamp
 from ._pull_ahead import PullAhead
 
 __all__ = ["ConsumerOptions", "Delivery", "Received", "iterate_deliveries"]
@@ -206,13 +206,15 @@ async def iterate_deliveries(
     name = str(config.durable_name or config.name)
     puller = PullAhead(link, event, name, batch)
     wait = min(idle_timeout, 5.0) if idle_timeout is not None else 5.0
+    msgs: list[Msg] = []
+    handed = 0  # of msgs
     try:
         await link.add_consumer(event, config)
         await puller.start()
         idle_since = time.monotonic()
         while True:
             _stop_if_cancelled()
-            msgs = await puller.take(wait)
+            msgs, handed = await puller.take(wait), 0
             if not msgs:
                 if idle_timeout is not None and time.monotonic() - idle_since >= idle_timeout:
                     return
@@ -221,10 +223,14 @@ async def iterate_deliveries(
                 if start:
                     await asyncio.sleep(0)
                 for msg in msgs[start : start + TURN_EVERY]:
+                    handed += 1
                     yield Delivery(event, msg, name)
             idle_since = time.monotonic()
     finally:
+        unread = msgs[handed:] + puller.unread()
         await puller.stop()
+        if unread and not ephemeral:  # pulled, never handed out: to the next reader, now
+            await nak_all(unread)
         if ephemeral:
             try:
                 await link.delete_consumer(event, name)

@@ -27,6 +27,7 @@ __all__ = [
     "delivered",
     "in_progress",
     "nak",
+    "nak_all",
     "pending",
     "settle",
     "stored_headers",
@@ -90,6 +91,21 @@ async def nak(msg: Msg, delay: float = 0.0) -> None:
         await msg.nak(delay=delay or None)
     except nats.errors.Error as exc:
         _unanswered(msg, "nak", exc)
+
+
+async def nak_all(msgs: list[Msg]) -> None:
+    """Redeliver at once messages pulled but never handed out (a reader that stopped), not
+    after ack_wait; a failure is logged once (they come back after ack_wait anyway)."""
+    for msg in msgs:
+        try:
+            await msg.nak()
+        except nats.errors.Error as exc:
+            log.info(
+                "could not give back %d pulled messages on %s (%s); they are redelivered "
+                "after ack_wait",
+                len(msgs), msg.subject, exc,
+            )  # fmt: skip
+            return
 
 
 async def term(msg: Msg) -> None:

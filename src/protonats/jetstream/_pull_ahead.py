@@ -66,6 +66,11 @@ class PullAhead(Puller):
                 await self._ask(self._size - owed, AHEAD_EXPIRES)
         return got
 
+    def unread(self) -> list[Msg]:
+        """What arrived and was never taken (the reader stopped); taken now."""
+        got, self._got = self._got, []
+        return got
+
     def _owed(self) -> int:
         """Messages the open requests may still bring."""
         self._count_arrivals()
