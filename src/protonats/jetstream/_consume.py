@@ -227,8 +227,8 @@ async def iterate_deliveries(
                     yield Delivery(event, msg, name)
             idle_since = time.monotonic()
     finally:
+        await puller.stop()  # what the server sent has arrived: in unread()
         unread = msgs[handed:] + puller.unread()
-        await puller.stop()
         if unread and not ephemeral:  # pulled, never handed out: to the next reader, now
             await nak_all(unread)
         if ephemeral:

@@ -18,7 +18,7 @@ import datetime
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
 import nats.errors
@@ -53,6 +53,7 @@ from ._nats_errors import (
 from ._nats_kv import Bucket
 from ._nats_msg import settle, stored_headers
 from ._nats_priority import PriorityConsumerConfig
+from ._nats_subs import Subscriptions
 
 __all__ = [
     "CONSUMER_NOT_FOUND",
@@ -92,7 +93,7 @@ def api_prefix(domain: str | None = None, prefix: str | None = None) -> str:
     return prefix or DEFAULT_API_PREFIX
 
 
-class Link(ConsumerCalls):
+class Link(ConsumerCalls, Subscriptions):
     """protonats' link to one NATS connection: publishing, inboxes and JetStream API calls.
 
     Every call names the event it is for, so its errors can. ``client`` is the nats-py client
@@ -170,23 +171,6 @@ class Link(ConsumerCalls):
             except (nats.errors.Error, PermissionDeniedError) as exc:
                 log.debug("nats: account info for the API level: %s", exc)
         return self.server
-
-    def new_inbox(self) -> str:
-        return self._nc.new_inbox()
-
-    async def subscribe(
-        self, subject: str, on_msg: Callable[[Msg], Awaitable[None]]
-    ) -> Subscription:
-        """Subscribe ``on_msg`` (a coroutine function that never waits: the client calls it
-        once per message, in order) to ``subject``."""
-        return await self._nc.subscribe(subject, cb=on_msg, pending_bytes_limit=0)
-
-    async def unsubscribe(self, sub: Subscription) -> None:
-        """Stop a subscription; a closed connection has nothing left to stop."""
-        try:
-            await sub.unsubscribe()
-        except nats.errors.Error as exc:
-            log.debug("nats: unsubscribe: %s", exc)
 
     def send_may_block(self, size: int) -> bool:
         """Whether publishing ``size`` more bytes waits for the socket (the buffer is full)."""

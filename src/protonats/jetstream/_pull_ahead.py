@@ -27,10 +27,12 @@ if TYPE_CHECKING:
     from ..events._event import Event
     from ._nats import Link, Msg
 
-__all__ = ["AHEAD_EXPIRES", "PullAhead"]
+__all__ = ["AHEAD_EXPIRES", "DRAIN_WITHIN", "PullAhead"]
 
 AHEAD_EXPIRES = 0.5
 """Seconds a request made ahead waits for room or for messages before it ends."""
+DRAIN_WITHIN = 1.0
+"""Seconds a stopping reader waits for what the server already sent it (to give it back)."""
 
 
 class PullAhead(Puller):
@@ -65,6 +67,12 @@ class PullAhead(Puller):
             if owed <= self._half and pending(got[-1]) > owed:
                 await self._ask(self._size - owed, AHEAD_EXPIRES)
         return got
+
+    async def stop(self) -> None:
+        """Stop, once what the server already sent has arrived (``unread`` has it all)."""
+        if self._sub is not None:
+            sub, self._sub = self._sub, None
+            await self._link.drain(sub, DRAIN_WITHIN)
 
     def unread(self) -> list[Msg]:
         """What arrived and was never taken (the reader stopped); taken now."""
