@@ -1,16 +1,18 @@
 """Pull requests kept ahead of the reader, so the next messages travel while these are handled.
 
-``consume`` reads through this: when half of what it asked for has arrived, it asks for more,
-so the server sends the next messages (as acks make room under ``max_ack_pending``) while the
-application handles the ones in hand, instead of one round trip and a wait per batch.
+``consume`` reads through this: when it hands out messages and the consumer holds more than
+the open requests will still bring (the count in the last message's ack subject), with half
+a batch or less still coming, it asks for more before the application handles them; the
+server sends the next messages (as acks make room under ``max_ack_pending``) meanwhile,
+instead of one round trip and a wait per batch.
 
 Every request is ``no_wait`` with an expiry: it ends as soon as the server has nothing more to
 hand out right now (404), or at its expiry (408). A request made with nothing in hand waits up
 to ``wait`` s for the first message (the long poll); a request made ahead expires after
-``AHEAD_EXPIRES`` s, so a reader that stops leaves no request behind for long that could take
-messages stored after it stopped. Pull request messages arrive on the stream's subjects, so
-they are counted against the requests in the order they were made (the server serves its
-waiting requests in order); a request's status names it by its reply subject.
+``AHEAD_EXPIRES`` s. Pull request messages arrive on the stream's subjects, so they are
+counted against the requests in the order they were made (the server serves its waiting
+requests in order); a request's status names it by its reply subject. A reader that stops
+drains its inbox, so what the server already sent is in ``unread`` to give back.
 """
 
 from __future__ import annotations
@@ -56,8 +58,9 @@ class PullAhead(Puller):
         ``wait`` s (none: nothing came). Before handing them out, asks for the next ones if
         the consumer holds more than the open requests will bring."""
         if not self._got:
-            if self._owed() <= self._half:
-                await self._ask(self._size - self._owed(), wait)  # the long poll
+            owed = self._owed()
+            if owed <= self._half:
+                await self._ask(self._size - owed, wait)  # the long poll
             await self._arrival(wait + GRACE)
         if self._ended:
             await self._read_ended()
