@@ -77,24 +77,26 @@ async def test_what_is_fetched_ahead_is_naked_at_once_on_shutdown(
 async def test_jobs_that_go_on_with_the_next_message_handle_each_once(
     nats_url: str, unique: str, js: JetStreamContext
 ) -> None:
-    """5 ms jobs, 20 slots: a job that ends goes on with a message fetched ahead in the same
-    task; every message still handled once, and nothing left unacked."""
+    """Jobs that each wait for a server round trip (as a call to a service would), 20 slots:
+    a job that ends goes on with a message fetched ahead in the same task; every message
+    still handled once, and nothing left unacked."""
     event = Event(f"goes-on-{unique}", User)
     seen: Counter[str] = Counter()
     tasks: set[asyncio.Task[object] | None] = set()
 
-    async def handle(user: User) -> None:
-        tasks.add(asyncio.current_task())
-        await asyncio.sleep(0.005)
-        seen[user.id] += 1
-
-    actor = Actor("goes-on", event, handle, max_jobs=20)
     async with registered(nats_url, event) as conn:
+
+        async def handle(user: User) -> None:
+            tasks.add(asyncio.current_task())
+            await conn.client.flush(timeout=30)  # a round trip to the server
+            seen[user.id] += 1
+
+        actor = Actor("goes-on", event, handle, max_jobs=20)
         await conn.emit_many(event, [User(str(i), "x") for i in range(600)])
         async with Actors(actor).connect(nats_url) as actors:
             await actors.register()
             async with asyncio.timeout(WITHIN):
-                await actors.listen(burst=True, batch=20, handle_signals=False)
+                await actors.listen(burst=True, batch=20, max_jobs=20, handle_signals=False)
     assert seen == Counter({str(i): 1 for i in range(600)})
     assert len(tasks) < 600  # jobs went on in their task: fewer tasks than messages
     await settled(js, event, "goes-on")

@@ -15,27 +15,28 @@ from protonats.testing import nats_server
 
 from .helpers import ack, registered, take
 from .models import User
+from .test_actors import settled
 
 
 @pytest.mark.parametrize("max_ack_pending", [7, 1000])
 async def test_each_message_once_in_order_across_many_requests(
-    nats_url: str, unique: str, max_ack_pending: int
+    nats_url: str, unique: str, max_ack_pending: int, js: JetStreamContext
 ) -> None:
     """Batches of 10, a window of 7 unacked (requests wait for room) or 1000 (they do not)."""
     event = Event(f"ahead-{unique}", User)
     users = [User(str(i), f"user {i}") for i in range(250)]
     async with registered(nats_url, event) as conn:
         await conn.emit_many(event, users)
-        deliveries = conn.consume(
-            event, "reader", batch=10, max_ack_pending=max_ack_pending, idle_timeout=1
-        )
+        deliveries = conn.consume(event, "reader", batch=10, max_ack_pending=max_ack_pending)
         got = await take(deliveries, 250, handle=ack)
-        # Nothing more comes: the iteration ends after idle_timeout.
-        late = [d async for d in conn.consume(event, "reader", batch=10, idle_timeout=0.5)]
     assert [d.data.id for d in got] == [u.id for u in users]
     assert [d.seq for d in got] == list(range(1, 251))
     assert all(d.num_delivered == 1 for d in got)
-    assert late == []
+    # Nothing more comes: the consumer has nothing left to deliver, nothing unacked, nothing
+    # to redeliver.
+    await settled(js, event, "reader")
+    info = await js.consumer_info(event.stream_name, "reader")
+    assert (info.num_pending, info.num_ack_pending, info.num_redelivered) == (0, 0, 0)
 
 
 async def test_a_reader_that_stopped_leaves_nothing_to_take_the_next_message(
